@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Everything they need is installed by them.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test provision venv setup messages lint format bench-data clean
+
+provision:
+	@bash scripts/provision.sh
+
+venv:
+	@bash scripts/venv.sh
+
+messages: venv
+	@$(PY) manage.py compilemessages -l en -i .venv -i .tools -v 0
+
+setup: provision venv messages
+	@$(PY) manage.py migrate --noinput -v 0
+
+run: setup
+	@$(PY) manage.py load_demo
+	@echo "门户 / portal: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and beat)"
+	@exec $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+test: provision venv messages lint
+	@$(PY) manage.py makemigrations --check --dry-run -v 1
+	@$(VENV)/bin/pytest
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: venv
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .tools staticfiles

@@ -1,0 +1,156 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.uscc import validate_uscc
+
+
+class Confidence(models.TextChoices):
+    """How far a stored point can be trusted (see data/places.csv)."""
+
+    HIGH = "high", _("精确")
+    MEDIUM = "medium", _("较准确")
+    LOW = "low", _("近似位置")
+
+
+class Region(models.Model):
+    """An administrative region taking part in the programme, keyed by its adcode."""
+
+    adcode = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    code = models.SlugField(_("代号"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=32)
+    name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
+    province = models.CharField(_("所属省份"), max_length=32)
+    # 身份互认: a verification in one region counts in the regions it recognises.
+    recognises = models.ManyToManyField("self", blank=True, verbose_name=_("互认地区"))
+
+    class Meta:
+        verbose_name = _("地区")
+        verbose_name_plural = _("地区")
+        ordering = ["adcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(adcode__regex=r"^[0-9]{6}$"), name="region_adcode_six_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("高校")
+        RESEARCH_INSTITUTE = "research_institute", _("科研院所")
+        FIRM = "firm", _("企业")
+        SERVICE_BODY = "service_body", _("服务机构")
+        GOVERNMENT = "government", _("政府部门")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("地区")
+    )
+    uscc = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_uscc],
+    )
+    location = models.PointField(_("位置"), srid=4326, null=True, blank=True)
+    location_confidence = models.CharField(
+        _("位置可信度"), max_length=8, choices=Confidence.choices, blank=True
+    )
+    place_key = models.SlugField(_("地点键"), max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(uscc__isnull=True) | Q(uscc__regex=r"^[0-9A-HJ-NP-RT-UW-Y]{18}$"),
+                name="organisation_uscc_form",
+            ),
+            models.CheckConstraint(
+                condition=Q(location__isnull=True) | ~Q(location_confidence=""),
+                name="organisation_location_has_confidence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def location_is_approximate(self) -> bool:
+        return self.location_confidence == Confidence.LOW
+
+
+class Role(models.TextChoices):
+    RESEARCHER = "researcher", _("研究人员")
+    INSTRUMENT_MANAGER = "instrument_manager", _("仪器管理员")
+    FIRM = "firm", _("企业用户")
+    TECHNOLOGY_OWNER = "technology_owner", _("成果持有方")
+    BROKER = "broker", _("技术经纪人")
+    REVIEWER = "reviewer", _("审核员")
+    COORDINATOR = "coordinator", _("绵碚协调员")
+    ADMINISTRATOR = "administrator", _("管理员")
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("所属机构"),
+    )
+    roles = ArrayField(
+        models.CharField(max_length=32, choices=Role.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("角色"),
+    )
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    # Where the person's identity was checked; recognised in that region's partner regions.
+    verified_region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("实名认证地区"),
+    )
+    verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(roles__contained_by=[value for value, _label in Role.choices]),
+                name="user_roles_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_region__isnull=True, verified_at__isnull=True)
+                | Q(verified_region__isnull=False, verified_at__isnull=False),
+                name="user_verification_complete",
+            ),
+        ]
+
+    def has_role(self, role: str) -> bool:
+        if role == Role.ADMINISTRATOR and self.is_superuser:
+            return True
+        return role in self.roles
+
+    @property
+    def region(self) -> Region | None:
+        return self.organisation.region if self.organisation_id else None

@@ -1,0 +1,88 @@
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from portal.accounts.models import Organisation, Region, User
+
+
+@transaction.atomic
+def region_upsert(*, adcode: str, code: str, name: str, name_en: str, province: str) -> Region:
+    region, _ = Region.objects.update_or_create(
+        adcode=adcode,
+        defaults={"code": code, "name": name, "name_en": name_en, "province": province},
+    )
+    return region
+
+
+@transaction.atomic
+def regions_recognise_each_other(*, regions: list[Region]) -> None:
+    for region in regions:
+        region.recognises.add(*[other for other in regions if other.pk != region.pk])
+
+
+@transaction.atomic
+def organisation_upsert(
+    *,
+    name: str,
+    kind: str,
+    region: Region,
+    uscc: str | None = None,
+    name_en: str = "",
+    location: Point | None = None,
+    location_confidence: str = "",
+    place_key: str | None = None,
+) -> Organisation:
+    """Match by credit code first, then by name; create when new."""
+    org = None
+    if uscc:
+        org = Organisation.objects.filter(uscc=uscc).first()
+    if org is None:
+        org = Organisation.objects.filter(name=name).first()
+    if org is None:
+        org = Organisation(name=name)
+    org.kind = kind
+    org.region = region
+    org.name_en = name_en or org.name_en
+    org.uscc = uscc or org.uscc
+    if location is not None:
+        org.location = location
+        org.location_confidence = location_confidence
+    org.place_key = place_key or org.place_key
+    org.full_clean()
+    org.save()
+    return org
+
+
+@transaction.atomic
+def user_verify(*, user: User, region: Region) -> User:
+    user.verified_region = region
+    user.verified_at = timezone.now()
+    user.save(update_fields=["verified_region", "verified_at"])
+    return user
+
+
+@transaction.atomic
+def user_upsert(
+    *,
+    username: str,
+    password: str,
+    organisation: Organisation | None,
+    roles: list[str],
+    first_name: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+    reset_password: bool = False,
+) -> User:
+    """Create or update an account; an existing password is kept unless reset_password."""
+    user, created = User.objects.get_or_create(username=username)
+    user.organisation = organisation
+    user.roles = sorted(set(roles))
+    user.first_name = first_name or user.first_name
+    user.is_staff = is_staff or is_superuser
+    user.is_superuser = is_superuser
+    if created or reset_password:
+        user.set_password(password)
+    user.save()
+    if organisation is not None and user.verified_region_id is None:
+        user_verify(user=user, region=organisation.region)
+    return user

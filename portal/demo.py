@@ -1,0 +1,90 @@
+"""Demo data: the two regions, the real places, and one account per role. Demo only."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from portal.accounts import uscc
+from portal.accounts.models import Organisation, Role
+from portal.accounts.services import (
+    organisation_upsert,
+    region_upsert,
+    regions_recognise_each_other,
+    user_upsert,
+)
+from sharing.catalogue.places import places_load
+
+REGIONS = [
+    {
+        "adcode": "510700",
+        "code": "mianyang",
+        "name": "绵阳",
+        "name_en": "Mianyang",
+        "province": "四川省",
+    },
+    {
+        "adcode": "500109",
+        "code": "beibei",
+        "name": "北碚",
+        "name_en": "Beibei",
+        "province": "重庆市",
+    },
+]
+
+DEMO_FIRM = {
+    "name": "重庆绵碚演示科技有限公司",
+    "name_en": "Mianbei Demo Technology Co., Ltd. (demo)",
+    # A made-up code with a correct check character: demo data must pass the same validation.
+    "uscc": uscc.make("91500109MA61B3C7W"),
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    organisation: str | None  # place key, or "firm" for the demo firm
+    roles: tuple[str, ...]
+    first_name: str
+    superuser: bool = False
+
+
+ACCOUNTS = [
+    DemoAccount("researcher_mianyang", "swust", (Role.RESEARCHER,), "绵阳研究员"),
+    DemoAccount("researcher_beibei", "swu", (Role.RESEARCHER,), "北碚研究员"),
+    DemoAccount("manager_swu", "swu", (Role.INSTRUMENT_MANAGER, Role.RESEARCHER), "西大仪器管理员"),
+    DemoAccount("firm_demo", "firm", (Role.FIRM,), "演示企业用户"),
+    DemoAccount("owner_demo", "cigit", (Role.TECHNOLOGY_OWNER,), "成果持有人"),
+    DemoAccount("broker_demo", "dual_use_cq_body", (Role.BROKER,), "技术经纪人"),
+    DemoAccount("reviewer_demo", "dual_use_cq_body", (Role.REVIEWER,), "保密审核员"),
+    DemoAccount("coordinator_demo", "beibei_seat", (Role.COORDINATOR,), "绵碚协调员"),
+    DemoAccount("admin", None, (Role.ADMINISTRATOR,), "管理员", superuser=True),
+]
+
+
+@transaction.atomic
+def demo_load(*, reset_passwords: bool = False) -> dict:
+    regions = [region_upsert(**region) for region in REGIONS]
+    regions_recognise_each_other(regions=regions)
+    places = places_load()
+    firm = organisation_upsert(kind=Organisation.Kind.FIRM, region=regions[1], **DEMO_FIRM)
+    by_key = {org.place_key: org for org in Organisation.objects.exclude(place_key=None)}
+    by_key["firm"] = firm
+    users = [
+        user_upsert(
+            username=account.username,
+            password=settings.DEMO_PASSWORD,
+            organisation=by_key[account.organisation] if account.organisation else None,
+            roles=list(account.roles),
+            first_name=account.first_name,
+            is_superuser=account.superuser,
+            reset_password=reset_passwords,
+        )
+        for account in ACCOUNTS
+    ]
+    return {
+        "regions": len(regions),
+        "organisations": Organisation.objects.count(),
+        "platforms": len(places.platforms),
+        "accounts": len(users),
+    }

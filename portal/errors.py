@@ -1,0 +1,100 @@
+"""Domain errors and the API's one error shape.
+
+Every error leaves the API as ``{"error": {"code", "message", "fields"?, "rule"?}}`` with
+400, 401, 403, 404, 409 or 503; services raise DomainError subclasses, and database constraint
+violations that slip past a service become 409 (unique, exclusion) or 400 (check), never 500.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, IntegrityError, OperationalError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from psycopg import errors as pg_errors
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(self, message: str, *, rule: str | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.rule = rule
+        self.fields = fields
+
+
+class RuleBroken(DomainError):
+    """A request breaks a named business rule (400)."""
+
+    code = "rule_broken"
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+def error_body(code: str, message: str, *, fields=None, rule=None) -> dict:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    if rule:
+        body["rule"] = rule
+    return {"error": body}
+
+
+def _integrity_status(exc: IntegrityError) -> tuple[int, str, str]:
+    cause = exc.__cause__
+    if isinstance(cause, pg_errors.CheckViolation):
+        return 400, "constraint_violated", _("数据不满足约束条件。")
+    if isinstance(cause, pg_errors.ExclusionViolation):
+        return 409, "conflict", _("该时间段已被占用。")
+    return 409, "conflict", _("与已有记录冲突。")
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.message, fields=exc.fields, rule=exc.rule),
+            status=exc.status_code,
+        )
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else None
+        message = "; ".join(exc.messages)
+        return Response(error_body("invalid", message, fields=fields), status=400)
+    if isinstance(exc, IntegrityError):
+        code_status, code, message = _integrity_status(exc)
+        return Response(error_body(code, message), status=code_status)
+    if isinstance(exc, OperationalError | DatabaseError) and not isinstance(exc, IntegrityError):
+        return Response(error_body("unavailable", _("数据库暂时不可用，请稍后再试。")), status=503)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        response.data = error_body("invalid", _("输入有误，请检查标出的字段。"), fields=fields)
+    else:
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+        code = getattr(exc, "default_code", "error")
+        response.data = error_body(code, str(detail))
+    return response

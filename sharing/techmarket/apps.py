@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TechmarketConfig(AppConfig):
+    name = "sharing.techmarket"
+    label = "techmarket"
+    verbose_name = "两用技术交易 Tech market"

@@ -1,0 +1,73 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from portal.accounts.models import Organisation, User
+from portal.demo import ACCOUNTS
+from sharing.catalogue.models import Platform
+
+pytestmark = pytest.mark.django_db
+
+ROLE_ACCOUNTS = [
+    "researcher_mianyang",
+    "researcher_beibei",
+    "manager_swu",
+    "firm_demo",
+    "owner_demo",
+    "broker_demo",
+    "reviewer_demo",
+    "coordinator_demo",
+    "admin",
+]
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+
+
+def test_load_demo_is_idempotent(settings, demo):
+    counts = (User.objects.count(), Organisation.objects.count(), Platform.objects.count())
+    call_command("load_demo")
+    assert (User.objects.count(), Organisation.objects.count(), Platform.objects.count()) == counts
+
+
+def test_load_demo_refuses_when_debug_is_off_unless_forced(settings, db):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("load_demo")
+    call_command("load_demo", "--force")
+    assert User.objects.filter(username="admin").exists()
+
+
+def test_every_role_has_a_demo_account_that_gets_a_token(api, demo, settings):
+    assert sorted(a.username for a in ACCOUNTS) == sorted(ROLE_ACCOUNTS)
+    for username in ROLE_ACCOUNTS:
+        response = api.post(
+            "/api/auth/token/", {"username": username, "password": settings.DEMO_PASSWORD}
+        )
+        assert response.status_code == 200, username
+        assert response.json()["token"]
+
+
+def test_the_places_load_with_their_confidence(demo):
+    swu = Organisation.objects.get(place_key="swu")
+    assert swu.region.code == "beibei"
+    assert swu.location_confidence == "high"
+    assert round(swu.location.y, 3) == 29.814
+    cigit = Organisation.objects.get(place_key="cigit")
+    assert cigit.location_is_approximate
+    centre = Platform.objects.get(place_key="instr_share_cq")
+    assert centre.location_is_approximate
+    assert centre.level == "provincial"
+
+
+def test_demo_researchers_are_recognised_across_regions(api, demo, settings):
+    api.force_authenticate(User.objects.get(username="researcher_mianyang"))
+    assert sorted(api.get("/api/me/").json()["recognised_in"]) == ["beibei", "mianyang"]
+
+
+def test_approximate_platforms_are_marked_on_the_page(client, demo):
+    html = client.get("/platforms/").content.decode()
+    assert "四川军民融合大型科学仪器共享平台重庆中心" in html
+    assert "近似位置" in html

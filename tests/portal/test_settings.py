@@ -1,0 +1,83 @@
+"""Production mode is checked in a fresh process, as a deployment would start it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7$kq!2mZp9@Lw4#Vr8&Tn6*Yb3^Hc5(Jd1)Fg0-Se7+Ua2=Qi4~Oe9_Rt5",
+    "ALLOWED_HOSTS": "portal.example.cn",
+    "DATABASE_URL": "postgis://mianbei:mianbei@127.0.0.1:5432/mianbei",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def manage(*args, **env):
+    # A deployment has no test-only switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_mode_passes_the_deploy_check():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bad_database_url_stops_start_up_with_one_line():
+    result = manage("check", **{**PRODUCTION, "DATABASE_URL": "mysql://somewhere/db"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DATABASE_URL" in lines[0]
+
+
+def test_an_unreachable_database_is_one_line_too():
+    result = manage(
+        "migrate", "--check", **{**PRODUCTION, "DATABASE_URL": "postgis://u:p@127.0.0.1:1/none"}
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DATABASE_URL" in lines[0]
+
+
+def test_a_missing_secret_key_in_production_names_the_variable():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = manage("check", **env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "配置错误 / configuration error: SECRET_KEY is not set; it is required when DEBUG is off"
+    ]
+
+
+def test_a_weak_secret_key_is_refused():
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": "short"})
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_a_malformed_boolean_names_the_variable():
+    result = manage("check", **{**PRODUCTION, "DEBUG": "maybe"})
+    assert result.returncode == 2
+    assert "DEBUG" in result.stderr
+
+
+def test_language_and_time_are_chinese_first(settings):
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert [code for code, _name in settings.LANGUAGES] == ["zh-hans", "en"]
