@@ -30,3 +30,19 @@ def test_pages_load_nothing_from_another_host(page, live_server, path):
     page.goto(live_server.url + path)
     page.wait_for_load_state("networkidle")
     assert page.foreign_requests == []
+
+
+TILE_HOSTS = ("https://tile.openstreetmap.org/", "https://a.tile.openstreetmap.org/")
+
+
+def test_the_admin_map_widget_loads_openlayers_from_the_portal(page, live_server):
+    from portal.accounts.models import User
+
+    User.objects.create_superuser("root_admin", "root@example.cn", "correct horse battery")
+    page.goto(live_server.url + "/admin/login/?next=/admin/catalogue/platform/add/")
+    page.fill("#id_username", "root_admin")
+    page.fill("#id_password", "correct horse battery")
+    page.click("input[type=submit]")
+    page.wait_for_selector(".ol-viewport")
+    # Map tiles are the one thing allowed to come from elsewhere (a tile server).
+    assert [url for url in page.foreign_requests if not url.startswith(TILE_HOSTS)] == []
