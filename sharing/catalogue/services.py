@@ -2,7 +2,8 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from portal.accounts.models import Organisation, Region
-from sharing.catalogue.models import Platform
+from sharing.catalogue.models import Instrument, InstrumentClass, Platform
+from sharing.catalogue.text import instrument_document
 
 
 @transaction.atomic
@@ -35,3 +36,31 @@ def platform_upsert(
     platform.full_clean()
     platform.save()
     return platform
+
+
+def instrument_search_document(instrument: Instrument, *, category_name: str = "") -> str:
+    """The tsvector literal for an instrument; the importer builds the same from feed rows."""
+    return instrument_document(
+        name=instrument.name,
+        name_en=instrument.name_en,
+        model=instrument.model,
+        manufacturer=instrument.manufacturer,
+        category=category_name,
+        functions=instrument.functions,
+        services=instrument.services,
+        specifications=instrument.specifications,
+    )
+
+
+@transaction.atomic
+def instrument_save(*, instrument: Instrument) -> Instrument:
+    """Validate and save an instrument edited by hand (admin, tests); keeps search in step."""
+    if instrument.category_code and not instrument.category_id:
+        instrument.category_id = instrument.category_code[:2]
+    instrument.full_clean()
+    category = InstrumentClass.objects.filter(pk=instrument.category_id).first()
+    instrument.search_vector = instrument_search_document(
+        instrument, category_name=category.name if category else ""
+    )
+    instrument.save()
+    return instrument
