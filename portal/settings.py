@@ -93,8 +93,12 @@ _db.update(
 # postgis, btree_gist and pg_trgm extensions, so the test role needs no superuser rights and
 # pg_trgm sees Chinese characters.
 _test_template = env.text("DATABASE_TEST_TEMPLATE", "mianbei_template")
+_db["TEST"] = {}
 if _test_template != "none":
-    _db["TEST"] = {"TEMPLATE": _test_template}
+    _db["TEST"]["TEMPLATE"] = _test_template
+# Parallel test runs on one machine each name their own test database.
+if _test_name := env.text("DATABASE_TEST_NAME", ""):
+    _db["TEST"]["NAME"] = _test_name
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
