@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # administrators can pause an entry without a deploy.
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    "catalogue-feed-sync": {
+        "task": "sharing.catalogue.tasks.sync_due_feed_sources",
+        "schedule": 300.0,
+    },
 }
 
 # --- E-mail -------------------------------------------------------------------------------

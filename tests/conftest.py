@@ -23,3 +23,66 @@ def member(db):
 @pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, tmp_path):
+    """A real Celery worker process on the real Redis, reading the test database.
+
+    Tasks sent during the test go to a queue of its own, so no other worker on this machine
+    (a `make run` in another terminal) can take them.
+    """
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    from portal.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = connection.settings_dict
+    env = os.environ.copy()
+    env["DATABASE_URL"] = (
+        f"postgis://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    env["MEDIA_ROOT"] = settings.MEDIA_ROOT
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+    )
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield proc
+    finally:
+        app.conf.task_default_queue = previous
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()

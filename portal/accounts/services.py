@@ -86,3 +86,36 @@ def user_upsert(
     if organisation is not None and user.verified_region_id is None:
         user_verify(user=user, region=organisation.region)
     return user
+
+
+def organisation_kind_from_name(name: str) -> str:
+    # 中国科学院… contains 学院, so the research markers are tested before 学院 alone.
+    if "大学" in name:
+        return Organisation.Kind.UNIVERSITY
+    if "研究院" in name or "研究所" in name or "科学院" in name:
+        return Organisation.Kind.RESEARCH_INSTITUTE
+    if "学院" in name:
+        return Organisation.Kind.UNIVERSITY
+    if "公司" in name or "企业" in name or "厂" in name:
+        return Organisation.Kind.FIRM
+    if name.endswith(("政府", "局", "委员会")):
+        return Organisation.Kind.GOVERNMENT
+    return Organisation.Kind.SERVICE_BODY
+
+
+@transaction.atomic
+def organisation_match_or_create(*, name: str, uscc: str, region_id: int) -> Organisation:
+    """A feed names an organisation: match it by credit code, then by name; create it when new,
+    guessing its kind from its name. An existing organisation's kind and region are kept."""
+    org = Organisation.objects.filter(uscc=uscc).first() if uscc else None
+    if org is None:
+        org = Organisation.objects.filter(name=name).first()
+        if org is not None and uscc and not org.uscc:
+            org.uscc = uscc
+            org.save(update_fields=["uscc"])
+    if org is None:
+        kind = organisation_kind_from_name(name)
+        org = Organisation(name=name, uscc=uscc or None, region_id=region_id, kind=kind)
+        org.full_clean()
+        org.save()
+    return org

@@ -12,12 +12,14 @@ def check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+# Full-width characters and lower case arrive from spreadsheets typed on Chinese keyboards.
+_HALF_WIDTH = {0xFF10 + i: ord("0") + i for i in range(10)}
+_HALF_WIDTH.update({0xFF21 + i: ord("A") + i for i in range(26)})
+_HALF_WIDTH.update({0xFF41 + i: ord("A") + i for i in range(26)})
+
+
 def normalise(code: str) -> str:
-    # Full-width characters and lower case arrive from spreadsheets typed on Chinese keyboards.
-    table = {0xFF10 + i: ord("0") + i for i in range(10)}
-    table.update({0xFF21 + i: ord("A") + i for i in range(26)})
-    table.update({0xFF41 + i: ord("A") + i for i in range(26)})
-    return code.translate(table).strip().upper()
+    return code.translate(_HALF_WIDTH).strip().upper() if code else ""
 
 
 def is_valid(code: str) -> bool:

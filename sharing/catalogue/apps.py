@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CatalogueConfig(AppConfig):
     name = "sharing.catalogue"
     label = "catalogue"
     verbose_name = "平台与仪器 Catalogue"
+
+    def ready(self):
+        from sharing.catalogue.classes import ensure_instrument_classes
+
+        post_migrate.connect(ensure_instrument_classes, sender=self)

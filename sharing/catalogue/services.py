@@ -1,9 +1,11 @@
 from django.contrib.gis.geos import Point
+from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models import Value
 
 from portal.accounts.models import Organisation, Region
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
-from sharing.catalogue.text import instrument_document
+from sharing.catalogue.text import weighted_texts
 
 
 @transaction.atomic
@@ -38,9 +40,9 @@ def platform_upsert(
     return platform
 
 
-def instrument_search_document(instrument: Instrument, *, category_name: str = "") -> str:
-    """The tsvector literal for an instrument; the importer builds the same from feed rows."""
-    return instrument_document(
+def instrument_search_vector(instrument: Instrument, *, category_name: str = ""):
+    """The search vector as an expression; the importer builds the same in its own SQL."""
+    texts = weighted_texts(
         name=instrument.name,
         name_en=instrument.name_en,
         model=instrument.model,
@@ -50,6 +52,8 @@ def instrument_search_document(instrument: Instrument, *, category_name: str = "
         services=instrument.services,
         specifications=instrument.specifications,
     )
+    parts = [SearchVector(Value(texts[w]), config="simple", weight=w) for w in "ABCD"]
+    return parts[0] + parts[1] + parts[2] + parts[3]
 
 
 @transaction.atomic
@@ -58,9 +62,23 @@ def instrument_save(*, instrument: Instrument) -> Instrument:
     if instrument.category_code and not instrument.category_id:
         instrument.category_id = instrument.category_code[:2]
     instrument.full_clean()
-    category = InstrumentClass.objects.filter(pk=instrument.category_id).first()
-    instrument.search_vector = instrument_search_document(
-        instrument, category_name=category.name if category else ""
-    )
     instrument.save()
+    category = InstrumentClass.objects.filter(pk=instrument.category_id).first()
+    Instrument.objects.filter(pk=instrument.pk).update(
+        search_vector=instrument_search_vector(
+            instrument, category_name=category.name if category else ""
+        )
+    )
+    instrument.refresh_from_db(fields=["search_vector"])
     return instrument
+
+
+@transaction.atomic
+def platform_match_or_create(*, name: str, region_id: int) -> Platform:
+    """A feed names the platform an instrument is shared through; create it when new."""
+    platform = Platform.objects.filter(name=name).first()
+    if platform is None:
+        platform = Platform(name=name, region_id=region_id, kind=Platform.Kind.SHARING_PLATFORM)
+        platform.full_clean()
+        platform.save()
+    return platform

@@ -35,6 +35,8 @@ CATALOGUE_WORDS = [
     "流式细胞仪",
     "热重",
     "差示扫描量热仪",
+    "量热",
+    "量热仪",
     "粒度仪",
     "比表面",
     "孔隙度",
@@ -70,6 +72,7 @@ SYNONYMS = {
     "nmr": ["核磁共振"],
     "afm": ["原子力显微镜"],
     "icp": ["电感耦合等离子体"],
+    "超算": ["高性能计算"],
 }
 
 _KEEP = re.compile(r"\w", re.UNICODE)
@@ -89,18 +92,30 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
+# Han characters (with the CJK extension blocks) are segmented by jieba; everything else splits on
+# non-word characters. Splitting first means the Chinese runs of a text ("分辨率", "放大倍数")
+# repeat across rows far more than whole texts do, so the cache below answers most of them.
+_RUNS = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
+_WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
 @lru_cache(maxsize=262_144)
-def segment(text: str) -> tuple[str, ...]:
-    """Search tokens of a text: jieba's search mode, which also yields the short words inside
-    long ones (显微镜 → 显微, 显微镜), and no punctuation."""
+def _cut_han(run: str) -> tuple[str, ...]:
     _ensure_dictionary()
+    return tuple(t for t in jieba.cut_for_search(run, HMM=False) if t.strip())
+
+
+def segment(text: str) -> tuple[str, ...]:
+    """Search tokens of a text: jieba's search mode for Chinese, which also yields the short
+    words inside long ones (显微镜 → 显微, 显微镜); letters and digits as words; no punctuation."""
     if not text:
         return ()
-    tokens = []
-    for token in jieba.cut_for_search(normalise(text), HMM=False):
-        token = token.strip()
-        if token and _KEEP.search(token):
-            tokens.append(token)
+    tokens: list[str] = []
+    for i, run in enumerate(_RUNS.split(normalise(text))):
+        if i % 2:
+            tokens.extend(_cut_han(run))
+        elif run:
+            tokens.extend(_WORDS.findall(run))
     return tuple(tokens)
 
 
@@ -108,41 +123,39 @@ def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(*weighted: tuple[str, str]) -> str:
-    """A tsvector in its input syntax from (text, weight) pairs, weights A (most) to D."""
-    positions: dict[str, list[str]] = {}
-    position = 1
-    for text, weight in weighted:
-        for token in segment(text):
-            if len(token) > 200:
-                continue
-            positions.setdefault(token, []).append(f"{min(position, 16383)}{weight}")
-            position += 1
-        position += 1
-    return " ".join(f"{_lexeme(tok)}:{','.join(pos[:32])}" for tok, pos in positions.items())
+# Which fields of an instrument weigh how much in ranking: names most, specifications least.
+WEIGHTS = {
+    "name": "A",
+    "name_en": "A",
+    "model": "B",
+    "manufacturer": "B",
+    "category": "B",
+    "functions": "C",
+    "services": "C",
+    "specifications": "D",
+}
 
 
-def instrument_document(
-    *,
-    name: str,
-    name_en: str = "",
-    model: str = "",
-    manufacturer: str = "",
-    category: str = "",
-    functions: str = "",
-    services: str = "",
-    specifications: str = "",
-) -> str:
-    return tsvector_literal(
-        (name, "A"),
-        (name_en, "A"),
-        (model, "B"),
-        (manufacturer, "B"),
-        (category, "B"),
-        (functions, "C"),
-        (services, "C"),
-        (specifications, "D"),
-    )
+@lru_cache(maxsize=131_072)
+def segmented(text: str) -> str:
+    """Search tokens joined by spaces: PostgreSQL's `simple` parser then keeps each one whole."""
+    return " ".join(segment(text))
+
+
+def weighted_texts(**fields: str) -> dict[str, str]:
+    """{"A": tokens, "B": …, "C": …, "D": …} for SEARCH_VECTOR_SQL, from an instrument's fields."""
+    groups: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
+    for name, text in fields.items():
+        if text:
+            groups[WEIGHTS[name]].append(segmented(text))
+    return {weight: " ".join(parts) for weight, parts in groups.items()}
+
+
+# The tsvector from the four weighted token strings, built by PostgreSQL (fast, in C) rather than
+# in Python; the importer and instrument_save both use it.
+SEARCH_VECTOR_SQL = " || ".join(
+    f"setweight(to_tsvector('simple', coalesce({{{w.lower()}}}, '')), '{w}')" for w in "ABCD"
+)
 
 
 @lru_cache(maxsize=65_536)

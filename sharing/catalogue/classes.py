@@ -1,4 +1,4 @@
-from django.db import migrations
+"""The top-level classification (设备分类编码, first two digits) as reference data."""
 
 CLASSES = [
     ("01", "分析仪器", "Analytical instruments"),
@@ -19,15 +19,12 @@ CLASSES = [
 ]
 
 
-def load(apps, schema_editor):
-    InstrumentClass = apps.get_model("catalogue", "InstrumentClass")
+def ensure_instrument_classes(sender=None, **kwargs) -> None:
+    """Loaded after every migrate (and after a test flush, which also sends post_migrate), so the
+    table the import validates against is never empty."""
+    from sharing.catalogue.models import InstrumentClass
+
     for code, name, name_en in CLASSES:
         InstrumentClass.objects.update_or_create(
             code=code, defaults={"name": name, "name_en": name_en}
         )
-
-
-class Migration(migrations.Migration):
-    dependencies = [("catalogue", "0002_instruments")]
-
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -1,0 +1,121 @@
+"""POST /api/imports/ and GET /api/imports/{id}/: feed uploads, run by Celery, followed here."""
+
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import parsers, permissions, serializers, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.accounts.models import Role
+from portal.errors import RuleBroken
+from sharing.catalogue import tasks
+from sharing.catalogue.imports import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, import_job_create
+from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
+
+
+class CanImport(permissions.BasePermission):
+    """Instrument managers and administrators."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and (user.has_role(Role.INSTRUMENT_MANAGER) or user.has_role(Role.ADMINISTRATOR))
+        )
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    source = serializers.SlugRelatedField(
+        slug_field="name", queryset=FeedSource.objects.all(), required=False, allow_null=True
+    )
+    full = serializers.BooleanField(default=False)
+    dry_run = serializers.BooleanField(default=False)
+
+    def validate_file(self, upload):
+        if Path(upload.name or "").suffix.lower() not in ALLOWED_SUFFIXES:
+            raise serializers.ValidationError(_("只接受 .csv 或 .xlsx 文件。"))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(_("文件超过 200 MB。"))
+        return upload
+
+
+class RejectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportRejection
+        fields = ["row_number", "column", "reason", "value"]
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    progress = serializers.FloatField(read_only=True)
+    rejections = serializers.SerializerMethodField()
+    source = serializers.CharField(source="source_name")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "source",
+            "original_filename",
+            "full",
+            "dry_run",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "rows_read",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "withdrawn",
+            "error",
+            "rejections",
+        ]
+
+    @extend_schema_field(RejectionSerializer(many=True))
+    def get_rejections(self, job) -> list[dict]:
+        return RejectionSerializer(job.rejections.all()[:1000], many=True).data
+
+
+class ImportListView(APIView):
+    """Managers and administrators upload a feed; it is imported by a Celery worker."""
+
+    permission_classes = [CanImport]
+    parser_classes = [parsers.MultiPartParser]
+
+    @extend_schema(request=UploadSerializer, responses={202: ImportJobSerializer})
+    def post(self, request):
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        if data["full"] and not data.get("source"):
+            raise RuleBroken(_("全量导入需要指定数据源。"), rule="full_needs_source")
+        with transaction.atomic():
+            job = import_job_create(
+                user=request.user,
+                upload=data["file"],
+                source=data.get("source"),
+                full=data["full"],
+                dry_run=data["dry_run"],
+            )
+            tasks.run_import.delay_on_commit(job.pk)
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportDetailView(APIView):
+    """The uploader and administrators; anyone else gets 404."""
+
+    permission_classes = [CanImport]
+
+    @extend_schema(responses=ImportJobSerializer)
+    def get(self, request, pk: int):
+        jobs = ImportJob.objects.all()
+        if not request.user.has_role(Role.ADMINISTRATOR):
+            jobs = jobs.filter(created_by=request.user)
+        return Response(ImportJobSerializer(get_object_or_404(jobs, pk=pk)).data)

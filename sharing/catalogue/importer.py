@@ -1,0 +1,355 @@
+"""Importing a catalogue feed: validated rows go in by COPY and one upsert per batch.
+
+Each batch is one transaction: a row is stored whole or not at all, and a bad row never holds
+back the good ones (a batch the database refuses is retried row by row). The key is
+(organisation, 所在单位仪器内部编码); an unchanged row is recognised by its hash and left alone,
+so importing the same file twice changes nothing. Memory stays flat: the keys seen so far live
+in a temporary table, not in Python.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import psycopg
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from portal.accounts.models import Region
+from portal.accounts.services import organisation_match_or_create
+from sharing.catalogue.feed import Feed, open_feed
+from sharing.catalogue.feed_rules import Clean, Context, clean_row
+from sharing.catalogue.models import FeedSource, Instrument, InstrumentClass
+from sharing.catalogue.services import platform_match_or_create
+from sharing.catalogue.text import SEARCH_VECTOR_SQL, weighted_texts
+
+BATCH_SIZE = 2000
+
+# The columns a feed fills, in COPY order; everything else keeps its value on update.
+FEED_COLUMNS = [
+    "organisation_id",
+    "internal_code",
+    "name",
+    "name_en",
+    "category_code",
+    "category_id",
+    "purpose",
+    "model",
+    "manufacturer",
+    "country",
+    "original_value",
+    "in_service_date",
+    "specifications",
+    "functions",
+    "disciplines",
+    "services",
+    "fee_text",
+    "running_status",
+    "sharing_mode",
+    "platform_id",
+    "region_id",
+    "address",
+    "location",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "booking_url",
+    "annual_running_hours",
+    "annual_service_hours",
+    "source_id",
+    "source_key",
+    "row_hash",
+]
+_UPDATABLE = [c for c in FEED_COLUMNS if c not in ("organisation_id", "internal_code")]
+# Token strings per weight; PostgreSQL turns them into the search vector in the upsert.
+SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_d"]
+_VECTOR = SEARCH_VECTOR_SQL.format(**{c[-1]: f"b.{c}" for c in SEARCH_COLUMNS})
+_NO_SEARCH = dict.fromkeys(SEARCH_COLUMNS)
+_TABLE = Instrument._meta.db_table
+
+
+@dataclass
+class Counts:
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Rejection:
+    row_number: int
+    column: str
+    reason: str
+    value: str = ""
+
+
+@dataclass
+class Stored:
+    rejections: list[Rejection]
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _context() -> Context:
+    regions: dict[str, int] = {}
+    for region in Region.objects.all():
+        for key in (region.name, region.code, region.adcode, region.name_en.lower()):
+            if key:
+                regions[key] = region.pk
+        regions[region.name + "市"] = regions[region.name + "区"] = region.pk
+    classes = dict(InstrumentClass.objects.values_list("code", "name"))
+    return Context(regions=regions, classes=classes, today=timezone.localdate())
+
+
+def _row_hash(values: dict) -> str:
+    parts = [str(values[c]) for c in FEED_COLUMNS if c != "row_hash"]
+    return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+class InstrumentImport:
+    def __init__(
+        self,
+        *,
+        path: Path,
+        filename: str | None = None,
+        source: FeedSource | None = None,
+        full: bool = False,
+        dry_run: bool = False,
+        batch_size: int = BATCH_SIZE,
+        on_progress: Callable[[Counts, int, int], None] | None = None,
+        on_rejections: Callable[[list[Rejection]], None] | None = None,
+    ):
+        if full and source is None:
+            raise ValueError("a full import needs a source: only that source's rows can be missing")
+        self.path = Path(path)
+        self.filename = filename
+        self.source = source
+        self.full = full
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.on_progress = on_progress or (lambda counts, done, total: None)
+        self.on_rejections = on_rejections or (lambda rejections: None)
+        self.counts = Counts()
+        self._organisations: dict[tuple[str, str], int] = {}
+        self._platforms: dict[str, int] = {}
+
+    # --- the run ----------------------------------------------------------------------------
+
+    def run(self) -> Counts:
+        feed = open_feed(self.path, self.filename)
+        self.ctx = _context()
+        if self.dry_run:
+            # Everything, organisations created on the way included, is rolled back at the end.
+            with transaction.atomic():
+                self._run(feed)
+                transaction.set_rollback(True)
+        else:
+            self._run(feed)
+        return self.counts
+
+    def _run(self, feed: Feed) -> None:
+        self._create_temp_tables()
+        try:
+            batch: list[tuple[int, dict]] = []
+            for number, raw in feed.rows:
+                batch.append((number, raw))
+                if len(batch) >= self.batch_size:
+                    self._batch(batch)
+                    batch = []
+                    self.on_progress(self.counts, feed.position(), feed.bytes_total)
+            if batch:
+                self._batch(batch)
+            if self.full:
+                self._withdraw_missing()
+            self.on_progress(self.counts, feed.bytes_total, feed.bytes_total)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE IF EXISTS import_batch, import_seen")
+
+    def _create_temp_tables(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS import_batch, import_seen")
+            cursor.execute(
+                f"""CREATE TEMP TABLE import_batch AS
+                    SELECT 0::integer AS row_number, {", ".join(FEED_COLUMNS)},
+                           {", ".join(f"''::text AS {c}" for c in SEARCH_COLUMNS)}
+                    FROM {_TABLE} WITH NO DATA"""
+            )
+            cursor.execute(
+                """CREATE TEMP TABLE import_seen (
+                       organisation_id bigint, internal_code varchar(64), row_number integer,
+                       PRIMARY KEY (organisation_id, internal_code))"""
+            )
+
+    # --- one batch --------------------------------------------------------------------------
+
+    def _batch(self, batch: list[tuple[int, dict]]) -> None:
+        self.counts.rows_read += len(batch)
+        rejections: list[Rejection] = []
+        accepted: list[tuple[int, dict]] = []
+        for number, raw in batch:
+            clean = clean_row(raw, self.ctx)
+            if clean.errors:
+                rejections.extend(Rejection(number, *error) for error in clean.errors)
+                self.counts.rejected += 1
+                continue
+            accepted.append((number, self._values(clean)))
+        self._add_search_texts(accepted)
+        if accepted:
+            try:
+                with transaction.atomic():
+                    stored = self._store(accepted)
+                self._count(stored, rejections)
+            except (DatabaseError, psycopg.Error):
+                # One row the database refuses must not cost the others: go row by row.
+                for number, values in accepted:
+                    try:
+                        with transaction.atomic():
+                            stored = self._store([(number, values)])
+                        self._count(stored, rejections)
+                    except (DatabaseError, psycopg.Error) as exc:
+                        cause = exc.__cause__ or exc
+                        reason = (str(cause).splitlines() or [type(cause).__name__])[0]
+                        rejections.append(Rejection(number, "", f"数据库拒绝：{reason[:250]}"))
+                        self.counts.rejected += 1
+        if rejections:
+            self.on_rejections(rejections)
+
+    def _values(self, clean: Clean) -> dict:
+        values = clean.values
+        region_id = values["region_id"]
+        values["organisation_id"] = self._organisation(clean, region_id)
+        values["platform_id"] = (
+            self._platform(clean.platform, region_id) if clean.platform else None
+        )
+        lon, lat = values.pop("lon"), values.pop("lat")
+        values["location"] = f"SRID=4326;POINT({lon} {lat})" if lon is not None else None
+        values["source_id"] = self.source.pk if self.source else None
+        values["source_key"] = values["internal_code"]
+        values["row_hash"] = _row_hash(values)
+        return values
+
+    def _add_search_texts(self, rows: list[tuple[int, dict]]) -> None:
+        """Segmentation is the costly part of a row, and a row whose hash the database already
+        holds will not be written: only new and changed rows are segmented."""
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT i.organisation_id, i.internal_code FROM {_TABLE} i
+                    JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS k(o, c, h)
+                      ON i.organisation_id = k.o AND i.internal_code = k.c AND i.row_hash = k.h
+                    WHERE i.withdrawn_at IS NULL""",
+                [
+                    [v["organisation_id"] for _, v in rows],
+                    [v["internal_code"] for _, v in rows],
+                    [v["row_hash"] for _, v in rows],
+                ],
+            )
+            unchanged = set(cursor.fetchall())
+        for _, values in rows:
+            if (values["organisation_id"], values["internal_code"]) in unchanged:
+                values.update(_NO_SEARCH)
+                continue
+            texts = weighted_texts(
+                name=values["name"],
+                name_en=values["name_en"],
+                model=values["model"],
+                manufacturer=values["manufacturer"],
+                category=self.ctx.classes.get(values["category_id"], ""),
+                functions=values["functions"],
+                services=values["services"],
+                specifications=values["specifications"],
+            )
+            for column in SEARCH_COLUMNS:
+                values[column] = texts[column[-1].upper()]
+
+    def _organisation(self, clean: Clean, region_id: int) -> int:
+        key = (clean.organisation_uscc, clean.organisation)
+        if key not in self._organisations:
+            org = organisation_match_or_create(
+                name=clean.organisation, uscc=clean.organisation_uscc, region_id=region_id
+            )
+            self._organisations[key] = org.pk
+        return self._organisations[key]
+
+    def _platform(self, name: str, region_id: int) -> int:
+        if name not in self._platforms:
+            self._platforms[name] = platform_match_or_create(name=name, region_id=region_id).pk
+        return self._platforms[name]
+
+    def _count(self, stored: "Stored", rejections: list[Rejection]) -> None:
+        rejections.extend(stored.rejections)
+        self.counts.rejected += len(stored.rejections)
+        self.counts.created += stored.created
+        self.counts.updated += stored.updated
+        self.counts.unchanged += stored.unchanged
+
+    def _store(self, rows: list[tuple[int, dict]]) -> "Stored":
+        rejections = []
+        with connection.cursor() as cursor:
+            # A batch lost to a crash between commit and disk is re-imported on the next run
+            # (imports are idempotent), so waiting for the WAL flush buys nothing here.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("TRUNCATE import_batch")
+            copied = [*FEED_COLUMNS, *SEARCH_COLUMNS]
+            columns = ", ".join(["row_number", *copied])
+            with cursor.cursor.copy(f"COPY import_batch ({columns}) FROM STDIN") as copy:
+                for number, values in rows:
+                    copy.write_row([number, *(values[c] for c in copied)])
+            # The first row with a key wins; later rows with the same key are rejected.
+            cursor.execute(
+                """INSERT INTO import_seen
+                   SELECT organisation_id, internal_code, row_number FROM import_batch
+                   ORDER BY row_number ON CONFLICT DO NOTHING"""
+            )
+            cursor.execute(
+                """DELETE FROM import_batch b USING import_seen s
+                   WHERE s.organisation_id = b.organisation_id
+                     AND s.internal_code = b.internal_code AND s.row_number <> b.row_number
+                   RETURNING b.row_number, s.row_number, b.internal_code"""
+            )
+            for number, first, code in cursor.fetchall():
+                rejections.append(
+                    Rejection(number, "所在单位仪器内部编码", f"与第 {first} 行重复", code)
+                )
+            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*_UPDATABLE, "search_vector"])
+            selected = ", ".join(f"b.{c}" for c in FEED_COLUMNS)
+            cursor.execute(
+                f"""INSERT INTO {_TABLE} ({", ".join(FEED_COLUMNS)}, search_vector,
+                                          approval_required, created_at, updated_at)
+                    SELECT {selected}, {_VECTOR}, true, now(), now() FROM import_batch b
+                    ON CONFLICT (organisation_id, internal_code) DO UPDATE
+                    SET {updates}, withdrawn_at = NULL, updated_at = now()
+                    WHERE {_TABLE}.row_hash IS DISTINCT FROM EXCLUDED.row_hash
+                       OR {_TABLE}.withdrawn_at IS NOT NULL
+                    RETURNING (xmax = 0)"""
+            )
+            written = [inserted for (inserted,) in cursor.fetchall()]
+        created = sum(written)
+        return Stored(
+            rejections=rejections,
+            created=created,
+            updated=len(written) - created,
+            unchanged=len(rows) - len(rejections) - len(written),
+        )
+
+    def _withdraw_missing(self) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {_TABLE} i SET withdrawn_at = now(), updated_at = now()
+                    WHERE i.source_id = %s AND i.withdrawn_at IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM import_seen s
+                                      WHERE s.organisation_id = i.organisation_id
+                                        AND s.internal_code = i.internal_code)""",
+                [self.source.pk],
+            )
+            self.counts.withdrawn = cursor.rowcount

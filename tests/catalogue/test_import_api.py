@@ -1,0 +1,92 @@
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portal.accounts.models import Role
+from sharing.catalogue.models import ImportJob, Instrument
+from tests.catalogue.feeds import SAMPLE
+from tests.factories import UserFactory, beibei, mianyang
+
+
+@pytest.fixture
+def owner(db):
+    mianyang(), beibei()
+    return UserFactory(username="owner", roles=[Role.INSTRUMENT_MANAGER])
+
+
+def upload(name="feed.csv", content=None):
+    return SimpleUploadedFile(name, content or SAMPLE.read_bytes(), content_type="text/csv")
+
+
+def wait_for(job_id, api, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = api.get(f"/api/imports/{job_id}/").json()
+        if body["status"] in ("succeeded", "failed"):
+            return body
+        time.sleep(0.5)
+    raise AssertionError(f"import {job_id} did not finish: {body}")
+
+
+@pytest.mark.worker
+def test_an_upload_is_imported_by_a_real_worker_and_followed(api, owner, celery_worker):
+    api.force_authenticate(owner)
+    response = api.post("/api/imports/", {"file": upload()}, format="multipart")
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued"
+    body = wait_for(response.json()["id"], api)
+    assert body["status"] == "succeeded", body
+    assert (body["rows_read"], body["created"], body["rejected"]) == (8, 8, 0)
+    assert body["progress"] == 1.0
+    assert Instrument.objects.count() == 8
+
+
+def test_rejected_rows_are_listed_with_number_column_and_reason(api, owner, settings, tmp_path):
+    from sharing.catalogue.imports import import_job_run
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    content = SAMPLE.read_text(encoding="utf-8").replace("2019-06-18", "2019-02-30")
+    api.force_authenticate(owner)
+    response = api.post(
+        "/api/imports/", {"file": upload(content=content.encode())}, format="multipart"
+    )
+    import_job_run(job_id=response.json()["id"])
+    body = api.get(f"/api/imports/{response.json()['id']}/").json()
+    assert body["rejected"] == 1
+    assert body["rejections"] == [
+        {
+            "row_number": 2,
+            "column": "启用日期",
+            "reason": "日期应为 YYYY-MM-DD",
+            "value": "2019-02-30",
+        }
+    ]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "researcher"])
+def test_only_managers_and_administrators_may_upload(api, db, who):
+    if who == "researcher":
+        api.force_authenticate(UserFactory(roles=[Role.RESEARCHER]))
+    response = api.post("/api/imports/", {"file": upload()}, format="multipart")
+    assert response.status_code in (401, 403)
+    assert "error" in response.json()
+    assert not ImportJob.objects.exists()
+
+
+def test_another_manager_cannot_see_my_import(api, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    api.force_authenticate(owner)
+    job_id = api.post("/api/imports/", {"file": upload()}, format="multipart").json()["id"]
+    api.force_authenticate(UserFactory(roles=[Role.INSTRUMENT_MANAGER]))
+    assert api.get(f"/api/imports/{job_id}/").status_code == 404
+
+
+def test_a_file_of_another_type_is_refused_clearly(api, owner):
+    api.force_authenticate(owner)
+    response = api.post(
+        "/api/imports/", {"file": upload("feed.exe", b"MZ\x90\x00")}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "file" in response.json()["error"]["fields"]
+    assert not ImportJob.objects.exists()
