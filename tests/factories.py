@@ -3,7 +3,7 @@ from django.contrib.gis.geos import Point
 
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Region, Role, User
-from sharing.catalogue.models import Platform
+from sharing.catalogue.models import Instrument, Platform
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -63,3 +63,22 @@ class PlatformFactory(factory.django.DjangoModelFactory):
     region = factory.LazyFunction(beibei)
     location = factory.LazyFunction(lambda: Point(106.427, 29.823, srid=4326))
     location_confidence = "low"
+
+
+class InstrumentFactory(factory.django.DjangoModelFactory):
+    """Saved through instrument_save, so search_vector is filled as in the portal."""
+
+    class Meta:
+        model = Instrument
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    region = factory.LazyAttribute(lambda o: o.organisation.region)
+    internal_code = factory.Sequence(lambda n: f"TEST-{n:05d}")
+    name = "场发射扫描电子显微镜"
+    category_code = "010102"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from sharing.catalogue.services import instrument_save
+
+        return instrument_save(instrument=model_class(*args, **kwargs))

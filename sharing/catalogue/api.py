@@ -1,0 +1,412 @@
+"""The public instrument catalogue: search, detail and export."""
+
+import datetime
+from decimal import Decimal
+
+from django.core import signing
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import permissions, serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from portal.privacy import mask_email, mask_phone
+from sharing.catalogue.export import LAYOUTS, csv_chunks, xlsx_file
+from sharing.catalogue.models import Instrument
+from sharing.catalogue.selectors import (
+    ORDERINGS,
+    instrument_export_rows,
+    instrument_get,
+    instrument_page,
+    instrument_search,
+    ordering_keys,
+)
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# An export is capped so a request ends in reasonable time; narrow the filters for more.
+EXPORT_MAX_ROWS = 100_000
+_CURSOR_SALT = "catalogue.instruments.cursor"
+_BIGINT_MAX = 2**63 - 1
+
+
+# --- Input --------------------------------------------------------------------------------
+
+
+class InstrumentFilterSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("检索词：仪器名称、英文名称、型号、厂商、功能等，支持缩写如“电镜”“液质”。"),
+    )
+    category = serializers.RegexField(
+        r"^[0-9]{2}(?:[0-9]{2}){0,2}$",
+        required=False,
+        help_text=_("设备分类编码前缀：2、4 或 6 位数字，如 01、0101、010102。"),
+        error_messages={"invalid": _("分类编码应为 2、4 或 6 位数字。")},
+    )
+    region = serializers.RegexField(
+        r"^(?:[a-z][a-z0-9_-]{0,31}|[0-9]{6})$",
+        required=False,
+        help_text=_("地区代号（mianyang、beibei）或行政区划代码（510700、500109）。"),
+        error_messages={"invalid": _("地区应为地区代号或 6 位行政区划代码。")},
+    )
+    organisation = serializers.IntegerField(
+        required=False, min_value=1, max_value=_BIGINT_MAX, help_text=_("所属单位编号。")
+    )
+    platform = serializers.IntegerField(
+        required=False, min_value=1, max_value=_BIGINT_MAX, help_text=_("所属平台编号。")
+    )
+    sharing_mode = serializers.ChoiceField(
+        choices=Instrument.SharingMode.choices, required=False, help_text=_("共享模式。")
+    )
+    status = serializers.ChoiceField(
+        choices=Instrument.RunningStatus.choices, required=False, help_text=_("运行状态。")
+    )
+    max_rate = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        help_text=_("适用于当前用户的每小时费率上限（元）；未设该费率的仪器不计入。"),
+    )
+    ordering = serializers.ChoiceField(
+        choices=list(ORDERINGS),
+        required=False,
+        help_text=_("排序：有检索词时默认 relevance（相关度），否则默认 id。"),
+    )
+
+    def validate(self, attrs):
+        attrs["q"] = (attrs.get("q") or "").strip() or None
+        if attrs.get("ordering") == "relevance" and not attrs["q"]:
+            raise serializers.ValidationError({"ordering": [_("按相关度排序需要检索词。")]})
+        attrs.setdefault("ordering", "relevance" if attrs["q"] else "id")
+        return attrs
+
+
+class InstrumentListQuerySerializer(InstrumentFilterSerializer):
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
+    )
+    cursor = serializers.CharField(
+        required=False, max_length=1000, help_text=_("上一页响应中 next 链接携带的游标。")
+    )
+
+
+class InstrumentExportQuerySerializer(InstrumentFilterSerializer):
+    layout = serializers.ChoiceField(
+        choices=list(LAYOUTS),
+        default="portal",
+        help_text=_("portal：门户字段；national：国家平台单台套仪器字段与表头，可再导入。"),
+    )
+
+
+def _filters(data: dict) -> dict:
+    names = (
+        "q",
+        "category",
+        "region",
+        "organisation",
+        "platform",
+        "sharing_mode",
+        "status",
+        "max_rate",
+    )
+    return {name: data.get(name) for name in names}
+
+
+# --- Cursor -------------------------------------------------------------------------------
+
+
+def _encode(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _decode(kind: type, value):
+    if kind is datetime.date:
+        return datetime.date.fromisoformat(value)
+    if kind is Decimal:
+        return Decimal(value)
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    raise ValueError(value)
+
+
+def cursor_encode(ordering: str, position: list) -> str:
+    """Signed, so a client cannot forge a position; it reads as an opaque token."""
+    return signing.dumps({"o": ordering, "p": [_encode(v) for v in position]}, salt=_CURSOR_SALT)
+
+
+def cursor_decode(token: str, *, ordering: str) -> list:
+    invalid = serializers.ValidationError(
+        {"cursor": [_("翻页游标无效或已失效，请从第一页重新开始。")]}
+    )
+    try:
+        payload = signing.loads(token, salt=_CURSOR_SALT)
+        keys = ordering_keys(ordering)
+        if payload["o"] != ordering or len(payload["p"]) != len(keys):
+            raise invalid
+        return [_decode(k.kind, v) for k, v in zip(keys, payload["p"], strict=True)]
+    except (signing.BadSignature, KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise invalid from exc
+
+
+# --- Output -------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class RegionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    adcode = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LocationSerializer(serializers.Serializer):
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+
+
+class RatesSerializer(serializers.Serializer):
+    internal = serializers.DecimalField(10, 2, source="rate_internal", allow_null=True)
+    same_region = serializers.DecimalField(10, 2, source="rate_same_region", allow_null=True)
+    other_region = serializers.DecimalField(10, 2, source="rate_other_region", allow_null=True)
+    firm = serializers.DecimalField(10, 2, source="rate_firm", allow_null=True)
+    applicable = serializers.DecimalField(
+        10,
+        2,
+        source="applicable_rate",
+        allow_null=True,
+        help_text=_("适用于当前用户的费率（元/小时）。"),
+    )
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    """Every field of the national record plus rates. Contact phone and e-mail are masked
+    unless the context says the reader is signed in."""
+
+    category = CategorySerializer()
+    purpose_label = serializers.CharField(source="get_purpose_display")
+    running_status_label = serializers.CharField(source="get_running_status_display")
+    sharing_mode_label = serializers.CharField(source="get_sharing_mode_display")
+    organisation = NamedSerializer()
+    platform = NamedSerializer(allow_null=True)
+    region = RegionSerializer()
+    location = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
+    contact_email = serializers.SerializerMethodField()
+    rates = RatesSerializer(source="*")
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "id",
+            "internal_code",
+            "name",
+            "name_en",
+            "category_code",
+            "category",
+            "purpose",
+            "purpose_label",
+            "model",
+            "manufacturer",
+            "country",
+            "original_value",
+            "in_service_date",
+            "specifications",
+            "functions",
+            "disciplines",
+            "services",
+            "fee_text",
+            "running_status",
+            "running_status_label",
+            "sharing_mode",
+            "sharing_mode_label",
+            "organisation",
+            "platform",
+            "region",
+            "address",
+            "location",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+            "booking_url",
+            "annual_running_hours",
+            "annual_service_hours",
+            "rates",
+            "approval_required",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(LocationSerializer(allow_null=True))
+    def get_location(self, instrument: Instrument) -> dict | None:
+        point = instrument.location
+        return {"lon": point.x, "lat": point.y} if point else None
+
+    def _mask(self) -> bool:
+        return self.context.get("mask_contacts", True)
+
+    def get_contact_phone(self, instrument: Instrument) -> str:
+        return mask_phone(instrument.contact_phone) if self._mask() else instrument.contact_phone
+
+    def get_contact_email(self, instrument: Instrument) -> str:
+        return mask_email(instrument.contact_email) if self._mask() else instrument.contact_email
+
+
+class InstrumentPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text=_("下一页地址；没有更多结果时为 null。"))
+    results = InstrumentSerializer(many=True)
+
+
+def _context(request) -> dict:
+    return {"request": request, "mask_contacts": not request.user.is_authenticated}
+
+
+# --- Views --------------------------------------------------------------------------------
+
+
+class InstrumentListApi(APIView):
+    """Public (AllowAny): anyone may search the catalogue; contacts are masked for anonymous
+    visitors. Keyset pages, no counting: follow ``next`` until it is null."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="Search instruments",
+        operation_id="instruments_list",
+        parameters=[InstrumentListQuerySerializer],
+        responses=InstrumentPageSerializer,
+    )
+    def get(self, request):
+        params = InstrumentListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        ordering = data["ordering"]
+        after = cursor_decode(data["cursor"], ordering=ordering) if data.get("cursor") else None
+        qs = instrument_search(user=request.user, **_filters(data))
+        rows, last = instrument_page(qs, ordering=ordering, after=after, size=data["page_size"])
+        next_url = None
+        if last is not None:
+            next_url = replace_query_param(
+                request.build_absolute_uri(), "cursor", cursor_encode(ordering, last)
+            )
+        results = InstrumentSerializer(rows, many=True, context=_context(request)).data
+        return Response({"next": next_url, "results": results})
+
+
+class InstrumentDetailApi(APIView):
+    """Public (AllowAny): one instrument on offer; contacts masked for anonymous visitors."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="One instrument",
+        operation_id="instruments_retrieve",
+        responses=InstrumentSerializer,
+    )
+    def get(self, request, pk: int):
+        instrument = instrument_get(pk=pk, user=request.user)
+        return Response(InstrumentSerializer(instrument, context=_context(request)).data)
+
+
+class _JsonForErrors(BaseContentNegotiation):
+    """Exports answer with a file whatever Accept says; errors still leave as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class _ExportApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    content_negotiation_class = _JsonForErrors
+    extension = ""
+
+    def _prepared(self, request):
+        params = InstrumentExportQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        qs = instrument_search(user=request.user, **_filters(data))
+        rows = instrument_export_rows(qs, ordering=data["ordering"], limit=EXPORT_MAX_ROWS)
+        return rows, data["layout"], not request.user.is_authenticated
+
+    def _filename(self) -> str:
+        return f"instruments-{timezone.localdate().isoformat()}.{self.extension}"
+
+    def _headers(self, response):
+        response["X-Export-Row-Limit"] = str(EXPORT_MAX_ROWS)
+        return response
+
+
+class InstrumentCsvExportApi(_ExportApi):
+    """Public (AllowAny): the search's instruments as CSV (UTF-8 with BOM), streamed; at most
+    EXPORT_MAX_ROWS rows. Contacts masked for anonymous visitors."""
+
+    extension = "csv"
+
+    @extend_schema(
+        summary="Export instruments as CSV",
+        operation_id="instruments_export_csv",
+        parameters=[InstrumentExportQuerySerializer],
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
+    )
+    def get(self, request):
+        rows, layout, mask = self._prepared(request)
+        response = StreamingHttpResponse(
+            csv_chunks(rows, layout=layout, mask=mask), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self._filename()}"'
+        return self._headers(response)
+
+
+class InstrumentXlsxExportApi(_ExportApi):
+    """Public (AllowAny): the search's instruments as an XLSX workbook, built in openpyxl's
+    write-only mode; at most EXPORT_MAX_ROWS rows. Contacts masked for anonymous visitors."""
+
+    extension = "xlsx"
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    @extend_schema(
+        summary="Export instruments as XLSX",
+        operation_id="instruments_export_xlsx",
+        parameters=[InstrumentExportQuerySerializer],
+        responses={
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ): OpenApiResponse(OpenApiTypes.BINARY)
+        },
+    )
+    def get(self, request):
+        rows, layout, mask = self._prepared(request)
+        handle = xlsx_file(rows, layout=layout, mask=mask)
+        response = FileResponse(
+            handle, as_attachment=True, filename=self._filename(), content_type=self.media_type
+        )
+        return self._headers(response)

@@ -1,0 +1,256 @@
+"""Reads of the instrument catalogue: search, filters, keyset pages."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    FloatField,
+    Lookup,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import Organisation
+from portal.errors import NotFound
+from sharing.catalogue.models import Instrument
+from sharing.catalogue.text import normalise, tsquery_text
+
+# pg_trgm's index only helps from three characters on; shorter words go through the tsvector.
+TRIGRAM_MIN_LENGTH = 3
+
+
+class ILike(Lookup):
+    """``lhs ILIKE rhs`` as written, so the gin_trgm_ops indexes on name and model apply
+    (Django's icontains compiles to UPPER(x) LIKE UPPER(y), which they cannot serve)."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
+
+
+class Like(Lookup):
+    """``lhs LIKE rhs`` without Django's ``::text`` cast, for the varchar_pattern_ops index."""
+
+    lookup_name = "like"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", (*lhs_params, *rhs_params)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _base() -> QuerySet[Instrument]:
+    # Every relation the list, the detail and the export show, joined in the one query.
+    return Instrument.objects.filter(withdrawn_at__isnull=True).select_related(
+        "category", "organisation", "platform", "region"
+    )
+
+
+def applicable_rate(*, user) -> Case | F:
+    """The hourly rate that applies to this user, as an expression over Instrument.
+
+    Own organisation → rate_internal; a firm → rate_firm; same region → rate_same_region;
+    anyone else, and anonymous visitors → rate_other_region. The organisation is read in a
+    subquery so that choosing the rate never costs a query of its own.
+    """
+    if user is None or not user.is_authenticated or not user.organisation_id:
+        return F("rate_other_region")
+    own = Organisation.objects.filter(pk=user.organisation_id)
+    return Case(
+        When(organisation_id=user.organisation_id, then=F("rate_internal")),
+        When(Exists(own.filter(kind=Organisation.Kind.FIRM)), then=F("rate_firm")),
+        When(region_id=Subquery(own.values("region_id")[:1]), then=F("rate_same_region")),
+        default=F("rate_other_region"),
+    )
+
+
+def _search(qs: QuerySet[Instrument], q: str) -> QuerySet[Instrument]:
+    """Full-text over the jieba tsvector, or a trigram ILIKE on name and model for model
+    numbers and fragments; ranked with exact model numbers first."""
+    text = normalise(q)
+    raw = tsquery_text(text)
+    matches = Q()
+    rank = Value(0.0)
+    if raw:
+        query = SearchQuery(raw, search_type="raw", config="simple")
+        matches |= Q(search_vector=query)
+        rank = SearchRank(F("search_vector"), query, cover_density=True, normalization=32)
+    if len(text) >= TRIGRAM_MIN_LENGTH:
+        pattern = Value(f"%{_like_escape(text)}%", output_field=CharField())
+        matches |= Q(ILike(F("name"), pattern)) | Q(ILike(F("model"), pattern))
+        rank = rank + Greatest(TrigramSimilarity("name", text), TrigramSimilarity("model", text))
+    if not matches:
+        # Nothing searchable in q (only punctuation): no hits, but the same shape as a search.
+        return qs.annotate(rank=Value(0.0, output_field=FloatField())).none()
+    exact = Case(
+        When(model__iexact=text, then=Value(4.0)),
+        When(model__istartswith=text, then=Value(1.0)),
+        default=Value(0.0),
+    )
+    # float8, so that the value a cursor carries compares equal to the one recomputed.
+    return qs.filter(matches).annotate(rank=Cast(exact + rank, output_field=FloatField()))
+
+
+def instrument_search(
+    *,
+    user,
+    q: str | None = None,
+    category: str | None = None,
+    region: str | None = None,
+    organisation: int | None = None,
+    platform: int | None = None,
+    sharing_mode: str | None = None,
+    status: str | None = None,
+    max_rate: Decimal | None = None,
+) -> QuerySet[Instrument]:
+    """Instruments on offer (not withdrawn) matching every given filter.
+
+    ``category`` is a classification-code prefix (01, 0101, 010102); ``region`` a Region code
+    or adcode; ``status`` the running status; ``max_rate`` bounds the rate that applies to
+    ``user`` (see applicable_rate; an instrument without that rate does not pass). With ``q``
+    each row carries ``rank`` (higher is better). Every row carries ``applicable_rate``.
+    """
+    qs = _base().annotate(applicable_rate=applicable_rate(user=user))
+    if category:
+        qs = qs.filter(Like(F("category_code"), Value(f"{_like_escape(category)}%")))
+    if region:
+        qs = qs.filter(Q(region__code=region) | Q(region__adcode=region))
+    if organisation is not None:
+        qs = qs.filter(organisation_id=organisation)
+    if platform is not None:
+        qs = qs.filter(platform_id=platform)
+    if sharing_mode:
+        qs = qs.filter(sharing_mode=sharing_mode)
+    if status:
+        qs = qs.filter(running_status=status)
+    if max_rate is not None:
+        qs = qs.filter(applicable_rate__lte=max_rate)
+    if q and q.strip():
+        qs = _search(qs, q)
+    return qs
+
+
+def instrument_get(*, pk: int, user=None) -> Instrument:
+    instrument = _base().annotate(applicable_rate=applicable_rate(user=user)).filter(pk=pk).first()
+    if instrument is None:
+        raise NotFound(_("仪器不存在或已撤回。"))
+    return instrument
+
+
+# --- Keyset pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of an ordering: its expression, its direction and how a cursor stores it."""
+
+    name: str
+    expression: object
+    descending: bool = False
+    kind: type = str
+
+
+_LOW_DATE, _HIGH_DATE = datetime.date(1, 1, 1), datetime.date(9999, 12, 31)
+_LOW_VALUE, _HIGH_VALUE = Decimal("-1"), Decimal("10000000000")  # outside max_digits=12, dp=2
+
+# Nullable columns sort through a sentinel so that nulls come last either way and the keyset
+# comparison never meets a NULL.
+ORDERINGS: dict[str, tuple[SortKey, ...]] = {
+    "relevance": (SortKey("rank", F("rank"), descending=True, kind=float),),
+    "id": (),
+    "-id": (),
+    "name": (SortKey("k_name", F("name")),),
+    "-name": (SortKey("k_name", F("name"), descending=True),),
+    "original_value": (
+        SortKey("k_value", Coalesce("original_value", Value(_HIGH_VALUE)), kind=Decimal),
+    ),
+    "-original_value": (
+        SortKey(
+            "k_value",
+            Coalesce("original_value", Value(_LOW_VALUE)),
+            descending=True,
+            kind=Decimal,
+        ),
+    ),
+    "in_service_date": (
+        SortKey("k_date", Coalesce("in_service_date", Value(_HIGH_DATE)), kind=datetime.date),
+    ),
+    "-in_service_date": (
+        SortKey(
+            "k_date",
+            Coalesce("in_service_date", Value(_LOW_DATE)),
+            descending=True,
+            kind=datetime.date,
+        ),
+    ),
+}
+
+
+def _keys(ordering: str) -> tuple[SortKey, ...]:
+    # id breaks ties in the ordering's own direction and makes every position unique.
+    descending = ordering == "-id"
+    return (*ORDERINGS[ordering], SortKey("id", F("id"), descending=descending, kind=int))
+
+
+def _after(keys: tuple[SortKey, ...], values: list) -> Q:
+    """Rows strictly after ``values`` in the order of ``keys``: (a > x) or (a = x and b > y)…"""
+    condition = Q()
+    equal = Q()
+    for key, value in zip(keys, values, strict=True):
+        beyond = Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
+        condition |= equal & beyond
+        equal &= Q(**{key.name: value})
+    return condition
+
+
+def _ordered(qs: QuerySet[Instrument], keys: tuple[SortKey, ...]) -> QuerySet[Instrument]:
+    qs = qs.annotate(**{k.name: k.expression for k in keys if k.name not in ("id", "rank")})
+    return qs.order_by(*(f"-{k.name}" if k.descending else k.name for k in keys))
+
+
+def instrument_page(
+    qs: QuerySet[Instrument], *, ordering: str, after: list | None, size: int
+) -> tuple[list[Instrument], list | None]:
+    """One page of ``qs`` in ``ordering`` after the position ``after`` (from a previous page's
+    second return value). Returns the rows and the position of the last one when more follow,
+    else None. One query, and no COUNT."""
+    keys = _keys(ordering)
+    qs = _ordered(qs, keys)
+    if after is not None:
+        qs = qs.filter(_after(keys, after))
+    rows = list(qs[: size + 1])
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, [getattr(rows[-1], k.name) for k in keys]
+
+
+def ordering_keys(ordering: str) -> tuple[SortKey, ...]:
+    """The keys a cursor for ``ordering`` carries, in order (for decoding a cursor)."""
+    return _keys(ordering)
+
+
+def instrument_export_rows(
+    qs: QuerySet[Instrument], *, ordering: str, limit: int, chunk_size: int = 2000
+):
+    """The rows of an export in ``ordering``, at most ``limit``, streamed from a server-side
+    cursor ``chunk_size`` rows at a time so memory stays flat whatever the size."""
+    return _ordered(qs, _keys(ordering))[:limit].iterator(chunk_size=chunk_size)
