@@ -1,7 +1,10 @@
+import math
+
 from django.db.models import Count, Q
 
-from portal.accounts.models import Region
-from sharing.catalogue.models import Platform
+from portal.accounts.models import Organisation, Region
+from sharing.catalogue import selectors as catalogue_selectors
+from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 
 
 def region_summaries():
@@ -17,3 +20,96 @@ def platforms():
         .annotate(has_location=Count("pk", filter=Q(location__isnull=False)))
         .order_by("region__adcode", "kind", "name")
     )
+
+
+# Catalogue pages. Withdrawn instruments keep their detail page (links to them live on elsewhere)
+# but are left out of every list.
+
+CATALOGUE_LIST_LIMIT = 50
+
+
+def _live_instruments():
+    return Instrument.objects.filter(withdrawn_at__isnull=True).select_related(
+        "organisation", "region", "category"
+    )
+
+
+def instrument_detail(instrument_id: int) -> Instrument | None:
+    return (
+        Instrument.objects.select_related(
+            "organisation__region", "platform__region", "region", "category"
+        )
+        .filter(pk=instrument_id)
+        .first()
+    )
+
+
+def organisation_detail(organisation_id: int) -> Organisation | None:
+    return Organisation.objects.select_related("region").filter(pk=organisation_id).first()
+
+
+def organisation_platforms(organisation: Organisation):
+    return organisation.platforms.select_related("region").order_by("name")
+
+
+def organisation_instruments(organisation: Organisation, *, limit: int = CATALOGUE_LIST_LIMIT):
+    """The first `limit` live instruments and whether there are more (one extra row, no COUNT)."""
+    rows = list(_live_instruments().filter(organisation=organisation).order_by("id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def platform_detail(platform_id: int) -> Platform | None:
+    return Platform.objects.select_related("region", "host").filter(pk=platform_id).first()
+
+
+def platform_instruments(platform: Platform, *, limit: int = CATALOGUE_LIST_LIMIT):
+    rows = list(_live_instruments().filter(platform=platform).order_by("id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def instrument_classes():
+    return InstrumentClass.objects.order_by("code")
+
+
+def regions():
+    return Region.objects.order_by("adcode")
+
+
+class BadCursor(ValueError):
+    """A cursor this page did not write (edited by hand, or from another ordering)."""
+
+
+CURSOR_SEPARATOR = "_"  # never part of a float's or an integer's text
+
+
+def _encode_cursor(position: list) -> str:
+    return CURSOR_SEPARATOR.join(repr(value) for value in position)
+
+
+def _decode_cursor(cursor: str, ordering: str) -> list:
+    keys = catalogue_selectors.ordering_keys(ordering)
+    parts = cursor.split(CURSOR_SEPARATOR)
+    if len(parts) != len(keys):
+        raise BadCursor(cursor)
+    try:
+        values = [key.kind(part) for key, part in zip(keys, parts, strict=True)]
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        raise BadCursor(cursor) from exc
+    if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+        raise BadCursor(cursor)
+    return values
+
+
+def instrument_search_page(*, user, filters: dict, cursor: str | None, size: int):
+    """One page of the catalogue search and the cursor of the next page (None on the last).
+
+    Ranked by relevance when there are keywords, else by id; keyset paging in either case,
+    so no COUNT and no OFFSET however deep the reader goes.
+    """
+    ordering = "relevance" if filters.get("q") else "id"
+    after = _decode_cursor(cursor, ordering) if cursor else None
+    queryset = catalogue_selectors.instrument_search(user=user, **filters)
+    rows, position = catalogue_selectors.instrument_page(
+        queryset, ordering=ordering, after=after, size=size
+    )
+    return rows, (_encode_cursor(position) if position is not None else None)

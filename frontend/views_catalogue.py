@@ -1,0 +1,267 @@
+"""Catalogue pages: instrument search and the instrument, organisation and platform pages."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from frontend import selectors
+from portal.accounts.models import Organisation, Region
+from portal.privacy import mask_email, mask_phone
+from sharing.catalogue.models import Instrument, InstrumentClass, Platform
+
+DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILES_ATTRIBUTION = "© OpenStreetMap"
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """What a small map shows: a point, its label and where the point came from."""
+
+    lon: float
+    lat: float
+    label: str
+    source: str
+    approximate: bool = False
+
+
+def _map_context() -> dict:
+    return {
+        "map_tiles_url": getattr(settings, "MAP_TILES_URL", DEFAULT_TILES_URL),
+        "map_tiles_attribution": getattr(
+            settings, "MAP_TILES_ATTRIBUTION", DEFAULT_TILES_ATTRIBUTION
+        ),
+    }
+
+
+def _point(owner, *, label: str, source: str) -> MapPoint | None:
+    if owner is None or owner.location is None:
+        return None
+    return MapPoint(
+        lon=owner.location.x,
+        lat=owner.location.y,
+        label=label,
+        source=source,
+        approximate=getattr(owner, "location_is_approximate", False),
+    )
+
+
+def instrument_point(instrument: Instrument) -> MapPoint | None:
+    """The instrument's own point, else its platform's, else its organisation's."""
+    return (
+        _point(instrument, label=instrument.name, source=_("仪器位置"))
+        or _point(instrument.platform, label=instrument.name, source=_("所属平台位置"))
+        or _point(instrument.organisation, label=instrument.name, source=_("所属单位位置"))
+    )
+
+
+def _mask_name(name: str) -> str:
+    # A surname alone is not enough to reach a person; the rest waits for sign-in.
+    return f"{name[:1]}{'*' * max(1, len(name) - 1)}" if name else ""
+
+
+def _contact(instrument: Instrument, user) -> dict:
+    """Contact details are personal data: in full for signed-in users only."""
+    if user.is_authenticated:
+        return {
+            "name": instrument.contact_name,
+            "phone": instrument.contact_phone,
+            "email": instrument.contact_email,
+            "masked": False,
+        }
+    return {
+        "name": _mask_name(instrument.contact_name),
+        "phone": mask_phone(instrument.contact_phone),
+        "email": mask_email(instrument.contact_email),
+        "masked": True,
+    }
+
+
+def _labels(model, names) -> dict:
+    return {name: model._meta.get_field(name).verbose_name for name in names}
+
+
+INSTRUMENT_FIELDS = [
+    field.name
+    for field in Instrument._meta.get_fields()
+    if getattr(field, "verbose_name", None) and not field.auto_created
+]
+
+
+def instrument_detail(request, instrument_id: int):
+    """Public; contact details masked for anonymous visitors."""
+    instrument = selectors.instrument_detail(instrument_id)
+    if instrument is None:
+        raise Http404
+    booking_url = instrument.booking_url
+    return render(
+        request,
+        "frontend/instrument_detail.html",
+        {
+            "instrument": instrument,
+            "labels": _labels(Instrument, INSTRUMENT_FIELDS),
+            "contact": _contact(instrument, request.user),
+            "point": instrument_point(instrument),
+            # Only web addresses become links; anything else a feed carried stays text.
+            "booking_link": booking_url.startswith(("https://", "http://")),
+            **_map_context(),
+        },
+    )
+
+
+def organisation_detail(request, organisation_id: int):
+    """Public: organisations, their platforms and instruments are public facts."""
+    organisation = selectors.organisation_detail(organisation_id)
+    if organisation is None:
+        raise Http404
+    instruments, more = selectors.organisation_instruments(organisation)
+    return render(
+        request,
+        "frontend/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "platforms": selectors.organisation_platforms(organisation),
+            "instruments": instruments,
+            "more_instruments": more,
+            "point": _point(organisation, label=organisation.name, source=_("单位位置")),
+            **_map_context(),
+        },
+    )
+
+
+def platform_detail(request, platform_id: int):
+    """Public."""
+    platform = selectors.platform_detail(platform_id)
+    if platform is None:
+        raise Http404
+    instruments, more = selectors.platform_instruments(platform)
+    return render(
+        request,
+        "frontend/platform_detail.html",
+        {
+            "platform": platform,
+            "instruments": instruments,
+            "more_instruments": more,
+            "point": _point(platform, label=platform.name, source=_("平台位置")),
+            **_map_context(),
+        },
+    )
+
+
+class InstrumentSearchForm(forms.Form):
+    """The search page's filters, all optional; read from the query string."""
+
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100, strip=True)
+    category = forms.ModelChoiceField(
+        label=_("仪器大类"),
+        queryset=InstrumentClass.objects.order_by("code"),
+        required=False,
+        empty_label=_("全部"),
+    )
+    region = forms.ModelChoiceField(
+        label=_("地区"),
+        queryset=Region.objects.order_by("adcode"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("全部"),
+    )
+    sharing_mode = forms.ChoiceField(
+        label=_("共享模式"),
+        choices=[("", _("全部")), *Instrument.SharingMode.choices],
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("运行状态"),
+        choices=[("", _("全部")), *Instrument.RunningStatus.choices],
+        required=False,
+    )
+    max_rate = forms.DecimalField(
+        label=_("最高费率（元/小时）"),
+        help_text=_("按适用于您的费率筛选；未登录时按跨地区费率。"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+    )
+    # Set by links from organisation and platform pages, not by the form.
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    platform = forms.ModelChoiceField(
+        queryset=Platform.objects.all(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Labels sit above their fields; a trailing ASCII colon reads wrong in Chinese.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["category"].label_from_instance = lambda c: f"{c.code} {c.name}"
+        self.fields["organisation"].label = _("所属单位")
+        self.fields["platform"].label = _("所属平台")
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+def _query(query, *, drop=(), **changes) -> str:
+    """The current query string with some parameters dropped or replaced."""
+    query = query.copy()
+    for name in (*drop, *changes):
+        query.pop(name, None)
+    for name, value in changes.items():
+        query[name] = value
+    return query.urlencode()
+
+
+def _search_filters(cleaned: dict) -> dict:
+    """The form's values in the terms instrument_search takes (codes and ids, not objects)."""
+    category, region = cleaned.get("category"), cleaned.get("region")
+    organisation, platform = cleaned.get("organisation"), cleaned.get("platform")
+    return {
+        "q": cleaned.get("q") or None,
+        "category": category.code if category else None,
+        "region": region.code if region else None,
+        "organisation": organisation.pk if organisation else None,
+        "platform": platform.pk if platform else None,
+        "sharing_mode": cleaned.get("sharing_mode") or None,
+        "status": cleaned.get("status") or None,
+        "max_rate": cleaned.get("max_rate"),
+    }
+
+
+def instrument_list(request):
+    """Public: search the live catalogue. Paged by cursor, never counted."""
+    form = InstrumentSearchForm(request.GET or None)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        filters = form.cleaned_data
+    instruments, next_cursor, cursor_error = [], None, False
+    # Invalid filters show their messages and no results, rather than a silently wider search.
+    if not form.is_bound or form.is_valid():
+        try:
+            instruments, next_cursor = selectors.instrument_search_page(
+                user=request.user,
+                filters=_search_filters(filters),
+                cursor=request.GET.get("cursor"),
+                size=SEARCH_PAGE_SIZE,
+            )
+        except selectors.BadCursor:
+            cursor_error = True
+    query = request.GET
+    return render(
+        request,
+        "frontend/instrument_list.html",
+        {
+            "form": form,
+            "instruments": instruments,
+            "cursor_error": cursor_error,
+            "next_query": _query(query, cursor=next_cursor) if next_cursor else None,
+            "first_query": _query(query, drop=["cursor"]) if query.get("cursor") else None,
+            "scope_organisation": filters.get("organisation"),
+            "scope_platform": filters.get("platform"),
+            "unscoped_query": _query(query, drop=["cursor", "organisation", "platform"]),
+        },
+    )

@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+from portal.accounts.models import Role
+from sharing.catalogue.models import FeedSource, ImportJob
+
+
+@login_required
+def instrument_import(request):
+    """Instrument managers and administrators: upload a feed and watch it import."""
+    user = request.user
+    if not (user.has_role(Role.INSTRUMENT_MANAGER) or user.has_role(Role.ADMINISTRATOR)):
+        raise PermissionDenied
+    jobs = (
+        ImportJob.objects.all()
+        if user.has_role(Role.ADMINISTRATOR)
+        else (ImportJob.objects.filter(created_by=user))
+    )
+    return render(
+        request,
+        "frontend/instrument_import.html",
+        {"jobs": jobs.order_by("-created_at")[:10], "sources": FeedSource.objects.all()},
+    )

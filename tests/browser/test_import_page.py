@@ -1,0 +1,33 @@
+import pytest
+
+from portal.accounts.models import Role
+from tests.catalogue.feeds import column, sample_rows, write_csv
+from tests.factories import UserFactory, beibei, mianyang
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
+
+
+def test_a_manager_uploads_a_feed_and_watches_it_import(
+    page, live_server, celery_worker, artifacts, tmp_path
+):
+    mianyang(), beibei()
+    UserFactory(username="manager", roles=[Role.INSTRUMENT_MANAGER])
+    header, rows = sample_rows()
+    rows[1][column(header, "启用日期")] = "<img src=x onerror=alert(1)>"
+    feed = write_csv(tmp_path / "feed.csv", header, rows)
+
+    page.goto(live_server.url + "/login/?next=/instruments/import/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "correct horse battery")
+    page.click("button[type=submit]:has-text('登录')")
+    page.set_input_files("#id_file", str(feed))
+    page.click("text=上传并导入")
+    page.wait_for_selector("#import-state:has-text('已完成')", timeout=60_000)
+    assert page.locator("[data-count=created]").inner_text() == "7"
+    assert page.locator("[data-count=rejected]").inner_text() == "1"
+    table = page.locator("#import-rejections")
+    assert "<img src=x onerror=alert(1)>" in table.inner_text()
+    assert table.locator("img").count() == 0
+    assert page.eval_on_selector("#import-progress", "el => el.value") == 1
+    page.screenshot(path=artifacts / "import.png", full_page=True)
+    assert page.foreign_requests == []

@@ -1,0 +1,25 @@
+import pytest
+
+from portal.accounts.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_import_page_is_for_managers(client):
+    manager = UserFactory(roles=[Role.INSTRUMENT_MANAGER])
+    client.force_login(manager)
+    html = client.get("/instruments/import/").content.decode()
+    assert "导入仪器数据" in html
+    assert 'src="/static/frontend/import.js"' in html
+
+
+def test_a_researcher_may_not_open_the_import_page(client):
+    client.force_login(UserFactory(roles=[Role.RESEARCHER]))
+    assert client.get("/instruments/import/").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/instruments/import/")
+    assert response.status_code == 302
+    assert response.url.startswith("/login/")
