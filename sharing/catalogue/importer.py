@@ -8,6 +8,8 @@ in a temporary table, not in Python.
 """
 
 import hashlib
+import queue
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -91,6 +93,12 @@ class Rejection:
 
 
 @dataclass
+class Prepared:
+    accepted: list[tuple[int, dict]]
+    rejections: list[Rejection]
+
+
+@dataclass
 class Stored:
     rejections: list[Rejection]
     created: int
@@ -126,6 +134,7 @@ class InstrumentImport:
         batch_size: int = BATCH_SIZE,
         on_progress: Callable[[Counts, int, int], None] | None = None,
         on_rejections: Callable[[list[Rejection]], None] | None = None,
+        pipeline: bool = True,
     ):
         if full and source is None:
             raise ValueError("a full import needs a source: only that source's rows can be missing")
@@ -137,7 +146,9 @@ class InstrumentImport:
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda counts, done, total: None)
         self.on_rejections = on_rejections or (lambda rejections: None)
+        self.pipeline = pipeline
         self.counts = Counts()
+        self._lock = threading.Lock()
         self._organisations: dict[tuple[str, str], int] = {}
         self._platforms: dict[str, int] = {}
 
@@ -156,23 +167,76 @@ class InstrumentImport:
         return self.counts
 
     def _run(self, feed: Feed) -> None:
+        # With the caller in autocommit, a second thread (with its own connection) writes
+        # batch n while this one cleans and segments batch n+1: Python and PostgreSQL then work
+        # on the two cores at once. Inside a transaction (a dry run, a test) the writer could
+        # not see this connection's uncommitted organisations, so everything stays on one.
+        pipelined = self.pipeline and not connection.in_atomic_block
+        if pipelined:
+            self._run_pipelined(feed)
+            return
         self._create_temp_tables()
         try:
-            batch: list[tuple[int, dict]] = []
-            for number, raw in feed.rows:
-                batch.append((number, raw))
-                if len(batch) >= self.batch_size:
-                    self._batch(batch)
-                    batch = []
-                    self.on_progress(self.counts, feed.position(), feed.bytes_total)
-            if batch:
-                self._batch(batch)
-            if self.full:
-                self._withdraw_missing()
-            self.on_progress(self.counts, feed.bytes_total, feed.bytes_total)
+            for batch in self._batches(feed):
+                self._write(self._prepare(batch))
+                self.on_progress(self.counts, feed.position(), feed.bytes_total)
+            self._finish(feed)
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP TABLE IF EXISTS import_batch, import_seen")
+            self._drop_temp_tables()
+
+    def _batches(self, feed: Feed):
+        batch: list[tuple[int, dict]] = []
+        for number, raw in feed.rows:
+            batch.append((number, raw))
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _finish(self, feed: Feed) -> None:
+        if self.full:
+            self._withdraw_missing()
+        self.on_progress(self.counts, feed.bytes_total, feed.bytes_total)
+
+    def _run_pipelined(self, feed: Feed) -> None:
+        work: queue.Queue = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+
+        def writer() -> None:
+            try:
+                self._create_temp_tables()
+                try:
+                    while (item := work.get()) is not None:
+                        prepared, position = item
+                        self._write(prepared)
+                        self.on_progress(self.counts, position, feed.bytes_total)
+                    self._finish(feed)
+                finally:
+                    self._drop_temp_tables()
+            except BaseException as exc:
+                failure.append(exc)
+                while work.get() is not None:  # let the reader finish putting
+                    pass
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=writer, name="import-writer", daemon=True)
+        thread.start()
+        try:
+            for batch in self._batches(feed):
+                if failure:
+                    break
+                work.put((self._prepare(batch), feed.position()))
+        finally:
+            work.put(None)
+            thread.join()
+        if failure:
+            raise failure[0]
+
+    def _drop_temp_tables(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS import_batch, import_seen")
 
     def _create_temp_tables(self) -> None:
         with connection.cursor() as cursor:
@@ -191,18 +255,24 @@ class InstrumentImport:
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _batch(self, batch: list[tuple[int, dict]]) -> None:
-        self.counts.rows_read += len(batch)
+    def _prepare(self, batch: list[tuple[int, dict]]) -> "Prepared":
+        """Validation, organisations, hashes and search text: everything before the write."""
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
         for number, raw in batch:
             clean = clean_row(raw, self.ctx)
             if clean.errors:
                 rejections.extend(Rejection(number, *error) for error in clean.errors)
-                self.counts.rejected += 1
                 continue
             accepted.append((number, self._values(clean)))
         self._add_search_texts(accepted)
+        with self._lock:
+            self.counts.rows_read += len(batch)
+            self.counts.rejected += len(batch) - len(accepted)
+        return Prepared(accepted, rejections)
+
+    def _write(self, prepared: "Prepared") -> None:
+        accepted, rejections = prepared.accepted, prepared.rejections
         if accepted:
             try:
                 with transaction.atomic():
@@ -219,7 +289,8 @@ class InstrumentImport:
                         cause = exc.__cause__ or exc
                         reason = (str(cause).splitlines() or [type(cause).__name__])[0]
                         rejections.append(Rejection(number, "", f"数据库拒绝：{reason[:250]}"))
-                        self.counts.rejected += 1
+                        with self._lock:
+                            self.counts.rejected += 1
         if rejections:
             self.on_rejections(rejections)
 
@@ -288,10 +359,11 @@ class InstrumentImport:
 
     def _count(self, stored: "Stored", rejections: list[Rejection]) -> None:
         rejections.extend(stored.rejections)
-        self.counts.rejected += len(stored.rejections)
-        self.counts.created += stored.created
-        self.counts.updated += stored.updated
-        self.counts.unchanged += stored.unchanged
+        with self._lock:
+            self.counts.rejected += len(stored.rejections)
+            self.counts.created += stored.created
+            self.counts.updated += stored.updated
+            self.counts.unchanged += stored.unchanged
 
     def _store(self, rows: list[tuple[int, dict]]) -> "Stored":
         rejections = []

@@ -247,3 +247,16 @@ def test_a_national_layout_export_imports_back_unchanged(tmp_path, client):
     assert rejections == []
     assert (counts.rows_read, counts.unchanged) == (8, 8)
     assert snapshot() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_two_thread_pipeline_gives_the_same_result(tmp_path):
+    header, rows = sample_rows()
+    rows.append(list(rows[0]))  # row 10 repeats row 2's key, three batches later
+    rows[4][column(header, "原值（万元）")] = "abc"  # row 6
+    path = write_csv(tmp_path / "feed.csv", header, rows)
+    counts, rejections = run(path, batch_size=3, pipeline=True)
+    assert (counts.rows_read, counts.created, counts.rejected) == (9, 7, 2)
+    assert sorted(r.row_number for r in rejections) == [6, 10]
+    counts, _ = run(path, batch_size=3, pipeline=True)
+    assert (counts.created, counts.unchanged, counts.rejected) == (0, 7, 2)
