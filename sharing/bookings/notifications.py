@@ -43,3 +43,17 @@ def notify(
 
     tasks.send_notification.delay_on_commit(note.pk)
     return note
+
+
+def booking_notify(*, booking: Booking, kind: str, reason: str = "") -> None:
+    """Tell the people a booking change concerns: a new request goes to the instrument's
+    managers, every other change to the requester. Subjects and bodies are Chinese first."""
+    from sharing.bookings.notify_texts import render
+
+    if kind == Notification.Kind.REQUESTED:
+        recipients = list(booking.instrument.managers.all())
+    else:
+        recipients = [booking.requester]
+    for user in recipients:
+        subject, body = render(kind=kind, booking=booking, reason=reason)
+        notify(kind=kind, user=user, subject=subject, body=body, booking=booking)
