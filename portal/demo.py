@@ -13,7 +13,18 @@ from portal.accounts.services import (
     regions_recognise_each_other,
     user_upsert,
 )
+from sharing.catalogue.importer import InstrumentImport
+from sharing.catalogue.models import FeedSource, Instrument
 from sharing.catalogue.places import places_load
+
+SAMPLE_FEED = settings.BASE_DIR / "data" / "sample-instrument-feed.csv"
+# Demo rates (元/小时) by requester category, so fees show on the demo instruments.
+DEMO_RATES = {
+    "rate_internal": 300,
+    "rate_same_region": 400,
+    "rate_other_region": 500,
+    "rate_firm": 600,
+}
 
 REGIONS = [
     {
@@ -82,8 +93,17 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         )
         for account in ACCOUNTS
     ]
+    source, _ = FeedSource.objects.get_or_create(
+        name="demo-sample", defaults={"location": str(SAMPLE_FEED), "title": "演示数据 demo"}
+    )
+    InstrumentImport(path=SAMPLE_FEED, source=source).run()
+    demo_instruments = Instrument.objects.filter(source=source)
+    demo_instruments.filter(rate_internal__isnull=True).update(**DEMO_RATES)
+    manager = next(u for u in users if u.username == "manager_swu")
+    manager.managed_instruments.add(*demo_instruments.filter(organisation=manager.organisation))
     return {
         "regions": len(regions),
+        "instruments": demo_instruments.count(),
         "organisations": Organisation.objects.count(),
         "platforms": len(places.platforms),
         "accounts": len(users),

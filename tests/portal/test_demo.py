@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from portal.accounts.models import Organisation, User
 from portal.demo import ACCOUNTS
-from sharing.catalogue.models import Platform
+from sharing.catalogue.models import Instrument, Platform
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +26,26 @@ def demo(settings):
     call_command("load_demo")
 
 
+def counts():
+    return (
+        User.objects.count(),
+        Organisation.objects.count(),
+        Platform.objects.count(),
+        Instrument.objects.count(),
+    )
+
+
 def test_load_demo_is_idempotent(settings, demo):
-    counts = (User.objects.count(), Organisation.objects.count(), Platform.objects.count())
+    before = counts()
     call_command("load_demo")
-    assert (User.objects.count(), Organisation.objects.count(), Platform.objects.count()) == counts
+    assert counts() == before
+
+
+def test_the_demo_has_the_sample_instruments_with_rates_and_a_manager(demo):
+    assert Instrument.objects.count() == 8
+    sem = Instrument.objects.get(internal_code="SWU-2019-0001")
+    assert sem.rate_other_region == 500
+    assert sem.managers.filter(username="manager_swu").exists()
 
 
 def test_load_demo_refuses_when_debug_is_off_unless_forced(settings, db):
