@@ -1,6 +1,7 @@
 """Reading settings from the environment, failing with one line that names the variable."""
 
 import os
+from decimal import Decimal, InvalidOperation
 
 import environ
 
@@ -45,6 +46,17 @@ def integer(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def decimal(name: str, default: str) -> Decimal:
+    raw = os.environ.get(name) or default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not value.is_finite():
+        raise ConfigError(f"{name}={raw!r} is not a number")
+    return value
 
 
 def listing(name: str, default: list[str], *, required: bool = False) -> list[str]:

@@ -182,6 +182,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Several models have a "status"; each choice set gets a name of its own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "sharing.bookings.models.Booking.Status",
+        "ImportJobStatusEnum": "sharing.catalogue.models.ImportJob.Status",
+        "RunningStatusEnum": "sharing.catalogue.models.Instrument.RunningStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -195,6 +201,8 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = TIME_ZONE
 # A task is acknowledged after it ran, and given back when its worker dies, so a crash never
 # loses work; tasks are written to be idempotent for that reason.
+# Tests give each real worker a queue of its own (tests/conftest.py); everything else uses one.
+CELERY_TASK_DEFAULT_QUEUE = env.text("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -211,7 +219,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sharing.catalogue.tasks.sync_due_feed_sources",
         "schedule": 300.0,
     },
+    # Booking sweeps: each is idempotent, so an overlap or a missed run does no harm.
+    "bookings-send-reminders": {"task": "sharing.bookings.tasks.send_reminders", "schedule": 300.0},
+    "bookings-resend-unsent": {"task": "sharing.bookings.tasks.resend_unsent", "schedule": 300.0},
+    "bookings-expire-requests": {
+        "task": "sharing.bookings.tasks.expire_requests",
+        "schedule": 300.0,
+    },
+    "bookings-release-no-shows": {
+        "task": "sharing.bookings.tasks.release_no_shows",
+        "schedule": 300.0,
+    },
 }
+
+# --- Bookings and money ------------------------------------------------------------------
+
+# Requests nobody decides on expire; an approved booking with no check-in is released.
+BOOKING_REQUEST_EXPIRY_MINUTES = env.integer("BOOKING_REQUEST_EXPIRY_MINUTES", 24 * 60)
+BOOKING_NO_SHOW_MINUTES = env.integer("BOOKING_NO_SHOW_MINUTES", 15)
+# The share of a fee an innovation voucher may cover (科技创新券 policy; 0 < share <= 1).
+VOUCHER_MAX_SHARE = env.decimal("VOUCHER_MAX_SHARE", "0.5")
+if not (0 < VOUCHER_MAX_SHARE <= 1):
+    raise env.ConfigError("VOUCHER_MAX_SHARE must be a number above 0 and at most 1")
+# 利用率 = effective hours ÷ this base (1,600 h is common; Chongqing has used 1,400 h).
+INDICATOR_YEARLY_BASE_HOURS = env.integer("INDICATOR_YEARLY_BASE_HOURS", 1600)
 
 # --- E-mail -------------------------------------------------------------------------------
 

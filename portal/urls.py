@@ -13,6 +13,9 @@ api_patterns = [
     path("imports/", ImportListView.as_view(), name="imports"),
     path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
     path("", include("sharing.catalogue.urls")),
+    path("", include("sharing.bookings.urls_bookings")),
+    path("", include("sharing.bookings.urls_money")),
+    path("", include("sharing.bookings.urls_calendar")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -22,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include((api_patterns, "api"))),
+    path("calendar/", include("sharing.bookings.urls_feeds")),
     path("", include("frontend.urls")),
 ]
 

@@ -52,6 +52,8 @@ def celery_worker(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     env["MEDIA_ROOT"] = settings.MEDIA_ROOT
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # Tasks the worker enqueues itself (a sweep sending e-mails) stay on its own queue too.
+    env["CELERY_TASK_DEFAULT_QUEUE"] = queue
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -1,26 +1,167 @@
-"""The words of a notification: Chinese first, English second, times in Asia/Shanghai."""
+"""The words of a notification: Chinese first, English second, times in Asia/Shanghai.
 
-from django.utils import timezone
+E-mails are bilingual whatever language the person who caused them had chosen, so the texts
+here are fixed pairs rather than gettext messages (a request in English must not send an
+English-only mail to a manager who reads Chinese). Everything a user typed (purpose, reason,
+instrument names) goes out as plain text in a text/plain mail: nothing is ever interpreted as
+HTML, and line breaks are flattened so a value cannot forge extra lines or mail headers.
+"""
 
-from sharing.bookings.models import Booking, Notification
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sharing.bookings.models import Booking, Notification, WaitlistEntry
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BRAND = "【绵碚共享】"
+SIGNATURE = (
+    "——\n"
+    "绵碚合作资源共享门户 Mianyang–Beibei resource-sharing portal\n"
+    "此邮件由系统自动发送，请勿直接回复。This message was sent automatically; please do not reply."
+)
+
+# kind → (Chinese title, English title, Chinese lead, English lead)
+_TEXTS: dict[str, tuple[str, str, str, str]] = {
+    Notification.Kind.REQUESTED: (
+        "新的预约申请",
+        "New booking request",
+        "有一条新的预约申请等待您审批。",
+        "A new booking request is waiting for your approval.",
+    ),
+    Notification.Kind.APPROVED: (
+        "预约已批准",
+        "Booking approved",
+        "您的预约已批准，请按时上机。",
+        "Your booking has been approved. Please arrive on time.",
+    ),
+    Notification.Kind.REJECTED: (
+        "预约被拒绝",
+        "Booking rejected",
+        "您的预约申请未获批准。",
+        "Your booking request was not approved.",
+    ),
+    Notification.Kind.CANCELLED: (
+        "预约已取消",
+        "Booking cancelled",
+        "该预约已取消，时段已释放。",
+        "This booking has been cancelled and its time released.",
+    ),
+    Notification.Kind.REMINDER_24H: (
+        "上机提醒：24 小时内开始",
+        "Reminder: your booking starts within 24 hours",
+        "您预约的仪器将在 24 小时内开始使用。",
+        "Your instrument booking starts within the next 24 hours.",
+    ),
+    Notification.Kind.REMINDER_1H: (
+        "上机提醒：1 小时内开始",
+        "Reminder: your booking starts within the hour",
+        "您预约的仪器将在 1 小时内开始使用，请按时签到。",
+        "Your instrument booking starts within the hour. Please check in on time.",
+    ),
+    Notification.Kind.WAITLIST: (
+        "候补时段已空出",
+        "A time you are waiting for is free",
+        "您候补的时段已空出，可前往门户预约（先到先得）。",
+        "A time you joined the waitlist for is free again; book it in the portal "
+        "(first come, first served).",
+    ),
+    Notification.Kind.EXPIRED: (
+        "预约审批超时",
+        "Booking request expired",
+        "您的预约申请在规定时间内未获审批，已自动失效。",
+        "Your booking request was not approved in time and has expired.",
+    ),
+    Notification.Kind.NO_SHOW: (
+        "未到场，预约已释放",
+        "Booking released as a no-show",
+        "预约开始后未按时签到，该时段已释放。",
+        "There was no check-in after the booking started, so its time has been released.",
+    ),
+}
+
+# status → (Chinese, English); fixed here for the same reason as the texts above.
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    Booking.Status.REQUESTED: ("待审批", "awaiting approval"),
+    Booking.Status.APPROVED: ("已批准", "approved"),
+    Booking.Status.CHECKED_IN: ("使用中", "in use"),
+    Booking.Status.COMPLETED: ("已完成", "completed"),
+    Booking.Status.REJECTED: ("已拒绝", "rejected"),
+    Booking.Status.CANCELLED: ("已取消", "cancelled"),
+    Booking.Status.EXPIRED: ("审批超时", "expired"),
+    Booking.Status.NO_SHOW: ("未到场", "no-show"),
+}
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
-def _when(booking: Booking) -> str:
-    start = timezone.localtime(booking.start)
-    end = timezone.localtime(booking.end)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+def plain(text: str | None, *, limit: int = 300) -> str:
+    """User text on one line: control characters (CR/LF included) become spaces."""
+    return _CONTROL.sub(" ", text or "").strip()[:limit]
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI)
+
+
+def format_period(start: datetime, end: datetime) -> str:
+    """`YYYY-MM-DD HH:MM–HH:MM` in Asia/Shanghai, 24-hour; the end date only when it differs."""
+    start, end = local(start), local(end)
+    if start.date() == end.date():
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M}"
+
+
+def instrument_label(instrument) -> str:
+    name = plain(instrument.name, limit=200)
+    name_en = plain(getattr(instrument, "name_en", ""), limit=200)
+    return f"{name}（{name_en}）" if name_en and name_en != name else name
+
+
+def person_label(user) -> str:
+    name = plain(user.get_full_name(), limit=100) or plain(user.username, limit=100)
+    organisation = plain(user.organisation.name, limit=200) if user.organisation_id else ""
+    return f"{name}（{organisation}）" if organisation else name
+
+
+def _compose(*, kind: str, what: str, when: str, details: list[str]) -> tuple[str, str]:
+    title_zh, title_en, lead_zh, lead_en = _TEXTS[kind]
+    # The subject is one header line: everything in it has been through plain().
+    subject = f"{BRAND}{title_zh} {title_en}：{what} {when}"
+    body = "\n".join([lead_zh, lead_en, "", *details, "", SIGNATURE])
+    return plain(subject, limit=200), body
 
 
 def render(*, kind: str, booking: Booking, reason: str = "") -> tuple[str, str]:
-    label = Notification.Kind(kind).label
-    instrument = booking.instrument.name
-    subject = f"【绵碚共享】{label}：{instrument} {_when(booking)}"
-    lines = [
-        f"{label}",
-        f"仪器 Instrument：{instrument}",
-        f"时间 Time：{_when(booking)}（北京时间 Asia/Shanghai）",
+    """Subject and plain-text body of a notification about a booking."""
+    when = format_period(booking.start, booking.end)
+    status_zh, status_en = STATUS_TEXT[booking.status]
+    details = [
+        f"仪器 Instrument：{instrument_label(booking.instrument)}",
+        f"时间 Time：{when}（北京时间 Asia/Shanghai, UTC+8）",
         f"预约号 Booking：#{booking.pk}",
+        f"状态 Status：{status_zh} {status_en}",
+        f"用途 Purpose：{plain(booking.purpose)}",
     ]
+    if kind == Notification.Kind.REQUESTED:
+        details.insert(3, f"申请人 Requester：{person_label(booking.requester)}")
     if reason:
-        lines.append(f"说明 Reason：{reason}")
-    return subject, "\n".join(lines)
+        details.append(f"说明 Reason：{plain(reason)}")
+    return _compose(
+        kind=kind, what=plain(booking.instrument.name, limit=100), when=when, details=details
+    )
+
+
+def render_waitlist(*, entry: WaitlistEntry) -> tuple[str, str]:
+    """Subject and body telling a waitlisted person that their time is free."""
+    when = format_period(entry.period.lower, entry.period.upper)
+    details = [
+        f"仪器 Instrument：{instrument_label(entry.instrument)}",
+        f"时间 Time：{when}（北京时间 Asia/Shanghai, UTC+8）",
+    ]
+    return _compose(
+        kind=Notification.Kind.WAITLIST,
+        what=plain(entry.instrument.name, limit=100),
+        when=when,
+        details=details,
+    )

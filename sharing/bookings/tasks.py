@@ -1,8 +1,40 @@
+"""Celery tasks of bookings: thin, each loads by id or calls one function. All are idempotent
+(acks_late may deliver a task twice); beat runs the sweeps, see CELERY_BEAT_SCHEDULE."""
+
 from celery import shared_task
+
+from sharing.bookings.mail import notification_send, notifications_resend
+from sharing.bookings.notifications import sweep_reminders
 
 
 @shared_task
 def send_notification(notification_id: int) -> str:
-    from sharing.bookings.mail import notification_send
-
     return notification_send(notification_id=notification_id)
+
+
+@shared_task(ignore_result=True)
+def send_reminders() -> int:
+    return sweep_reminders()
+
+
+@shared_task(ignore_result=True)
+def resend_unsent(older_than_minutes: int = 5) -> int:
+    return notifications_resend(older_than_minutes=older_than_minutes)
+
+
+# The booking sweeps live in services.py; imported inside the task so this module loads (and
+# the notification tasks register) even before, or without, that module.
+
+
+@shared_task(ignore_result=True)
+def expire_requests():
+    from sharing.bookings.services import sweep_expired_requests
+
+    return sweep_expired_requests()
+
+
+@shared_task(ignore_result=True)
+def release_no_shows():
+    from sharing.bookings.services import sweep_no_shows
+
+    return sweep_no_shows()

@@ -1,0 +1,214 @@
+"""In-portal notifications, the private calendar address, and the two ICS feeds.
+
+The feeds are plain Django views outside /api/: calendar clients fetch them without a session
+or an API token (the private feed's token is its secret) and want text/calendar, not JSON.
+"""
+
+from datetime import datetime
+
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from portal.errors import NotFound
+from sharing.bookings import ics
+from sharing.bookings.models import CalendarToken, Notification
+from sharing.bookings.notifications import notification_mark_read
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+_CURSOR_SALT = "bookings.notifications.cursor"
+# Feeds are cheap to build but polled by every subscribed client; a few minutes of caching in
+# between is what calendar clients expect anyway.
+FEED_MAX_AGE = 300
+
+
+# --- Notifications --------------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "kind_label", "subject", "body", "booking", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class NotificationListQuerySerializer(serializers.Serializer):
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
+    )
+    cursor = serializers.CharField(
+        required=False, max_length=500, help_text=_("上一页响应中 next 链接携带的游标。")
+    )
+    unread = serializers.BooleanField(
+        required=False, default=False, help_text=_("只列出未读通知。")
+    )
+
+
+class NotificationPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text=_("下一页地址；没有更多结果时为 null。"))
+    results = NotificationSerializer(many=True)
+
+
+def _cursor_encode(note: Notification) -> str:
+    # Signed, so a client cannot forge a position; it reads as an opaque token.
+    return signing.dumps([note.created_at.isoformat(), note.pk], salt=_CURSOR_SALT)
+
+
+def _cursor_decode(token: str) -> tuple[datetime, int]:
+    try:
+        created, pk = signing.loads(token, salt=_CURSOR_SALT)
+        return datetime.fromisoformat(created), int(pk)
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise serializers.ValidationError(
+            {"cursor": [_("翻页游标无效或已失效，请从第一页重新开始。")]}
+        ) from exc
+
+
+class NotificationListApi(APIView):
+    """Signed in: my notifications, newest first, in keyset pages (no counting): follow
+    ``next`` until it is null."""
+
+    @extend_schema(
+        summary="My notifications",
+        operation_id="notifications_list",
+        parameters=[NotificationListQuerySerializer],
+        responses=NotificationPageSerializer,
+    )
+    def get(self, request):
+        params = NotificationListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        qs = Notification.objects.filter(user=request.user)
+        if data["unread"]:
+            qs = qs.filter(read_at__isnull=True)
+        if data.get("cursor"):
+            created, pk = _cursor_decode(data["cursor"])
+            # Strictly after the last row shown in (created_at desc, id desc).
+            qs = qs.filter(created_at__lt=created) | qs.filter(created_at=created, pk__lt=pk)
+        # The order matches the index notification_user_recent (user, -created_at).
+        rows = list(qs.order_by("-created_at", "-pk")[: data["page_size"] + 1])
+        next_url = None
+        if len(rows) > data["page_size"]:
+            rows = rows[: data["page_size"]]
+            next_url = replace_query_param(
+                request.build_absolute_uri(), "cursor", _cursor_encode(rows[-1])
+            )
+        return Response({"next": next_url, "results": NotificationSerializer(rows, many=True).data})
+
+
+class NotificationReadApi(APIView):
+    """Signed in: mark one of my notifications read. Someone else's answers 404, as if it did
+    not exist."""
+
+    @extend_schema(
+        summary="Mark a notification read",
+        operation_id="notifications_read",
+        request=None,
+        responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not mine")},
+    )
+    def post(self, request, pk: int):
+        note = notification_mark_read(user=request.user, notification_id=pk)
+        if note is None:
+            raise NotFound(_("通知不存在。"))
+        return Response(NotificationSerializer(note).data)
+
+
+# --- Private calendar address ---------------------------------------------------------------
+
+
+class CalendarTokenSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text=_("私人日历订阅地址（https），请勿与他人分享。"))
+    webcal_url = serializers.CharField(help_text=_("同一地址的 webcal:// 形式，供日历应用订阅。"))
+    created_at = serializers.DateTimeField()
+
+
+def _token_data(request, token: CalendarToken) -> dict:
+    url = request.build_absolute_uri(reverse("calendar:feed", args=[token.token]))
+    return {
+        "url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[1],
+        "created_at": token.created_at,
+    }
+
+
+class CalendarTokenApi(APIView):
+    """Signed in: my private ICS subscription address. POST makes a new one (the old address
+    stops working), DELETE revokes it, GET shows the current one."""
+
+    @extend_schema(
+        summary="My calendar address",
+        operation_id="calendar_token_retrieve",
+        responses={200: CalendarTokenSerializer, 404: OpenApiResponse(description="None yet")},
+    )
+    def get(self, request):
+        token = ics.calendar_token_live(user=request.user)
+        if token is None:
+            raise NotFound(_("尚未生成日历订阅地址。"))
+        return Response(_token_data(request, token))
+
+    @extend_schema(
+        summary="Create or rotate my calendar address",
+        operation_id="calendar_token_create",
+        request=None,
+        responses={201: CalendarTokenSerializer},
+    )
+    def post(self, request):
+        token = ics.calendar_token_rotate(user=request.user)
+        return Response(_token_data(request, token), status=201)
+
+    @extend_schema(
+        summary="Revoke my calendar address",
+        operation_id="calendar_token_destroy",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request):
+        ics.calendar_token_revoke(user=request.user)
+        return Response(status=204)
+
+
+# --- Feeds (outside /api/) -----------------------------------------------------------------
+
+
+def _ics_response(content: bytes, *, filename: str, private: bool) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = f"{'private' if private else 'public'}, max-age={FEED_MAX_AGE}"
+    if private:
+        # The address is a secret: keep it out of search engines.
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_safe
+def calendar_feed(request, token: str):
+    """A person's bookings; no login, the token is the secret. Unknown or revoked → 404."""
+    user = ics.calendar_token_user(token=token)
+    if user is None:
+        raise Http404
+    return _ics_response(
+        ics.bookings_calendar(user=user), filename="mianbei-bookings.ics", private=True
+    )
+
+
+@require_safe
+def instrument_busy_feed(request, pk: int):
+    """When an instrument is taken, for anyone: times only, no personal data."""
+    instrument = ics.busy_instrument(pk=pk)
+    if instrument is None:
+        raise Http404
+    return _ics_response(
+        ics.busy_calendar(instrument=instrument),
+        filename=f"instrument-{instrument.pk}-busy.ics",
+        private=False,
+    )

@@ -1,0 +1,208 @@
+"""The sharing indicators of reference/instrument-fields.md, from the portal's own bookings.
+
+- effective hours (年有效工作机时): completed bookings, check-in to check-out when both were
+  recorded, the booked time otherwise;
+- external service hours (对外服务机时): those whose requester belongs to another organisation
+  than the instrument's owner (a requester without an organisation is external);
+- cross-region hours: those whose requester's organisation is in another region than the
+  instrument (绵碚 cross-region flows);
+- share rate (共享率) = external ÷ effective;
+- utilisation (利用率) = effective ÷ (yearly base × instruments in the group), so a platform's
+  figure is its instruments' mean. The base is settings.INDICATOR_YEARLY_BASE_HOURS.
+
+A booking counts in the Asia/Shanghai calendar year in which it starts. Each level is one
+SQL statement grouped by the level's key; groups without a completed booking in the year are
+left out (their hours are all zero), and so, at the platform level, are instruments shared
+through no platform.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import Role, User
+from portal.errors import Forbidden, RuleBroken
+from sharing.bookings.models import Booking
+from sharing.catalogue.models import Instrument
+
+CHINA = ZoneInfo("Asia/Shanghai")
+DEFAULT_YEARLY_BASE_HOURS = 1600
+LEVELS = ("instrument", "platform", "organisation", "region")
+
+# The booking's group key and the instrument field with the same meaning (for counting the
+# instruments of a group).
+_KEYS = {
+    "instrument": ("instrument_id", "id"),
+    "platform": ("instrument__platform_id", "platform_id"),
+    "organisation": ("instrument__organisation_id", "organisation_id"),
+    "region": ("instrument__region_id", "region_id"),
+}
+_NAMES = {
+    "instrument": "instrument__name",
+    "platform": "instrument__platform__name",
+    "organisation": "instrument__organisation__name",
+    "region": "instrument__region__name",
+}
+
+_ZERO = Value(datetime.timedelta(0), output_field=DurationField())
+_BOOKED = ExpressionWrapper(
+    F("period__endswith") - F("period__startswith"), output_field=DurationField()
+)
+_USED = ExpressionWrapper(F("checked_out_at") - F("checked_in_at"), output_field=DurationField())
+# NULL - anything is NULL, so a booking missing either time falls back to the booked time.
+_HOURS = Coalesce(_USED, _BOOKED, output_field=DurationField())
+_EXTERNAL = Q(requester__organisation__isnull=True) | ~Q(
+    requester__organisation_id=F("instrument__organisation_id")
+)
+_CROSS_REGION = Q(requester__organisation__isnull=False) & ~Q(
+    requester__organisation__region_id=F("instrument__region_id")
+)
+
+
+def yearly_base_hours() -> Decimal:
+    """settings.INDICATOR_YEARLY_BASE_HOURS (default 1600; Chongqing has used 1400)."""
+    return Decimal(str(getattr(settings, "INDICATOR_YEARLY_BASE_HOURS", DEFAULT_YEARLY_BASE_HOURS)))
+
+
+def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    return (
+        datetime.datetime(year, 1, 1, tzinfo=CHINA),
+        datetime.datetime(year + 1, 1, 1, tzinfo=CHINA),
+    )
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    level: str
+    key: int
+    name: str
+    bookings: int
+    instruments: int
+    effective_hours: Decimal
+    external_hours: Decimal
+    cross_region_hours: Decimal
+    share_rate: Decimal | None  # None when there are no effective hours
+    utilisation: Decimal | None  # None when the group has no instrument to divide by
+
+
+def _hours(delta: datetime.timedelta | None) -> Decimal:
+    if not delta:
+        return Decimal("0.00")
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (Decimal(micros) / Decimal(3_600_000_000)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (numerator / denominator).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def indicators(
+    *, level: str, year: int, instruments: QuerySet[Instrument] | None = None
+) -> list[IndicatorRow]:
+    """The indicators of one level for one year, one row per group, largest effective hours
+    first. ``instruments`` narrows the bookings counted (a manager's own instruments)."""
+    if level not in LEVELS:
+        raise RuleBroken(_("统计层级无效。"), rule="indicator_level", fields={"level": [level]})
+    key, instrument_key = _KEYS[level]
+    start, end = year_bounds(year)
+    bookings = Booking.objects.filter(
+        status=Booking.Status.COMPLETED,
+        period__startswith__gte=start,
+        period__startswith__lt=end,
+    )
+    if level == "platform":
+        # Instruments shared through no platform have no platform figure to be part of.
+        bookings = bookings.filter(instrument__platform__isnull=False)
+    pool = Instrument.objects.filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=start))
+    if instruments is not None:
+        bookings = bookings.filter(instrument__in=instruments.values("pk"))
+        pool = pool.filter(pk__in=instruments.values("pk"))
+
+    # The group's instruments (idle ones too), counted in a correlated subquery of the same
+    # statement: the denominator of the utilisation.
+    if level == "instrument":
+        instrument_count = Value(1, output_field=IntegerField())
+    else:
+        instrument_count = Subquery(
+            pool.filter(**{instrument_key: OuterRef(key)})
+            .order_by()
+            .values(instrument_key)
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        )
+
+    def hours_when(condition: Q | None):
+        expr = _HOURS if condition is None else Case(When(condition, then=_HOURS), default=_ZERO)
+        return Coalesce(Sum(expr, output_field=DurationField()), _ZERO)
+
+    rows = (
+        bookings.order_by()
+        .values(key, _NAMES[level])
+        .annotate(
+            n_bookings=Count("pk"),
+            effective=hours_when(None),
+            external=hours_when(_EXTERNAL),
+            cross=hours_when(_CROSS_REGION),
+            n_instruments=instrument_count,
+        )
+        .order_by("-effective", key)
+    )
+    base = yearly_base_hours()
+    result = []
+    for row in rows:
+        effective = _hours(row["effective"])
+        external = _hours(row["external"])
+        n_instruments = row["n_instruments"] or 0
+        result.append(
+            IndicatorRow(
+                level=level,
+                key=row[key],
+                name=row[_NAMES[level]],
+                bookings=row["n_bookings"],
+                instruments=n_instruments,
+                effective_hours=effective,
+                external_hours=external,
+                cross_region_hours=_hours(row["cross"]),
+                share_rate=_ratio(external, effective),
+                utilisation=_ratio(effective, base * n_instruments),
+            )
+        )
+    return result
+
+
+def indicators_for_user(*, user: User, level: str, year: int) -> list[IndicatorRow]:
+    """Coordinators and administrators see every level; an instrument manager sees the
+    instrument level for the instruments they manage (a platform's figure from part of its
+    instruments would mislead). Others are refused."""
+    if user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR):
+        return indicators(level=level, year=year)
+    if user.has_role(Role.INSTRUMENT_MANAGER):
+        if level != "instrument":
+            raise Forbidden(
+                _("仪器管理员只能查看自己所管仪器的单台指标。"), rule="indicator_level_forbidden"
+            )
+        return indicators(level=level, year=year, instruments=user.managed_instruments.all())
+    raise Forbidden(_("只有协调员、管理员和仪器管理员可以查看共享指标。"))
