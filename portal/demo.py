@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
@@ -101,10 +102,56 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     demo_instruments.filter(rate_internal__isnull=True).update(**DEMO_RATES)
     manager = next(u for u in users if u.username == "manager_swu")
     manager.managed_instruments.add(*demo_instruments.filter(organisation=manager.organisation))
+    _demo_booking_rules(demo_instruments)
+    vouchers = _demo_vouchers(regions, users)
     return {
         "regions": len(regions),
+        "vouchers": vouchers,
         "instruments": demo_instruments.count(),
         "organisations": Organisation.objects.count(),
         "platforms": len(places.platforms),
         "accounts": len(users),
     }
+
+
+def _demo_booking_rules(instruments) -> None:
+    """Weekdays 08:30–17:30, closed on public holidays; requests need approval."""
+    from datetime import time
+
+    from sharing.bookings.models import BookingPolicy, OpeningHours
+
+    for instrument in instruments:
+        BookingPolicy.objects.get_or_create(instrument=instrument)
+        if not instrument.opening_hours.exists():
+            OpeningHours.objects.bulk_create(
+                OpeningHours(
+                    instrument=instrument, weekday=day, opens=time(8, 30), closes=time(17, 30)
+                )
+                for day in range(5)
+            )
+
+
+def _demo_vouchers(regions, users) -> int:
+    """One voucher per demo researcher's organisation, issued by its region and accepted in both
+    (创新券通用通兑)."""
+    from datetime import date
+
+    from sharing.bookings.models import Voucher
+    from sharing.bookings.vouchers import voucher_issue
+
+    year = timezone.localdate().year
+    for user in users:
+        if not user.username.startswith("researcher_"):
+            continue
+        code = f"DEMO-{user.organisation.region.adcode}-{year}"
+        if not Voucher.objects.filter(code=code).exists():
+            voucher_issue(
+                issuing_region=user.organisation.region,
+                organisation=user.organisation,
+                amount=20000,
+                valid_from=date(year, 1, 1),
+                valid_until=date(year + 1, 12, 31),
+                accepted_in=list(regions),
+                code=code,
+            )
+    return Voucher.objects.filter(code__startswith="DEMO-").count()

@@ -46,6 +46,16 @@ def test_the_demo_has_the_sample_instruments_with_rates_and_a_manager(demo):
     sem = Instrument.objects.get(internal_code="SWU-2019-0001")
     assert sem.rate_other_region == 500
     assert sem.managers.filter(username="manager_swu").exists()
+    assert sem.booking_policy.closed_on_holidays
+    assert sem.opening_hours.count() == 5
+
+
+def test_demo_researchers_hold_vouchers_accepted_in_both_regions(demo):
+    from sharing.bookings.models import Voucher
+
+    voucher = Voucher.objects.get(organisation__members__username="researcher_mianyang")
+    assert voucher.issuing_region.code == "mianyang"
+    assert sorted(voucher.accepted_in.values_list("code", flat=True)) == ["beibei", "mianyang"]
 
 
 def test_load_demo_refuses_when_debug_is_off_unless_forced(settings, db):
