@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import views, views_catalogue, views_imports
+from frontend import views, views_bookings, views_catalogue, views_imports
 
 app_name = "frontend"
 
@@ -19,4 +19,13 @@ urlpatterns = [
     ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("instruments/<int:instrument_id>/book/", views_bookings.booking_week, name="booking-week"),
+    path(
+        "instruments/<int:instrument_id>/book/quote/",
+        views_bookings.booking_quote,
+        name="booking-quote",
+    ),
+    path("bookings/", views_bookings.my_bookings, name="bookings"),
+    path("bookings/queue/", views_bookings.booking_queue, name="booking-queue"),
+    path("vouchers/", views_bookings.vouchers, name="vouchers"),
 ]

@@ -1,0 +1,103 @@
+"""Shared set-up for the bench scripts: the bench database, Django, the machine's description."""
+
+import datetime
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATABASE_URL = "postgis://mianbei:mianbei@127.0.0.1:5432/mianbei_bench"
+DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", Path(tempfile.gettempdir()) / "mianbei-bench"))
+
+
+def django_setup() -> None:
+    """Django against the bench database; refuses any database whose name lacks 'bench'."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DATABASE_URL", BENCH_DATABASE_URL)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    if "bench" not in name:
+        raise SystemExit(f"refusing to benchmark against database {name!r}: use a *bench* one")
+
+
+def ensure_regions() -> None:
+    """The import needs the two regions; a bench database made without load_demo lacks them."""
+    from portal.accounts.services import region_upsert
+    from portal.demo import REGIONS
+
+    for region in REGIONS:
+        region_upsert(**region)
+
+
+def machine() -> str:
+    cpu = "?"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        ram_kb = int(handle.readline().split()[1])
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return (
+        f"date {now} · nproc {os.cpu_count()} · CPU {cpu} · RAM {ram_kb / 1024**2:.1f} GiB · "
+        f"Python {platform.python_version()}"
+    )
+
+
+def code_version(*files: str) -> str:
+    """HEAD plus a digest of the files measured: they may be uncommitted work in progress."""
+    import hashlib
+    import subprocess
+
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    digests = [
+        f"{name} {hashlib.sha1((ROOT / name).read_bytes()).hexdigest()[:10]}"  # noqa: S324
+        for name in files
+    ]
+    return f"code: HEAD {head}; " + ", ".join(digests)
+
+
+def postgres_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    return f"PostgreSQL {version} (shared_buffers {buffers})"
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, round(p / 100 * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def feed_file(rows: int, seed: int = 20240601) -> Path:
+    """The generated CSV for this many rows, made once and reused."""
+    import time
+
+    from generate_instruments import write_csv
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / f"instruments-{rows}-{seed}.csv"
+    if not path.exists():
+        started = time.perf_counter()
+        partial = path.with_suffix(".partial")
+        write_csv(partial, rows, seed)
+        partial.rename(path)
+        print(f"generated {rows} rows → {path} in {time.perf_counter() - started:.1f} s")
+    return path

@@ -1,0 +1,296 @@
+"""Search latency: GET /api/instruments/ through gunicorn against the same SQL run directly.
+
+With N instruments in the bench database (imported from the generated feed when fewer are
+there), for each query of a fixed set (2-character words, longer words, abbreviations, model
+numbers whole and partial, English, filter combinations):
+  - SQL: the exact statement and parameters the list endpoint's first page runs (captured from
+    instrument_page with an execute wrapper), executed on a cursor and fetched; p50 / p95;
+  - API: the first page over HTTP from gunicorn (2 workers, 127.0.0.1, DEBUG=true); p50 / p95;
+  - API p95 / SQL p95 (goals: SQL p95 <= 50 ms, API p95 <= 3 x SQL p95);
+  - EXPLAIN (ANALYZE, BUFFERS): no plan may contain "Seq Scan on catalogue_instrument".
+Exits 1 when a plan has such a scan. gunicorn is stopped at the end whatever happens.
+
+    .venv/bin/python bench/bench_search.py --n 1000000 [--repeat 20]
+"""
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_common as common
+
+QUERIES = [
+    {"q": "质谱"},
+    {"q": "光谱"},
+    {"q": "显微"},
+    {"q": "色谱"},
+    {"q": "扫描电子显微镜"},
+    {"q": "液相色谱"},
+    {"q": "激光共聚焦显微镜"},
+    {"q": "电镜"},
+    {"q": "SU8020"},
+    {"q": "7890B"},
+    {"q": "SU80"},
+    {"q": "Exactive"},
+    {"q": "microscope"},
+    {"category": "01"},
+    {"region": "beibei"},
+    {"category": "01", "region": "beibei"},
+    {"q": "质谱", "category": "01"},
+    {"q": "显微镜", "region": "beibei"},
+    {"q": "光谱", "category": "01", "region": "mianyang"},
+]
+CODE = ["sharing/catalogue/selectors.py", "sharing/catalogue/api.py", "sharing/catalogue/text.py"]
+SEQ_SCAN = re.compile(r"Seq Scan on catalogue_instrument\b")  # not …_instrumentclass
+
+
+def label(params: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def ensure_rows(n: int) -> int:
+    from django.db import connection
+
+    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.models import Instrument
+
+    have = Instrument.objects.count()
+    if have < n:
+        path = common.feed_file(n)
+        print(f"{have} instruments in the bench database; importing {path} …")
+        started = time.perf_counter()
+        InstrumentImport(path=path).run()
+        print(f"imported in {time.perf_counter() - started:.0f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE catalogue_instrument")
+    return Instrument.objects.count()
+
+
+def captured_sql(params: dict) -> tuple[str, tuple]:
+    """The statement the list endpoint runs for these parameters (first page, 20 rows)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+
+    from sharing.catalogue.selectors import instrument_page, instrument_search
+
+    statements = []
+
+    def wrapper(execute, sql, sql_params, many, context):
+        statements.append((sql, sql_params))
+        return execute(sql, sql_params, many, context)
+
+    ordering = "relevance" if params.get("q") else "id"
+    with connection.execute_wrapper(wrapper):
+        qs = instrument_search(user=AnonymousUser(), **params)
+        instrument_page(qs, ordering=ordering, after=None, size=20)
+    assert len(statements) == 1, statements
+    return statements[0]
+
+
+def _enough(times: list[float], repeat: int, budget: float) -> bool:
+    """repeat runs, or fewer (at least 5) when a slow query has used up its time budget."""
+    return len(times) >= repeat or (len(times) >= 5 and sum(times) > budget)
+
+
+def time_sql(sql: str, sql_params: tuple, repeat: int, budget: float) -> list[float]:
+    from django.db import connection
+
+    times = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sql_params)  # warm-up
+        cursor.fetchall()
+        while not _enough(times, repeat, budget):
+            started = time.perf_counter()
+            cursor.execute(sql, sql_params)
+            cursor.fetchall()
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def explain(sql: str, sql_params: tuple) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, sql_params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", common.BENCH_DATABASE_URL),
+    }
+    args = [
+        str(common.ROOT / ".venv/bin/gunicorn"),
+        "portal.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(args, cwd=common.ROOT, env=env, start_new_session=True)
+
+
+def wait_ready(client, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            if client.get("/api/instruments/", params={"page_size": 1}).status_code == 200:
+                return
+        except Exception:  # noqa: S110 (still starting)
+            pass
+        time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def warm_workers(client) -> None:
+    """Both workers load jieba's dictionary on their first search: do it outside the timings."""
+
+    def hit():
+        for _ in range(5):
+            client.get("/api/instruments/", params={"q": "扫描电镜"})
+
+    threads = [threading.Thread(target=hit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def time_api(client, params: dict, repeat: int, budget: float) -> list[float]:
+    times = []
+    client.get("/api/instruments/", params=params)  # warm-up
+    while not _enough(times, repeat, budget):
+        started = time.perf_counter()
+        response = client.get("/api/instruments/", params=params)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"{label(params)}: HTTP {response.status_code} {response.text[:300]}")
+        times.append(elapsed)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=15.0,
+        help="seconds per query and path before stopping short of --repeat (never under 5 runs)",
+    )
+    args = parser.parse_args()
+
+    common.django_setup()
+    common.ensure_regions()
+    import logging
+
+    import httpx
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+
+    print(common.machine())
+    print(common.postgres_version())
+    print(common.code_version(*CODE))
+    total = ensure_rows(args.n)
+    print(
+        f"{total} instruments in catalogue_instrument; {args.repeat} timed runs per query "
+        f"after one warm-up (at least 5 when a query's runs pass {args.budget:.0f} s)\n"
+    )
+
+    plans, results = {}, []
+    for params in QUERIES:
+        sql, sql_params = captured_sql(params)
+        sql_times = time_sql(sql, sql_params, args.repeat, args.budget)
+        plans[label(params)] = explain(sql, sql_params)
+        results.append([params, sql_times, None])
+        print(
+            f"  SQL {label(params)}: p50 {common.percentile(sql_times, 50) * 1000:.1f} ms "
+            f"({len(sql_times)} runs)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    port = free_port()
+    server = start_gunicorn(port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            wait_ready(client, time.monotonic() + 60)
+            warm_workers(client)
+            for result in results:
+                result[2] = time_api(client, result[0], args.repeat, args.budget)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+    ms = 1000
+    print("| query | runs SQL/API | SQL p50 | SQL p95 | API p50 | API p95 | API p95 / SQL p95 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    all_sql, all_api = [], []
+    for params, sql_times, api_times in results:
+        all_sql += sql_times
+        all_api += api_times
+        sql95, api95 = common.percentile(sql_times, 95), common.percentile(api_times, 95)
+        print(
+            f"| {label(params)} | {len(sql_times)}/{len(api_times)} "
+            f"| {common.percentile(sql_times, 50) * ms:.1f} | {sql95 * ms:.1f} "
+            f"| {common.percentile(api_times, 50) * ms:.1f} | {api95 * ms:.1f} "
+            f"| {api95 / sql95:.2f} |"
+        )
+    sql95, api95 = common.percentile(all_sql, 95), common.percentile(all_api, 95)
+    print(
+        f"| **all timed runs** | {len(all_sql)}/{len(all_api)} "
+        f"| {common.percentile(all_sql, 50) * ms:.1f} | {sql95 * ms:.1f} "
+        f"| {common.percentile(all_api, 50) * ms:.1f} | {api95 * ms:.1f} | {api95 / sql95:.2f} |"
+    )
+    worst_sql = max(common.percentile(r[1], 95) for r in results)
+    worst_ratio = max(common.percentile(r[2], 95) / common.percentile(r[1], 95) for r in results)
+    print("\ntimes in ms; ratio = API p95 / SQL p95")
+    print(
+        f"goal SQL p95 <= 50 ms: overall {sql95 * ms:.1f} ms, worst query {worst_sql * ms:.1f} ms"
+        f" → {'met' if worst_sql <= 0.05 else 'MISSED'}"
+    )
+    print(
+        f"goal API p95 <= 3 x SQL p95: overall {api95 / sql95:.1f}x, worst query "
+        f"{worst_ratio:.1f}x → {'met' if worst_ratio <= 3 else 'MISSED'}"
+    )
+
+    offending = {name: plan for name, plan in plans.items() if SEQ_SCAN.search(plan)}
+    print(f"\nplans with 'Seq Scan on catalogue_instrument': {len(offending)} of {len(plans)}")
+    saved = common.DATA_DIR / "search-plans.txt"
+    saved.write_text("".join(f"=== {name}\n{plan}\n\n" for name, plan in plans.items()))
+    print(f"every plan: {saved}")
+    for name, plan in offending.items():
+        print(f"\n--- {name}\n{plan}")
+    if os.environ.get("BENCH_SHOW_PLANS"):
+        for name, plan in plans.items():
+            print(f"\n=== {name}\n{plan}")
+    if offending:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
