@@ -18,7 +18,8 @@ class Zone(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     description = models.TextField(_("规划原文"), blank=True)
-    # The place keys (data/places.csv) the geometry was built from, in order.
+    # The places the geometry was built from, in order: {key, role (centre, node, end, link),
+    # name, name_en, lon, lat, confidence}; links (大学城, 金凤) are never buffered.
     nodes = models.JSONField(_("节点"), default=list, blank=True)
     geometry = models.MultiPolygonField(_("范围"), srid=4326)
     version = models.CharField(_("版本"), max_length=32)

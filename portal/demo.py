@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from geo.zones_build import zones_load
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
 from portal.accounts.services import (
@@ -79,6 +80,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     regions = [region_upsert(**region) for region in REGIONS]
     regions_recognise_each_other(regions=regions)
     places = places_load()
+    zones_load()
     firm = organisation_upsert(kind=Organisation.Kind.FIRM, region=regions[1], **DEMO_FIRM)
     by_key = {org.place_key: org for org in Organisation.objects.exclude(place_key=None)}
     by_key["firm"] = firm

@@ -6,6 +6,8 @@ given, and a bad value stops start-up with one line (see portal.env and manage.p
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from portal import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -230,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sharing.bookings.tasks.release_no_shows",
         "schedule": 300.0,
     },
+    # The layout map is rebuilt on changes; nightly catches bulk imports that send no signals.
+    "geo-map-nightly": {
+        "task": "geo.tasks.build_map",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 # --- Bookings and money ------------------------------------------------------------------
@@ -243,6 +250,15 @@ if not (0 < VOUCHER_MAX_SHARE <= 1):
     raise env.ConfigError("VOUCHER_MAX_SHARE must be a number above 0 and at most 1")
 # 利用率 = effective hours ÷ this base (1,600 h is common; Chongqing has used 1,400 h).
 INDICATOR_YEARLY_BASE_HOURS = env.integer("INDICATOR_YEARLY_BASE_HOURS", 1600)
+
+# --- Maps ---------------------------------------------------------------------------------
+
+# The layout map's basemap: osm, tianditu (needs MAP_TIANDITU_KEY), gaode (GCJ-02: overlays are
+# shifted when drawn, never stored shifted) or none. Everything but the tiles is served locally.
+MAP_BASEMAP = env.text("MAP_BASEMAP", "osm")
+if MAP_BASEMAP not in {"osm", "tianditu", "gaode", "none"}:
+    raise env.ConfigError("MAP_BASEMAP must be one of osm, tianditu, gaode, none")
+MAP_TIANDITU_KEY = env.text("MAP_TIANDITU_KEY", "")
 
 # --- E-mail -------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("sharing.bookings.urls_bookings")),
     path("", include("sharing.bookings.urls_money")),
     path("", include("sharing.bookings.urls_calendar")),
+    path("geo/", include("geo.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("calendar/", include("sharing.bookings.urls_feeds")),
     path("", include("frontend.urls")),
+    path("", include("geo.urls_pages")),
+    path("", include("geo.urls_dashboard")),
 ]
 
 if settings.DEBUG:

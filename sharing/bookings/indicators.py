@@ -28,11 +28,8 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -140,18 +137,17 @@ def indicators(
         bookings = bookings.filter(instrument__in=instruments.values("pk"))
         pool = pool.filter(pk__in=instruments.values("pk"))
 
-    # The group's instruments (idle ones too), counted in a correlated subquery of the same
-    # statement: the denominator of the utilisation.
+    # The group's instruments (idle ones too): the denominator of the utilisation. Counted in
+    # a grouped query of its own; as a correlated subquery in the GROUP BY it ran once per
+    # booking row (11 s for 9,000 bookings, found by the dashboard's tests).
     if level == "instrument":
-        instrument_count = Value(1, output_field=IntegerField())
+        counts = None
     else:
-        instrument_count = Subquery(
-            pool.filter(**{instrument_key: OuterRef(key)})
-            .order_by()
-            .values(instrument_key)
+        counts = dict(
+            pool.order_by()
+            .values_list(instrument_key)
             .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
+            .values_list(instrument_key, "n")
         )
 
     def hours_when(condition: Q | None):
@@ -166,7 +162,6 @@ def indicators(
             effective=hours_when(None),
             external=hours_when(_EXTERNAL),
             cross=hours_when(_CROSS_REGION),
-            n_instruments=instrument_count,
         )
         .order_by("-effective", key)
     )
@@ -175,7 +170,7 @@ def indicators(
     for row in rows:
         effective = _hours(row["effective"])
         external = _hours(row["external"])
-        n_instruments = row["n_instruments"] or 0
+        n_instruments = 1 if counts is None else counts.get(row[key], 0)
         result.append(
             IndicatorRow(
                 level=level,

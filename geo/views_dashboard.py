@@ -1,0 +1,197 @@
+"""The coordinators' dashboard (协调看板): zone and region figures, the flows between Mianyang
+and Beibei, charts, and each table as CSV or XLSX.
+
+For coordinators and administrators only; everyone else signed in gets 403. The figures come
+from geo.analysis (cached ten minutes per year); the charts are PNGs drawn on the server.
+"""
+
+import csv
+import math
+import tempfile
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from geo.analysis import (
+    OUTSIDE,
+    TABLES,
+    dashboard_figures,
+    dashboard_tables,
+    kind_labels,
+    level_labels,
+)
+from geo.dashboard_charts import CHARTS
+from geo.models import Zone
+from portal.accounts.models import Role
+from sharing.catalogue.export import spreadsheet_safe
+
+YEARS_SHOWN = 6  # this year and the five before
+FIRST_YEAR = 2000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _may_see(user) -> bool:
+    return user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR)
+
+
+def coordinator_required(view):
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not _may_see(request.user):
+            raise PermissionDenied(_("只有绵碚协调员和管理员可以查看协调看板。"))
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _year(request) -> int:
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("year", this_year))
+    except (TypeError, ValueError):
+        return this_year
+    return year if FIRST_YEAR <= year <= this_year + 1 else this_year
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _breakdown(counts: dict, labels: dict) -> list[tuple[str, int]]:
+    return [(labels[k], n) for k, n in counts.items() if n]
+
+
+def _local_name(row: dict) -> str:
+    """The English name on English pages when there is one."""
+    english = translation.get_language().startswith("en")
+    return row.get("name_en") if english and row.get("name_en") else row["name"]
+
+
+def _zone_kind_label(kind: str) -> str:
+    return str(Zone.Kind(kind).label) if kind else ""
+
+
+def _view_row(row: dict) -> dict:
+    kinds, levels = kind_labels(), level_labels()
+    return {
+        **row,
+        "label": _local_name(row) if row.get("code") != OUTSIDE else _("分区外（含无位置）"),
+        "kind_label": _zone_kind_label(row.get("kind", "")),
+        "by_kind": _breakdown(row["platforms_by_kind"], kinds),
+        "by_level": _breakdown(row["platforms_by_level"], levels),
+        "share_bookings": _pct(row["cross_region_share_bookings"]),
+        "share_hours": _pct(row["cross_region_share_hours"]),
+    }
+
+
+@coordinator_required
+def dashboard(request):
+    year = _year(request)
+    figures = dashboard_figures(year)
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - YEARS_SHOWN, -1))
+    if year not in years:
+        years = sorted({*years, year}, reverse=True)
+    regions = [
+        {
+            **_view_row(row),
+            "share_rate_pct": _pct(row["share_rate"]),
+            "utilisation_pct": _pct(row["utilisation"]),
+        }
+        for row in figures["regions"]
+    ]
+    return render(
+        request,
+        "geo/dashboard.html",
+        {
+            "year": year,
+            "years": years,
+            "figures": figures,
+            "totals": figures["totals"],
+            "totals_share": _pct(figures["totals"]["cross_region_share_bookings"]),
+            "zones": [_view_row(row) for row in figures["zones"]],
+            "regions": regions,
+            "flows": figures["flows"],
+        },
+    )
+
+
+@coordinator_required
+def chart(request, name: str):
+    if name not in CHARTS:
+        raise Http404
+    png = CHARTS[name](dashboard_figures(_year(request)))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+
+def _cell(value):
+    """Plain Python values (no numpy), None for gaps, text that no spreadsheet evaluates."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return spreadsheet_safe(value)
+
+
+def _rows(frame):
+    yield [spreadsheet_safe(str(c)) for c in frame.columns]
+    for record in frame.itertuples(index=False, name=None):
+        yield [_cell(v) for v in record]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(frame, filename: str) -> StreamingHttpResponse:
+    """UTF-8 with a BOM, so Excel in China opens it as UTF-8."""
+
+    def chunks():
+        writer = csv.writer(_Echo())
+        yield "\ufeff".encode()
+        for row in _rows(frame):
+            yield writer.writerow(["" if v is None else v for v in row]).encode()
+
+    response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _xlsx_response(frame, filename: str, sheet: str) -> FileResponse:
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(title=sheet)
+    for row in _rows(frame):
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX)
+
+
+@coordinator_required
+def export(request, table: str, fmt: str):
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    year = _year(request)
+    frame = dashboard_tables(dashboard_figures(year))[table]
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    filename = f"dashboard-{table}-{year}-{stamp}"
+    if fmt == "csv":
+        return _csv_response(frame, filename)
+    return _xlsx_response(frame, filename, sheet=table)
