@@ -20,6 +20,7 @@ setup: provision venv messages
 
 run: setup
 	@$(PY) manage.py load_demo
+	@$(PY) manage.py build_map
 	@echo "门户 / portal: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and beat)"
 	@exec $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
