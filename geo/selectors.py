@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models import FloatField
-from django.contrib.gis.db.models.functions import GeoFunc, GeometryDistance
+from django.contrib.gis.db.models.functions import GeoFunc
 from django.contrib.gis.geos import Point
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
@@ -25,8 +25,18 @@ WGS84 = 4326
 _M_PER_DEG_LAT_MIN = 110_574.0
 _M_PER_DEG_LON_EQUATOR = 111_320.0
 # Nearest instruments: candidates fetched per round by KNN before checking in metres.
-_KNN_FIRST_ROUND = 4
-_KNN_MAX_CANDIDATES = 20_000
+# Sphere and spheroid distances differ by under 0.5 %: a few spare rows settle near-ties.
+_KNN_SPARE = 5
+
+
+class GeographyKNN(GeoFunc):
+    """``a::geography <-> b::geography``: the KNN operator the geography GiST index serves."""
+
+    output_field = FloatField()
+    arity = 2
+    geom_param_pos = (0, 1)
+    template = "(%(expressions)s::geography)"
+    arg_joiner = "::geography <-> "
 
 
 class GeographyDistance(GeoFunc):
@@ -143,38 +153,17 @@ def instruments_nearest(
     """The ``limit`` live instruments with a location nearest to ``point``, nearest first,
     each with ``distance_m`` (metres on the spheroid).
 
-    Candidates come from the GiST index in KNN order (``ORDER BY location <-> point``), which
-    ranks by distance in degrees; they are then ranked in metres. A round is exact once the
-    last kept candidate is nearer than the least distance in metres that any unfetched
-    instrument could have; otherwise the next round fetches four times as many.
+    One KNN scan of the geography index (``ORDER BY location::geography <-> point``, metres on
+    the sphere); a few spare rows are taken so that the final order, on the spheroid, cannot
+    miss one the sphere ranked just behind.
     """
-    base = (
+    rows = list(
         instrument_search(user=None, category=category)
         .filter(location__isnull=False)
-        .annotate(
-            knn_deg=GeometryDistance("location", point),
-            distance_m=GeographyDistance("location", point),
-        )
-        # The KNN expression alone, so the GiST index yields the rows in order (ties are
-        # broken by id when ranking in metres below).
-        .order_by("knn_deg")
+        .annotate(distance_m=GeographyDistance("location", point))
+        .order_by(GeographyKNN("location", point))[: limit + _KNN_SPARE]
     )
-    fetch = max(limit * _KNN_FIRST_ROUND, 16)
-    while True:
-        candidates = list(base[:fetch])
-        ranked = sorted(candidates, key=lambda i: (i.distance_m, i.id))[:limit]
-        if len(candidates) < fetch or fetch >= _KNN_MAX_CANDIDATES or not ranked:
-            return ranked
-        # Any instrument not fetched is at least this far in degrees, so at least this far
-        # in metres (a degree is shortest along the parallel at the highest latitude reached).
-        reach = candidates[-1].knn_deg
-        top = min(abs(point.y) + reach, 90.0)
-        floor_m = reach * min(
-            _M_PER_DEG_LAT_MIN, _M_PER_DEG_LON_EQUATOR * math.cos(math.radians(top))
-        )
-        if ranked[-1].distance_m <= floor_m * 0.995:
-            return ranked
-        fetch *= 4
+    return sorted(rows, key=lambda i: (i.distance_m, i.id))[:limit]
 
 
 # --- Zone figures --------------------------------------------------------------------------
