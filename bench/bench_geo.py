@@ -419,7 +419,9 @@ def nearest_points() -> list[tuple[str, float, float]]:
 
 
 FAR_POINTS = [("成都 (far)", 104.066, 30.657), ("渝中 (far)", 106.55, 29.56)]
-KNN_INDEX = re.compile(r"Index Scan using \S*catalogue_instrument_location\S*")
+KNN_INDEX = re.compile(
+    r"Index Scan using \S*(catalogue_instrument_location|instrument_location_geography)\S*"
+)
 
 
 def measure_nearest(points, repeat: int, plans: dict) -> list[dict]:
