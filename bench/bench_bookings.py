@@ -21,7 +21,6 @@ import collections
 import datetime
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -143,38 +142,6 @@ def overlapping_live_bookings() -> int:
 
 
 # --- gunicorn -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", common.BENCH_DATABASE_URL),
-    }
-    args = [
-        str(common.ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-    ]
-    # Every 409 is a django.request warning: thousands of lines, kept out of the figures.
-    common.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    log = open(common.DATA_DIR / "bench_bookings-gunicorn.log", "w")  # noqa: SIM115
-    return subprocess.Popen(
-        args, cwd=common.ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-    )
 
 
 def wait_ready(client, deadline: float) -> None:
@@ -420,9 +387,9 @@ def main() -> None:
     (hot, fast, busy), tokens = prepare(args.clients)
 
     failed = False
-    port = free_port()
+    port = common.free_port()
     url = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(port)
+    server = common.start_gunicorn(port, log_name="bench_bookings-gunicorn.log")
     try:
         with httpx.Client(base_url=url, timeout=60) as client:
             wait_ready(client, time.monotonic() + 60)

@@ -101,3 +101,42 @@ def feed_file(rows: int, seed: int = 20240601) -> Path:
         partial.rename(path)
         print(f"generated {rows} rows → {path} in {time.perf_counter() - started:.1f} s")
     return path
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, *, log_name: str | None = None):
+    """gunicorn with 2 workers on loopback against the bench database, in its own session so
+    the caller can stop the whole group; its log goes to DATA_DIR/<log_name> when given."""
+    import subprocess
+
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", BENCH_DATABASE_URL),
+    }
+    args = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "portal.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "120",
+        "--log-level",
+        "warning",
+    ]
+    output = None
+    if log_name:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        output = open(DATA_DIR / log_name, "w")  # noqa: SIM115 (lives as long as the server)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output
+    )

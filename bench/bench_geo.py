@@ -36,7 +36,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -485,37 +484,6 @@ def report_nearest(near: list[dict], far: list[dict]) -> dict:
 # --- gunicorn (as bench_bookings) -----------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", common.BENCH_DATABASE_URL),
-    }
-    args = [
-        str(common.ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-    ]
-    common.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    log = open(common.DATA_DIR / "bench_geo-gunicorn.log", "w")  # noqa: SIM115
-    return subprocess.Popen(
-        args, cwd=common.ROOT, env=env, start_new_session=True, stdout=log, stderr=log
-    )
-
-
 def wait_ready(client, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -609,8 +577,8 @@ def main() -> None:
         near = measure_nearest(nearest_points(), args.repeat, plans)
         far = measure_nearest(FAR_POINTS, args.far_repeat, plans)
 
-        port = free_port()
-        server = start_gunicorn(port)
+        port = common.free_port()
+        server = common.start_gunicorn(port, log_name="bench_geo-gunicorn.log")
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
                 wait_ready(client, time.monotonic() + 60)

@@ -17,7 +17,6 @@ import argparse
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -124,33 +123,6 @@ def explain(sql: str, sql_params: tuple) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", common.BENCH_DATABASE_URL),
-    }
-    args = [
-        str(common.ROOT / ".venv/bin/gunicorn"),
-        "portal.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--timeout",
-        "120",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(args, cwd=common.ROOT, env=env, start_new_session=True)
-
-
 def wait_ready(client, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -231,8 +203,8 @@ def main() -> None:
             flush=True,
         )
 
-    port = free_port()
-    server = start_gunicorn(port)
+    port = common.free_port()
+    server = common.start_gunicorn(port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             wait_ready(client, time.monotonic() + 60)
