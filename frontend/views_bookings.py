@@ -8,7 +8,7 @@ so a page never relies on a hidden button.
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 import chinese_calendar
 from django.contrib.auth.decorators import login_required
@@ -35,11 +35,10 @@ from sharing.bookings.availability import (
     policy_for,
     weekly_hours,
 )
-from sharing.bookings.fees import CENT
 from sharing.bookings.models import Booking, VoucherEntry
 from sharing.bookings.selectors import booking_list
 from sharing.bookings.services import is_manager_of
-from sharing.bookings.vouchers import max_share, voucher_list, voucher_usable
+from sharing.bookings.vouchers import max_share, voucher_cap, voucher_list, voucher_usable
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
 
@@ -289,8 +288,7 @@ def booking_quote(request, instrument_id: int):
         quote = fees.quote(instrument=instrument, requester=request.user, start=start, end=end)
     except RuleBroken as exc:
         return _json_error(400, exc.code, exc.message, rule=exc.rule)
-    # As voucher_redeem computes it: the share rounded down, then at most the balance.
-    cap = (quote.amount * max_share()).quantize(CENT, ROUND_DOWN)
+    cap = voucher_cap(fee=quote.amount)
     vouchers = [
         {
             "id": voucher.pk,

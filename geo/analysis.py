@@ -50,9 +50,9 @@ from django.utils.translation import gettext as _
 from geo.models import Zone
 from portal.accounts.models import Region
 from sharing.bookings.indicators import (
-    _EXTERNAL,
-    _HOURS,
-    _ZERO,
+    EXTERNAL,
+    HOURS,
+    ZERO,
     year_bounds,
     yearly_base_hours,
 )
@@ -157,9 +157,9 @@ def _frames(year: int) -> dict[str, pd.DataFrame]:
         )
         .annotate(
             bookings=Count("pk"),
-            duration=Sum(_HOURS, output_field=DurationField()),
+            duration=Sum(HOURS, output_field=DurationField()),
             external=Sum(
-                Case(When(_EXTERNAL, then=_HOURS), default=_ZERO), output_field=DurationField()
+                Case(When(EXTERNAL, then=HOURS), default=ZERO), output_field=DurationField()
             ),
         )
     )

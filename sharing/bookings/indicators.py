@@ -61,17 +61,18 @@ _NAMES = {
     "region": "instrument__region__name",
 }
 
-_ZERO = Value(datetime.timedelta(0), output_field=DurationField())
+# The expressions below are shared with geo.analysis, so its figures match these exactly.
+ZERO = Value(datetime.timedelta(0), output_field=DurationField())
 _BOOKED = ExpressionWrapper(
     F("period__endswith") - F("period__startswith"), output_field=DurationField()
 )
 _USED = ExpressionWrapper(F("checked_out_at") - F("checked_in_at"), output_field=DurationField())
 # NULL - anything is NULL, so a booking missing either time falls back to the booked time.
-_HOURS = Coalesce(_USED, _BOOKED, output_field=DurationField())
-_EXTERNAL = Q(requester__organisation__isnull=True) | ~Q(
+HOURS = Coalesce(_USED, _BOOKED, output_field=DurationField())
+EXTERNAL = Q(requester__organisation__isnull=True) | ~Q(
     requester__organisation_id=F("instrument__organisation_id")
 )
-_CROSS_REGION = Q(requester__organisation__isnull=False) & ~Q(
+CROSS_REGION = Q(requester__organisation__isnull=False) & ~Q(
     requester__organisation__region_id=F("instrument__region_id")
 )
 
@@ -151,8 +152,8 @@ def indicators(
         )
 
     def hours_when(condition: Q | None):
-        expr = _HOURS if condition is None else Case(When(condition, then=_HOURS), default=_ZERO)
-        return Coalesce(Sum(expr, output_field=DurationField()), _ZERO)
+        expr = HOURS if condition is None else Case(When(condition, then=HOURS), default=ZERO)
+        return Coalesce(Sum(expr, output_field=DurationField()), ZERO)
 
     rows = (
         bookings.order_by()
@@ -160,8 +161,8 @@ def indicators(
         .annotate(
             n_bookings=Count("pk"),
             effective=hours_when(None),
-            external=hours_when(_EXTERNAL),
-            cross=hours_when(_CROSS_REGION),
+            external=hours_when(EXTERNAL),
+            cross=hours_when(CROSS_REGION),
         )
         .order_by("-effective", key)
     )

@@ -95,6 +95,12 @@ def _may_act_for(*, by: User, booking: Booking) -> bool:
     return by.pk == booking.requester_id or by.has_role(Role.ADMINISTRATOR)
 
 
+def voucher_cap(*, fee: Decimal) -> Decimal:
+    """The most a voucher may cover of a fee: the share, rounded down so it never exceeds the
+    share by a fraction of a cent. The booking form shows min(balance, cap) from this too."""
+    return (fee * max_share()).quantize(CENT, ROUND_DOWN)
+
+
 @transaction.atomic
 def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEntry:
     """Cover part of the booking's fee estimate with the voucher: at most VOUCHER_MAX_SHARE of
@@ -119,8 +125,7 @@ def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEn
         raise RuleBroken(_("每个预约只能使用一张创新券。"), rule="voucher_one_per_booking")
     if booking.status not in _REDEEMABLE:
         raise RuleBroken(_("该预约已结束，不能再使用创新券。"), rule="voucher_booking_closed")
-    # Rounded down, so the covered part never exceeds the share by a fraction of a cent.
-    cap = (booking.fee_estimate * max_share()).quantize(CENT, ROUND_DOWN)
+    cap = voucher_cap(fee=booking.fee_estimate)
     if cap <= 0:
         raise RuleBroken(_("该预约没有可由创新券抵扣的费用。"), rule="voucher_nothing_to_cover")
 
