@@ -1,0 +1,360 @@
+"""API of deals: inquiries and their stages, contracts and registration, the centre's services,
+the contract register and the 技术合同成交额 indicator. Parties only; others get 404."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.errors import NotFound
+from sharing.techmarket import selectors, services
+from sharing.techmarket.api import _page, _query
+from sharing.techmarket.models import (
+    Inquiry,
+    InquiryTransition,
+    ServiceRequest,
+    TechContract,
+    TechListing,
+    TechNeed,
+)
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    seller = serializers.CharField(source="seller.name", read_only=True)
+    buyer = serializers.CharField(source="buyer.name", read_only=True)
+    listing = serializers.CharField(source="inquiry.listing.title", read_only=True)
+
+    class Meta:
+        model = TechContract
+        fields = [
+            "id",
+            "inquiry",
+            "listing",
+            "contract_type",
+            "amount",
+            "seller",
+            "buyer",
+            "signed_on",
+            "registration_number",
+            "registered_on",
+        ]
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", default="", read_only=True)
+
+    class Meta:
+        model = InquiryTransition
+        fields = ["from_stage", "to_stage", "by", "note", "at"]
+
+
+class InquirySerializer(serializers.ModelSerializer):
+    listing_title = serializers.CharField(source="listing.title", read_only=True)
+    need_title = serializers.CharField(source="need.title", default=None, read_only=True)
+    firm_name = serializers.CharField(source="firm.name", read_only=True)
+    broker_name = serializers.CharField(source="broker.username", default=None, read_only=True)
+    transitions = TransitionSerializer(many=True, read_only=True)
+    contract = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Inquiry
+        fields = [
+            "id",
+            "listing",
+            "listing_title",
+            "need",
+            "need_title",
+            "firm",
+            "firm_name",
+            "broker",
+            "broker_name",
+            "message",
+            "nda_accepted_at",
+            "stage",
+            "close_reason",
+            "close_note",
+            "created_at",
+            "updated_at",
+            "transitions",
+            "contract",
+        ]
+        read_only_fields = fields
+
+    def get_contract(self, inquiry) -> ContractSerializer | None:
+        contract = getattr(inquiry, "contract", None) if hasattr(inquiry, "contract") else None
+        return ContractSerializer(contract).data if contract else None
+
+
+class InquiryCreateSerializer(serializers.Serializer):
+    listing = serializers.IntegerField(min_value=1)
+    need = serializers.IntegerField(min_value=1, required=False)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    nda_accepted = serializers.BooleanField(default=False)
+
+
+class InquiryQuerySerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(Inquiry.Stage.choices, required=False)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
+class AdvanceSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(
+        [Inquiry.Stage.CONTACTED, Inquiry.Stage.NDA_SIGNED, Inquiry.Stage.NEGOTIATING]
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(Inquiry.CloseReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class ContractCreateSerializer(serializers.Serializer):
+    contract_type = serializers.ChoiceField(TechContract.Type.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    signed_on = serializers.DateField()
+
+
+class RegisterSerializer(serializers.Serializer):
+    registration_number = serializers.CharField(max_length=64)
+    registered_on = serializers.DateField()
+
+
+def _inquiry(request, pk: int) -> Inquiry:
+    try:
+        return (
+            selectors.inquiry_list(user=request.user).prefetch_related("transitions__by").get(pk=pk)
+        )
+    except Inquiry.DoesNotExist:
+        raise NotFound(_("意向不存在。")) from None
+
+
+def _inquiry_response(request, inquiry: Inquiry, code: int = 200) -> Response:
+    inquiry = _inquiry(request, inquiry.pk)
+    return Response(InquirySerializer(inquiry).data, status=code)
+
+
+class InquiryListCreateApi(APIView):
+    """GET: the inquiries the person is a party to. POST: a firm expresses interest in a
+    listing (accepting its confidentiality terms opens documents and contact), or a broker
+    links a published need to a published listing."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[InquiryQuerySerializer], responses=InquirySerializer(many=True))
+    def get(self, request):
+        query = _query(InquiryQuerySerializer, request)
+        qs = selectors.inquiry_list(user=request.user, stage=query.get("stage"))
+        qs = qs.prefetch_related("transitions__by").select_related("contract")
+        return _page(self, request, qs, InquirySerializer)
+
+    @extend_schema(request=InquiryCreateSerializer, responses={201: InquirySerializer})
+    def post(self, request):
+        serializer = InquiryCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        listing = TechListing.objects.for_user(request.user).filter(pk=data["listing"]).first()
+        if listing is None:
+            raise NotFound(_("成果不存在。"))
+        if "need" in data:
+            need = TechNeed.objects.for_user(request.user).filter(pk=data["need"]).first()
+            if need is None:
+                raise NotFound(_("需求不存在。"))
+            inquiry = services.inquiry_link(
+                user=request.user, listing=listing, need=need, note=data["message"]
+            )
+        else:
+            inquiry = services.inquiry_create(
+                user=request.user,
+                listing=listing,
+                message=data["message"],
+                nda_accepted=data["nda_accepted"],
+            )
+        return _inquiry_response(request, inquiry, status.HTTP_201_CREATED)
+
+
+class InquiryDetailApi(APIView):
+    """The parties of the inquiry, brokers assigned to it, coordinators and administrators."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=InquirySerializer)
+    def get(self, request, pk: int):
+        return _inquiry_response(request, _inquiry(request, pk))
+
+
+class _InquiryAction(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    input_serializer: type[serializers.Serializer]
+
+    def act(self, request, inquiry, data):
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        inquiry = _inquiry(request, pk)
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.act(request, inquiry, serializer.validated_data)
+        return _inquiry_response(request, inquiry)
+
+
+@extend_schema(request=AdvanceSerializer, responses=InquirySerializer)
+class InquiryAdvanceApi(_InquiryAction):
+    """The assigned broker moves the inquiry one stage on: contacted, NDA signed, negotiating."""
+
+    input_serializer = AdvanceSerializer
+
+    def act(self, request, inquiry, data):
+        services.inquiry_advance(user=request.user, inquiry=inquiry, **data)
+
+
+@extend_schema(request=CloseSerializer, responses=InquirySerializer)
+class InquiryCloseApi(_InquiryAction):
+    """The broker or the firm closes the inquiry with a structured reason."""
+
+    input_serializer = CloseSerializer
+
+    def act(self, request, inquiry, data):
+        services.inquiry_close(user=request.user, inquiry=inquiry, **data)
+
+
+@extend_schema(request=ContractCreateSerializer, responses=InquirySerializer)
+class InquiryContractApi(_InquiryAction):
+    """The assigned broker records the signed contract (type under 民法典 第八百四十三条)."""
+
+    input_serializer = ContractCreateSerializer
+
+    def act(self, request, inquiry, data):
+        services.contract_record(user=request.user, inquiry=inquiry, **data)
+
+
+@extend_schema(request=RegisterSerializer, responses=InquirySerializer)
+class InquiryRegisterApi(_InquiryAction):
+    """The assigned broker records the 技术合同认定登记 of the signed contract."""
+
+    input_serializer = RegisterSerializer
+
+    def act(self, request, inquiry, data):
+        services.contract_register(user=request.user, inquiry=inquiry, **data)
+
+
+class ContractListApi(APIView):
+    """The contract register: coordinators, brokers and administrators see every contract; a
+    party sees its own."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ContractSerializer(many=True))
+    def get(self, request):
+        qs = selectors.contract_register_rows(user=request.user)
+        return _page(self, request, qs, ContractSerializer)
+
+
+class TurnoverSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    region_name = serializers.CharField()
+    output_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    output_count = serializers.IntegerField()
+    absorbed_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    absorbed_count = serializers.IntegerField()
+
+
+class TurnoverQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+class ContractTurnoverApi(APIView):
+    """技术合同成交额 per region from registered contracts; signed-in members (aggregates
+    only, no party named)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[TurnoverQuerySerializer], responses=TurnoverSerializer(many=True))
+    def get(self, request):
+        query = _query(TurnoverQuerySerializer, request)
+        rows = selectors.contract_turnover_by_region(year=query.get("year"))
+        return Response(TurnoverSerializer(rows, many=True).data)
+
+
+# --- The centre's services ---------------------------------------------------------------------
+
+
+class ServiceRequestSerializer(serializers.ModelSerializer):
+    requester = serializers.CharField(source="requester.username", read_only=True)
+    handler = serializers.CharField(source="handler.username", default=None, read_only=True)
+
+    class Meta:
+        model = ServiceRequest
+        fields = [
+            "id",
+            "kind",
+            "description",
+            "listing",
+            "need",
+            "status",
+            "requester",
+            "handler",
+            "result",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = ["id", "status", "requester", "handler", "result", "completed_at"]
+        extra_kwargs = {"listing": {"required": False}, "need": {"required": False}}
+
+
+class ServiceAdvanceSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(
+        [s for s in ServiceRequest.Status.choices if s[0] != ServiceRequest.Status.REQUESTED]
+    )
+    result = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+
+
+class ServiceRequestListCreateApi(APIView):
+    """GET: a person's own requests; the centre's staff (brokers) and administrators see all.
+    POST: any signed-in member of an organisation requests a service."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=ServiceRequestSerializer(many=True))
+    def get(self, request):
+        return _page(
+            self, request, selectors.service_requests(user=request.user), ServiceRequestSerializer
+        )
+
+    @extend_schema(request=ServiceRequestSerializer, responses={201: ServiceRequestSerializer})
+    def post(self, request):
+        serializer = ServiceRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        listing, need = data.get("listing"), data.get("need")
+        if listing and not TechListing.objects.for_user(request.user).filter(pk=listing.pk):
+            raise NotFound(_("成果不存在。"))
+        if need and not TechNeed.objects.for_user(request.user).filter(pk=need.pk):
+            raise NotFound(_("需求不存在。"))
+        created = services.service_request_create(
+            user=request.user,
+            kind=data["kind"],
+            description=data["description"],
+            listing=listing,
+            need=need,
+        )
+        return Response(ServiceRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class ServiceRequestAdvanceApi(APIView):
+    """Brokers accept, work on and complete a request; the requester may cancel it."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ServiceAdvanceSerializer, responses=ServiceRequestSerializer)
+    def post(self, request, pk: int):
+        item = selectors.service_requests(user=request.user).filter(pk=pk).first()
+        if item is None:
+            raise NotFound(_("服务申请不存在。"))
+        serializer = ServiceAdvanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = services.service_request_advance(
+            user=request.user, request=item, **serializer.validated_data
+        )
+        return Response(ServiceRequestSerializer(item).data)

@@ -1,0 +1,215 @@
+"""Reads of the technology exchange: search, tiers of detail, queues, pipeline, indicators."""
+
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast
+
+from portal.accounts.models import Role, User
+from sharing.catalogue.text import tsquery_text
+from sharing.techmarket.models import (
+    Inquiry,
+    ServiceRequest,
+    TechContract,
+    TechListing,
+    TechNeed,
+)
+
+TEASER, MEMBER, FULL = "teaser", "member", "full"
+
+
+def listing_tier(*, user: User, listing: TechListing) -> str:
+    """How much of a listing a person sees: a teaser (anyone), the details (signed-in members),
+    or everything with documents and contact (owner, reviewer, administrator, the broker of one
+    of its inquiries, a firm that accepted its confidentiality terms on an inquiry)."""
+    if user is None or not user.is_authenticated:
+        return TEASER
+    if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
+        return FULL
+    if listing.created_by_id == user.pk:
+        return FULL
+    if user.organisation_id == listing.organisation_id and user.has_role(Role.TECHNOLOGY_OWNER):
+        return FULL
+    if user.has_role(Role.REVIEWER) and listing.status != TechListing.Status.DRAFT:
+        return FULL
+    live = listing.inquiries.exclude(stage=Inquiry.Stage.CLOSED)
+    if user.has_role(Role.BROKER) and live.filter(broker=user).exists():
+        return FULL
+    if (
+        user.organisation_id
+        and live.filter(firm_id=user.organisation_id, nda_accepted_at__isnull=False).exists()
+    ):
+        return FULL
+    return MEMBER
+
+
+def listing_get(*, user: User, pk: int) -> TechListing:
+    """A listing the person may know exists, or DoesNotExist (404: hidden is absent)."""
+    return (
+        TechListing.objects.for_user(user)
+        .select_related("organisation", "region", "created_by")
+        .prefetch_related("patents")
+        .get(pk=pk)
+    )
+
+
+def listing_search(
+    *,
+    user: User,
+    q: str | None = None,
+    hightech_field: str | None = None,
+    industry_section: str | None = None,
+    region: str | None = None,
+    trl_min: int | None = None,
+    trl_max: int | None = None,
+    transfer_mode: str | None = None,
+    status: str | None = None,
+    mine: bool = False,
+) -> QuerySet[TechListing]:
+    """Listings the person may see, filtered; with ``q`` each row carries ``rank``."""
+    qs = TechListing.objects.for_user(user).select_related("organisation", "region")
+    if mine:
+        qs = qs.filter(
+            Q(created_by=user) | Q(organisation_id=user.organisation_id, organisation__isnull=False)
+        )
+    elif not status:
+        qs = qs.filter(status=TechListing.Status.PUBLISHED)
+    if status:
+        qs = qs.filter(status=status)
+    if hightech_field:
+        qs = qs.filter(hightech_field=hightech_field)
+    if industry_section:
+        qs = qs.filter(industry_section=industry_section)
+    if region:
+        qs = qs.filter(Q(region__code=region) | Q(region__adcode=region))
+    if trl_min is not None:
+        qs = qs.filter(trl__gte=trl_min)
+    if trl_max is not None:
+        qs = qs.filter(trl__lte=trl_max)
+    if transfer_mode:
+        qs = qs.filter(transfer_modes__contains=[transfer_mode])
+    if q and q.strip():
+        raw = tsquery_text(q)
+        if not raw:
+            return qs.none().annotate(rank=Value(0.0, output_field=FloatField()))
+        query = SearchQuery(raw, search_type="raw", config="simple")
+        qs = (
+            qs.filter(search_vector=query)
+            .annotate(
+                rank=Cast(
+                    SearchRank(F("search_vector"), query, cover_density=True, normalization=32),
+                    FloatField(),
+                )
+            )
+            .order_by("-rank", "-id")
+        )
+    return qs
+
+
+def review_queue(*, user: User) -> QuerySet[TechListing]:
+    """Submitted and in-review listings, oldest first; a reviewer's own organisation excluded."""
+    qs = TechListing.objects.filter(
+        status__in=[TechListing.Status.SUBMITTED, TechListing.Status.REVIEW]
+    ).select_related("organisation", "region")
+    if user.organisation_id:
+        qs = qs.exclude(organisation_id=user.organisation_id)
+    return qs.order_by("submitted_at", "id")
+
+
+def need_review_queue() -> QuerySet[TechNeed]:
+    return (
+        TechNeed.objects.filter(status=TechNeed.Status.SUBMITTED)
+        .select_related("organisation", "region")
+        .order_by("updated_at", "id")
+    )
+
+
+def need_get(*, user: User, pk: int) -> TechNeed:
+    return TechNeed.objects.for_user(user).select_related("organisation", "region").get(pk=pk)
+
+
+def need_list(*, user: User, mine: bool = False, status: str | None = None) -> QuerySet[TechNeed]:
+    qs = TechNeed.objects.for_user(user).select_related("organisation", "region")
+    if mine:
+        qs = qs.filter(Q(created_by=user) | Q(organisation_id=user.organisation_id))
+    elif not status:
+        qs = qs.filter(status=TechNeed.Status.PUBLISHED)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def inquiry_list(*, user: User, stage: str | None = None) -> QuerySet[Inquiry]:
+    qs = Inquiry.objects.for_user(user).select_related(
+        "listing", "need", "firm", "broker", "created_by"
+    )
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs
+
+
+def pipeline(*, user: User) -> dict[str, list[Inquiry]]:
+    """A broker's inquiries by stage, in the order of the board's columns."""
+    qs = inquiry_list(user=user)
+    if user.has_role(Role.BROKER) and not (user.is_superuser or user.has_role(Role.ADMINISTRATOR)):
+        qs = qs.filter(broker=user)
+    board: dict[str, list[Inquiry]] = {stage: [] for stage in Inquiry.Stage.values}
+    for inquiry in qs.order_by("updated_at"):
+        board[inquiry.stage].append(inquiry)
+    return board
+
+
+def contract_register_rows(*, user: User) -> QuerySet[TechContract]:
+    """The register: coordinators, brokers and administrators see all; parties their own."""
+    qs = TechContract.objects.select_related("inquiry__listing", "seller", "buyer")
+    if user.is_superuser or any(
+        user.has_role(r) for r in (Role.ADMINISTRATOR, Role.COORDINATOR, Role.BROKER)
+    ):
+        return qs
+    if not user.organisation_id:
+        return qs.none()
+    return qs.filter(Q(seller_id=user.organisation_id) | Q(buyer_id=user.organisation_id))
+
+
+def contract_turnover_by_region(*, year: int | None = None) -> list[dict]:
+    """技术合同成交额 per region, registered contracts only: what each region's organisations
+    sold (技术输出) and bought (技术吸纳), in 万元."""
+    qs = TechContract.objects.filter(registered_on__isnull=False)
+    if year:
+        qs = qs.filter(registered_on__year=year)
+    out = {
+        row["seller__region__code"]: row
+        for row in qs.values("seller__region__code", "seller__region__name").annotate(
+            amount=Sum("amount"), count=Count("id")
+        )
+    }
+    absorbed = {
+        row["buyer__region__code"]: row
+        for row in qs.values("buyer__region__code", "buyer__region__name").annotate(
+            amount=Sum("amount"), count=Count("id")
+        )
+    }
+    rows = []
+    for code in sorted(set(out) | set(absorbed)):
+        sold = out.get(code, {})
+        bought = absorbed.get(code, {})
+        rows.append(
+            {
+                "region": code,
+                "region_name": sold.get("seller__region__name")
+                or bought.get("buyer__region__name"),
+                "output_amount": sold.get("amount") or Decimal("0"),
+                "output_count": sold.get("count", 0),
+                "absorbed_amount": bought.get("amount") or Decimal("0"),
+                "absorbed_count": bought.get("count", 0),
+            }
+        )
+    return rows
+
+
+def service_requests(*, user: User) -> QuerySet[ServiceRequest]:
+    qs = ServiceRequest.objects.select_related("requester", "organisation", "handler")
+    if user.is_superuser or user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.BROKER):
+        return qs
+    return qs.filter(requester=user)
