@@ -30,6 +30,7 @@ from geo.dashboard_charts import CHARTS
 from geo.models import Zone
 from portal.accounts.models import Role
 from sharing.catalogue.export import spreadsheet_safe
+from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
 FIRST_YEAR = 2000
@@ -120,6 +121,7 @@ def dashboard(request):
             "zones": [_view_row(row) for row in figures["zones"]],
             "regions": regions,
             "flows": figures["flows"],
+            "tech_turnover": contract_turnover_by_region(year=year),
         },
     )
 
