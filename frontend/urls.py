@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import views, views_bookings, views_catalogue, views_imports
+from frontend import (
+    views,
+    views_bookings,
+    views_catalogue,
+    views_imports,
+    views_tech,
+    views_tech_deals,
+)
 
 app_name = "frontend"
 
@@ -28,4 +35,46 @@ urlpatterns = [
     path("bookings/", views_bookings.my_bookings, name="bookings"),
     path("bookings/queue/", views_bookings.booking_queue, name="booking-queue"),
     path("vouchers/", views_bookings.vouchers, name="vouchers"),
+    # Dual-use technology exchange (两用技术交易).
+    path("tech/", views_tech.listing_list, name="tech"),
+    path("tech/listings/new/", views_tech.listing_new, name="tech-listing-new"),
+    path("tech/listings/<int:pk>/", views_tech.listing_detail, name="tech-listing"),
+    path("tech/listings/<int:pk>/edit/", views_tech.listing_edit, name="tech-listing-edit"),
+    path(
+        "tech/listings/<int:pk>/interest/",
+        views_tech.listing_interest,
+        name="tech-listing-interest",
+    ),
+    path(
+        "tech/listings/<int:pk>/<str:action>/",
+        views_tech.listing_action,
+        name="tech-listing-action",
+    ),
+    path("tech/review/", views_tech.review_queue, name="tech-review"),
+    path("tech/review/<int:pk>/start/", views_tech.review_start, name="tech-review-start"),
+    path("tech/review/<int:pk>/decide/", views_tech.review_decide, name="tech-review-decide"),
+    path("tech/needs/", views_tech_deals.need_list, name="tech-needs"),
+    path("tech/needs/new/", views_tech_deals.need_new, name="tech-need-new"),
+    path("tech/needs/<int:pk>/", views_tech_deals.need_detail, name="tech-need"),
+    path("tech/needs/<int:pk>/edit/", views_tech_deals.need_edit, name="tech-need-edit"),
+    path(
+        "tech/needs/<int:pk>/<str:action>/",
+        views_tech_deals.need_action,
+        name="tech-need-action",
+    ),
+    path("tech/pipeline/", views_tech_deals.pipeline, name="tech-pipeline"),
+    path("tech/inquiries/<int:pk>/", views_tech_deals.inquiry_detail, name="tech-inquiry"),
+    path(
+        "tech/inquiries/<int:pk>/<str:action>/",
+        views_tech_deals.inquiry_action,
+        name="tech-inquiry-action",
+    ),
+    path("tech/contracts/", views_tech_deals.contracts, name="tech-contracts"),
+    path("tech/contracts/export.csv", views_tech_deals.contracts_csv, name="tech-contracts-csv"),
+    path("tech/services/", views_tech_deals.service_list, name="tech-services"),
+    path(
+        "tech/services/<int:pk>/advance/",
+        views_tech_deals.service_advance,
+        name="tech-service-advance",
+    ),
 ]

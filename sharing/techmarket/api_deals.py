@@ -254,6 +254,7 @@ class ContractListApi(APIView):
 class TurnoverSerializer(serializers.Serializer):
     region = serializers.CharField()
     region_name = serializers.CharField()
+    region_name_en = serializers.CharField(allow_null=True)
     output_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     output_count = serializers.IntegerField()
     absorbed_amount = serializers.DecimalField(max_digits=16, decimal_places=2)

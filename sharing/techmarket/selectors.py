@@ -49,7 +49,7 @@ def listing_get(*, user: User, pk: int) -> TechListing:
     return (
         TechListing.objects.for_user(user)
         .select_related("organisation", "region", "created_by")
-        .prefetch_related("patents")
+        .prefetch_related("patents", "files", "reviews__reviewer")
         .get(pk=pk)
     )
 
@@ -117,12 +117,13 @@ def review_queue(*, user: User) -> QuerySet[TechListing]:
     return qs.order_by("submitted_at", "id")
 
 
-def need_review_queue() -> QuerySet[TechNeed]:
-    return (
-        TechNeed.objects.filter(status=TechNeed.Status.SUBMITTED)
-        .select_related("organisation", "region")
-        .order_by("updated_at", "id")
+def need_review_queue(*, user: User | None = None) -> QuerySet[TechNeed]:
+    qs = TechNeed.objects.filter(status=TechNeed.Status.SUBMITTED).select_related(
+        "organisation", "region"
     )
+    if user is not None and user.organisation_id:
+        qs = qs.exclude(organisation_id=user.organisation_id)
+    return qs.order_by("updated_at", "id")
 
 
 def need_get(*, user: User, pk: int) -> TechNeed:
@@ -180,15 +181,15 @@ def contract_turnover_by_region(*, year: int | None = None) -> list[dict]:
         qs = qs.filter(registered_on__year=year)
     out = {
         row["seller__region__code"]: row
-        for row in qs.values("seller__region__code", "seller__region__name").annotate(
-            amount=Sum("amount"), count=Count("id")
-        )
+        for row in qs.values(
+            "seller__region__code", "seller__region__name", "seller__region__name_en"
+        ).annotate(amount=Sum("amount"), count=Count("id"))
     }
     absorbed = {
         row["buyer__region__code"]: row
-        for row in qs.values("buyer__region__code", "buyer__region__name").annotate(
-            amount=Sum("amount"), count=Count("id")
-        )
+        for row in qs.values(
+            "buyer__region__code", "buyer__region__name", "buyer__region__name_en"
+        ).annotate(amount=Sum("amount"), count=Count("id"))
     }
     rows = []
     for code in sorted(set(out) | set(absorbed)):
@@ -199,6 +200,8 @@ def contract_turnover_by_region(*, year: int | None = None) -> list[dict]:
                 "region": code,
                 "region_name": sold.get("seller__region__name")
                 or bought.get("buyer__region__name"),
+                "region_name_en": sold.get("seller__region__name_en")
+                or bought.get("buyer__region__name_en"),
                 "output_amount": sold.get("amount") or Decimal("0"),
                 "output_count": sold.get("count", 0),
                 "absorbed_amount": bought.get("amount") or Decimal("0"),

@@ -427,6 +427,10 @@ def need_decide(*, user: User, need: TechNeed, approve: bool, note: str = "") ->
     need = TechNeed.objects.select_for_update().get(pk=need.pk)
     if not user.has_role(Role.REVIEWER):
         raise Forbidden(_("只有审核员可以审核需求。"))
+    if need.created_by_id == user.pk or (
+        user.organisation_id and user.organisation_id == need.organisation_id
+    ):
+        raise Forbidden(_("审核员不能审核本单位的需求（回避）。"), rule="conflict_of_interest")
     if need.status != N.SUBMITTED:
         raise _wrong_state(_("只有待审核的需求可以审核。"))
     if not approve and not note.strip():
