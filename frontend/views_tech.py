@@ -22,7 +22,14 @@ from frontend import forms_tech
 from portal.accounts.models import Role
 from portal.errors import DomainError, Forbidden, RuleBroken
 from sharing.techmarket import selectors, services
-from sharing.techmarket.models import Inquiry, ListingFile, TechListing, TransferMode
+from sharing.techmarket.models import (
+    Inquiry,
+    ListingFile,
+    Match,
+    TechListing,
+    TechNeed,
+    TransferMode,
+)
 
 PAGE_SIZE = 20
 
@@ -206,6 +213,45 @@ def listing_detail(request, pk: int):
     return _listing_page(request, listing)
 
 
+MATCHES_SHOWN = 20
+
+
+def match_view(match: Match) -> dict:
+    """The score as a percentage, and the reasons' texts, strongest contribution first."""
+    reasons = []
+    for name, part in (match.reasons or {}).items():
+        if not isinstance(part, dict):
+            continue
+        text = str(part.get("text") or "").strip()
+        if not text:
+            continue
+        try:
+            weight = float(part.get("score", 0)) * float(part.get("weight", 1))
+        except (TypeError, ValueError):
+            weight = 0.0
+        reasons.append({"component": name, "text": text, "weight": weight})
+    reasons.sort(key=lambda r: -r["weight"])
+    return {
+        "listing": match.listing,
+        "need": match.need,
+        "score": match.score,
+        "percent": round(match.score * 100),
+        "reasons": reasons,
+    }
+
+
+def _matched_needs(user, listing, is_owner: bool) -> list[dict] | None:
+    """For the owner, brokers and coordinators: the needs matched to the listing, with why."""
+    if not (is_owner or has_any(user, Role.BROKER, Role.COORDINATOR)):
+        return None
+    rows = (
+        Match.objects.filter(listing=listing, need__in=TechNeed.objects.for_user(user))
+        .select_related("listing", "need__region", "need__organisation")
+        .order_by("-score", "id")[:MATCHES_SHOWN]
+    )
+    return [match_view(m) for m in rows]
+
+
 def _listing_page(request, listing, *, interest_form=None, status: int = 200):
     user = request.user
     tier = selectors.listing_tier(user=user, listing=listing)
@@ -249,6 +295,9 @@ def _listing_page(request, listing, *, interest_form=None, status: int = 200):
             "close_form": forms_tech.CloseListingForm(),
             "S": TechListing.Status,
             "is_reviewer": has_any(user, Role.REVIEWER),
+            "matched_needs": _matched_needs(user, listing, is_owner)
+            if user.is_authenticated
+            else None,
         },
         status=status,
     )

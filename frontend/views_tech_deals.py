@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend import forms_tech
-from frontend.views_tech import MODE_LABELS, act, domain_error_to_form, has_any, tech_render
+from frontend.views_tech import (
+    MATCHES_SHOWN,
+    MODE_LABELS,
+    act,
+    domain_error_to_form,
+    has_any,
+    match_view,
+    tech_render,
+)
 from portal.accounts.models import Role
 from portal.errors import DomainError, Forbidden
 from sharing.techmarket import selectors, services
@@ -29,7 +37,6 @@ from sharing.techmarket.models import (
     TechNeed,
 )
 
-MATCHES_SHOWN = 20
 St = Inquiry.Stage
 # The board's columns, left to right; closed inquiries last.
 BOARD = [
@@ -154,7 +161,7 @@ def need_detail(request, pk: int):
             .select_related("listing__region")
             .order_by("-score", "id")[:MATCHES_SHOWN]
         )
-        matches = [_match_view(m) for m in rows]
+        matches = [match_view(m) for m in rows]
     return tech_render(
         request,
         "need_detail.html",
@@ -169,29 +176,6 @@ def need_detail(request, pk: int):
         },
         tab="needs",
     )
-
-
-def _match_view(match: Match) -> dict:
-    """The score as a percentage, and the reasons' texts, strongest contribution first."""
-    reasons = []
-    for name, part in (match.reasons or {}).items():
-        if not isinstance(part, dict):
-            continue
-        text = str(part.get("text") or "").strip()
-        if not text:
-            continue
-        try:
-            weight = float(part.get("score", 0)) * float(part.get("weight", 1))
-        except (TypeError, ValueError):
-            weight = 0.0
-        reasons.append({"component": name, "text": text, "weight": weight})
-    reasons.sort(key=lambda r: -r["weight"])
-    return {
-        "listing": match.listing,
-        "score": match.score,
-        "percent": round(match.score * 100),
-        "reasons": reasons,
-    }
 
 
 @login_required

@@ -615,3 +615,19 @@ def test_pages_ask_the_database_a_bounded_number_of_times(
         assert client.get("/tech/").status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(f"/tech/listings/{world['listing'].pk}/").status_code == 200
+
+
+def test_owner_sees_the_needs_matched_to_a_listing_and_why(client, world):
+    need = TechNeedFactory(title="机载钛合金支架", created_by=world["firm"])
+    Match.objects.create(
+        listing=world["listing"],
+        need=need,
+        score=0.64,
+        reasons={"keywords": {"score": 0.8, "weight": 0.5, "text": "共同关键词：钛合金"}},
+    )
+    text = as_(client, world["owner"]).get(f"/tech/listings/{world['listing'].pk}/")
+    text = text.content.decode()
+    assert "匹配的技术需求" in text and "共同关键词：钛合金" in text
+    assert f"/tech/needs/{need.pk}/" in text and "64%" in text
+    member = as_(client, world["outsider"]).get(f"/tech/listings/{world['listing'].pk}/")
+    assert "匹配的技术需求" not in member.content.decode()
