@@ -2,7 +2,7 @@
 the contract register and the 技术合同成交额 indicator. Parties only; others get 404."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,7 +41,7 @@ class ContractSerializer(serializers.ModelSerializer):
         ]
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class InquiryTransitionSerializer(serializers.ModelSerializer):
     by = serializers.CharField(source="by.username", default="", read_only=True)
 
     class Meta:
@@ -54,7 +54,7 @@ class InquirySerializer(serializers.ModelSerializer):
     need_title = serializers.CharField(source="need.title", default=None, read_only=True)
     firm_name = serializers.CharField(source="firm.name", read_only=True)
     broker_name = serializers.CharField(source="broker.username", default=None, read_only=True)
-    transitions = TransitionSerializer(many=True, read_only=True)
+    transitions = InquiryTransitionSerializer(many=True, read_only=True)
     contract = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,7 +81,8 @@ class InquirySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_contract(self, inquiry) -> ContractSerializer | None:
+    @extend_schema_field(ContractSerializer(allow_null=True))
+    def get_contract(self, inquiry) -> dict | None:
         contract = getattr(inquiry, "contract", None) if hasattr(inquiry, "contract") else None
         return ContractSerializer(contract).data if contract else None
 

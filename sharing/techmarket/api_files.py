@@ -17,7 +17,7 @@ from sharing.techmarket.api import ListingFileSerializer, _listing
 from sharing.techmarket.models import ListingFile, TechListing
 
 
-class UploadSerializer(serializers.Serializer):
+class ListingFileUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     kind = serializers.ChoiceField(ListingFile.Kind.choices)
 
@@ -28,10 +28,10 @@ class ListingFileUploadApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=UploadSerializer, responses={201: ListingFileSerializer})
+    @extend_schema(request=ListingFileUploadSerializer, responses={201: ListingFileSerializer})
     def post(self, request, pk: int):
         listing = _listing(request, pk)
-        serializer = UploadSerializer(data=request.data)
+        serializer = ListingFileUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.listing_file_add(
             user=request.user,
