@@ -18,6 +18,7 @@ from portal.accounts.services import (
 from sharing.catalogue.importer import InstrumentImport
 from sharing.catalogue.models import FeedSource, Instrument
 from sharing.catalogue.places import places_load
+from sharing.techmarket.demo import techmarket_demo_load
 
 SAMPLE_FEED = settings.BASE_DIR / "data" / "sample-instrument-feed.csv"
 # Demo rates (元/小时) by requester category, so fees show on the demo instruments.
@@ -106,6 +107,10 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     manager.managed_instruments.add(*demo_instruments.filter(organisation=manager.organisation))
     _demo_booking_rules(demo_instruments)
     vouchers = _demo_vouchers(regions, users)
+    named = {u.username: u for u in users}
+    tech = techmarket_demo_load(
+        owner=named["owner_demo"], firm=named["firm_demo"], broker=named["broker_demo"]
+    )
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -113,6 +118,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "organisations": Organisation.objects.count(),
         "platforms": len(places.platforms),
         "accounts": len(users),
+        "tech_listings": tech["listings"],
+        "tech_needs": tech["needs"],
     }
 
 
