@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.errors import Forbidden, NotFound
@@ -235,9 +236,57 @@ class MatchSerializer(serializers.ModelSerializer):
 
 
 class Paginator(PageNumberPagination):
+    """Pages by number without COUNT(*): a broad search would count every match to say how
+    many pages there are. One row more than the page tells whether there is a next one."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request) or self.page_size
+        try:
+            self.number = max(1, int(request.query_params.get(self.page_query_param, 1)))
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * size
+        rows = list(queryset[start : start + size + 1])
+        self.has_next = len(rows) > size
+        return rows[:size]
+
+    def get_paginated_response(self, data):
+        url = self.request.build_absolute_uri()
+        return Response(
+            {
+                "next": replace_query_param(url, self.page_query_param, self.number + 1)
+                if self.has_next
+                else None,
+                "previous": replace_query_param(url, self.page_query_param, self.number - 1)
+                if self.number > 1
+                else None,
+                "results": data,
+            }
+        )
+
+
+_PAGES: dict[type, type] = {}
+
+
+def page_of(serializer_class: type) -> type:
+    """The response schema of a page of ``serializer_class`` (next, previous, results)."""
+    if serializer_class not in _PAGES:
+        name = serializer_class.__name__.removesuffix("Serializer")
+        _PAGES[serializer_class] = type(
+            f"{name}PageSerializer",
+            (serializers.Serializer,),
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": serializer_class(many=True),
+            },
+        )
+    return _PAGES[serializer_class]
 
 
 def _page(view, request, qs, serializer_class, **kwargs):
@@ -290,7 +339,11 @@ class ListingListCreateApi(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(parameters=[ListingQuerySerializer], responses=ListingSerializer(many=True))
+    @extend_schema(
+        operation_id="tech_listings_list",
+        parameters=[ListingQuerySerializer],
+        responses=page_of(ListingSerializer),
+    )
     def get(self, request):
         query = _query(ListingQuerySerializer, request)
         query.pop("page", None)
@@ -403,7 +456,7 @@ class ReviewQueueApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=ListingSerializer(many=True))
+    @extend_schema(responses=page_of(ListingSerializer))
     def get(self, request):
         if not request.user.has_role("reviewer"):
             raise Forbidden(_("只有审核员可以查看审查队列。"))
@@ -421,7 +474,11 @@ class NeedListCreateApi(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(parameters=[NeedQuerySerializer], responses=NeedSerializer(many=True))
+    @extend_schema(
+        operation_id="tech_needs_list",
+        parameters=[NeedQuerySerializer],
+        responses=page_of(NeedSerializer),
+    )
     def get(self, request):
         query = _query(NeedQuerySerializer, request)
         query.pop("page", None)
@@ -523,7 +580,7 @@ class ListingMatchesApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        responses={200: MatchSerializer(many=True), 403: OpenApiResponse(description="forbidden")}
+        responses={200: page_of(MatchSerializer), 403: OpenApiResponse(description="forbidden")}
     )
     def get(self, request, pk: int):
         listing = _listing(request, pk)
@@ -545,7 +602,7 @@ class NeedMatchesApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        responses={200: MatchSerializer(many=True), 403: OpenApiResponse(description="forbidden")}
+        responses={200: page_of(MatchSerializer), 403: OpenApiResponse(description="forbidden")}
     )
     def get(self, request, pk: int):
         need = _need(request, pk)

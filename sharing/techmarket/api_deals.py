@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from portal.errors import NotFound
 from sharing.techmarket import selectors, services
-from sharing.techmarket.api import _page, _query
+from sharing.techmarket.api import _page, _query, page_of
 from sharing.techmarket.models import (
     Inquiry,
     InquiryTransition,
@@ -143,7 +143,11 @@ class InquiryListCreateApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=[InquiryQuerySerializer], responses=InquirySerializer(many=True))
+    @extend_schema(
+        operation_id="tech_inquiries_list",
+        parameters=[InquiryQuerySerializer],
+        responses=page_of(InquirySerializer),
+    )
     def get(self, request):
         query = _query(InquiryQuerySerializer, request)
         qs = selectors.inquiry_list(user=request.user, stage=query.get("stage"))
@@ -246,7 +250,7 @@ class ContractListApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=ContractSerializer(many=True))
+    @extend_schema(responses=page_of(ContractSerializer))
     def get(self, request):
         qs = selectors.contract_register_rows(user=request.user)
         return _page(self, request, qs, ContractSerializer)
@@ -318,7 +322,7 @@ class ServiceRequestListCreateApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=ServiceRequestSerializer(many=True))
+    @extend_schema(responses=page_of(ServiceRequestSerializer))
     def get(self, request):
         return _page(
             self, request, selectors.service_requests(user=request.user), ServiceRequestSerializer
