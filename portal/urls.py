@@ -17,9 +17,20 @@ api_patterns = [
     path("", include("sharing.bookings.urls_money")),
     path("", include("sharing.bookings.urls_calendar")),
     path("geo/", include("geo.urls")),
+    path("tech/", include("sharing.techmarket.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        # The same page with the CSP nonce on its inline script and style.
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", template_name="portal/swagger_ui.html"
+        ),
+        name="docs",
+    ),
 ]
+
+# Under /api/ an unmatched path answers in the API's error shape; pages keep the HTML 404.
+handler404 = "portal.errors.not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -33,6 +44,14 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
+    from django.urls import re_path
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    from portal.uploads import serve_private_media
+
+    # Uploaded files as downloads only (nosniff, attachment, a sandboxing CSP), and only to
+    # administrators: anyone else reaches a file through the view that checks who may.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$", serve_private_media, name="media"
+        )
+    ]

@@ -10,6 +10,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_api_throttling(settings):
+    # Throttle counters live in the shared Redis, keyed by address and user id, and several
+    # test runs on this machine share both: no rates here, so no test is throttled by another.
+    # Tests of throttling set their own rates (tests/security/test_api_throttles.py).
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {}}
+
+
 @pytest.fixture
 def api():
     return APIClient()

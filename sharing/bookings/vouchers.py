@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation, Region, Role, User
+from portal.audit.services import audit_record
 from portal.errors import Forbidden, NotFound, RuleBroken
 from sharing.bookings.fees import CENT
 from sharing.bookings.models import Booking, Voucher, VoucherEntry
@@ -159,6 +160,12 @@ def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEn
     # F() rather than the value read: the database computes the new balance and its check
     # constraint judges it.
     Voucher.objects.filter(pk=voucher.pk).update(balance=F("balance") - amount)
+    audit_record(
+        actor=by,
+        action="voucher.redeemed",
+        target=voucher,
+        changes={"booking": booking.pk, "amount": str(-amount), "entry": entry.pk},
+    )
     return entry
 
 
@@ -173,7 +180,7 @@ def voucher_refund(*, booking: Booking) -> VoucherEntry | None:
     ).first()
     if redemption is None:
         return None
-    Voucher.objects.select_for_update().filter(pk=redemption.voucher_id).get()
+    voucher = Voucher.objects.select_for_update().filter(pk=redemption.voucher_id).get()
     existing = VoucherEntry.objects.filter(
         voucher_id=redemption.voucher_id, booking=booking, kind=VoucherEntry.Kind.REFUND
     ).first()
@@ -187,6 +194,12 @@ def voucher_refund(*, booking: Booking) -> VoucherEntry | None:
         amount=amount,
     )
     Voucher.objects.filter(pk=redemption.voucher_id).update(balance=F("balance") + amount)
+    audit_record(
+        actor=None,
+        action="voucher.refunded",
+        target=voucher,
+        changes={"booking": booking.pk, "amount": str(amount), "entry": entry.pk},
+    )
     return entry
 
 
