@@ -1,15 +1,21 @@
 """Domain errors and the API's one error shape.
 
 Every error leaves the API as ``{"error": {"code", "message", "fields"?, "rule"?}}`` with
-400, 401, 403, 404, 409 or 503; services raise DomainError subclasses, and database constraint
-violations that slip past a service become 409 (unique, exclusion) or 400 (check), never 500.
+400, 401, 403, 404, 409, 429 or 503; services raise DomainError subclasses, and database
+constraint violations that slip past a service become 409 (unique, exclusion) or 400 (check),
+never 500.
 """
 
+import math
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from psycopg import errors as pg_errors
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -81,6 +87,13 @@ def exception_handler(exc, context):
         return Response(error_body(code, message), status=code_status)
     if isinstance(exc, OperationalError | DatabaseError) and not isinstance(exc, IntegrityError):
         return Response(error_body("unavailable", _("数据库暂时不可用，请稍后再试。")), status=503)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised while DRF reads the body: Django's own answer would be an HTML 400.
+        limit = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / (1024 * 1024)
+        message = _("请求体过大（上限 %(limit).1f MB）。") % {"limit": limit}
+        return Response(error_body("too_large", message), status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response(error_body("invalid", _("请求中的字段过多。")), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -93,8 +106,25 @@ def exception_handler(exc, context):
         detail = exc.detail
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
         response.data = error_body("invalid", _("输入有误，请检查标出的字段。"), fields=fields)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF has already set Retry-After from exc.wait.
+        message = (
+            _("请求过于频繁，请 %(seconds)s 秒后再试。") % {"seconds": math.ceil(exc.wait)}
+            if exc.wait is not None
+            else _("请求过于频繁，请稍后再试。")
+        )
+        response.data = error_body("throttled", message)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         code = getattr(exc, "default_code", "error")
         response.data = error_body(code, str(detail))
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: a path under /api/ that no URL matches (an id that is not a number, say)
+    answers in the API's error shape like every other API error, not with the HTML page."""
+    if request.path_info.startswith("/api/"):
+        body = error_body("not_found", str(exceptions.NotFound.default_detail))
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)

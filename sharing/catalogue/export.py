@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from portal.privacy import mask_email, mask_phone
+from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
 
 # What spreadsheet programs read as the start of a formula (CSV injection, OWASP).
@@ -81,7 +81,7 @@ NATIONAL: list[Column] = [
     ("安放地址", lambda i, m: i.address),
     ("经度", _lon),
     ("纬度", _lat),
-    ("联系人", lambda i, m: i.contact_name),
+    ("联系人", lambda i, m: mask_name(i.contact_name) if m else i.contact_name),
     ("联系电话", _phone),
     ("电子邮箱", _email),
     ("预约服务网址", lambda i, m: i.booking_url),
@@ -107,7 +107,7 @@ PORTAL: list[Column] = [
     (_("所属平台"), lambda i, m: i.platform.name if i.platform else ""),
     (_("所在地区"), lambda i, m: i.region.name),
     (_("安放地址"), lambda i, m: i.address),
-    (_("联系人"), lambda i, m: i.contact_name),
+    (_("联系人"), lambda i, m: mask_name(i.contact_name) if m else i.contact_name),
     (_("联系电话"), _phone),
     (_("电子邮箱"), _email),
     (_("预约服务网址"), lambda i, m: i.booking_url),
@@ -183,7 +183,9 @@ def xlsx_file(instruments: Iterable[Instrument], *, layout: str, mask: bool):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="instruments")
     for row in _rows(instruments, LAYOUTS[layout], mask=mask, national=layout == "national"):
-        sheet.append([_xlsx_cell(v) for v in row])
+        # Guard again after the control characters go: "\x01=cmd" would otherwise become a
+        # formula (openpyxl writes any text starting with "=" as one).
+        sheet.append([spreadsheet_safe(_xlsx_cell(v)) for v in row])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
     workbook.save(handle)
     handle.seek(0)

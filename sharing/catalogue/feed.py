@@ -7,6 +7,7 @@ number (the header is row 1), so a rejection points at the row a person sees in 
 import codecs
 import csv
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +81,10 @@ for _field, _zh, _en in COLUMNS:
 
 MAX_CELL = 5000  # longer cells are cut here; the field rules then reject them by length
 MAX_COLUMNS = 200
+# A CSV cell longer than this refuses the whole file: the csv module cannot resume after it.
+MAX_CSV_FIELD = MAX_CELL * 4
+# A CSV row whose cell count differs from the header's: clean_row() rejects it with this.
+SHAPE = "_shape"
 
 
 class FeedError(Exception):
@@ -93,6 +98,7 @@ class Feed:
     rows: Iterator[tuple[int, dict[str, str]]]
     bytes_total: int
     position: "callable"  # bytes (or rows, for XLSX: scaled to bytes) consumed so far
+    close: "callable" = lambda: None  # for a feed opened only to check it
 
 
 def _header_key(header: object) -> str:
@@ -127,21 +133,95 @@ def map_headers(headers: list[object]) -> tuple[list[str | None], list[str]]:
     return fields, unknown
 
 
+def _looks_like_gb_text(text: str) -> bool:
+    """Real Chinese text is nearly all GB2312 level-1 characters (lead byte B0–D7); Big5 or
+    Latin-1 bytes read as GB18030 decode without error but land mostly elsewhere."""
+    letters = [c for c in text if not c.isascii() and unicodedata.category(c) == "Lo"]
+    common = 0
+    for char in letters:
+        try:
+            encoded = char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 0xB0 <= encoded[0] <= 0xD7
+    if len(letters) < 4:
+        # Too few for a share; Latin-1 accents before ASCII letters never land in GB2312.
+        return common > 0 or not letters
+    return common / len(letters) >= 0.7
+
+
 def sniff_encoding(head: bytes) -> str:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FeedError("文件是 UTF-16 编码：请另存为 UTF-8 或 GB18030 的 CSV")
+    if b"\x00" in head:
+        # UTF-16 without a BOM, or not text at all; PostgreSQL cannot store NUL either.
+        raise FeedError("文件含有 NUL 字节（二进制文件或 UTF-16 编码）：请另存为 UTF-8 的 CSV")
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    # Incremental decoders: a multi-byte character cut at the end of the sample is no error.
     try:
-        head.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still UTF-8.
-        if exc.start >= len(head) - 3:
-            return "utf-8"
+    except UnicodeDecodeError:
+        pass
     try:
-        head.decode("gb18030")
-        return "gb18030"
+        text = codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
     except UnicodeDecodeError:
         raise FeedError("无法识别文件编码：请使用 UTF-8 或 GB18030") from None
+    if not _looks_like_gb_text(text):
+        raise FeedError(
+            "文件编码不像 GB18030 中文（可能是 Big5 或 Latin-1）：请另存为 UTF-8 再上传"
+        )
+    return "gb18030"
+
+
+def _csv_reader(text):
+    # strict: an unclosed quote is an error, not a cell that swallows the rest of the file.
+    return csv.reader(text, strict=True)
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    message = str(exc)
+    if "field larger than field limit" in message:
+        return f"有单元格超过 {MAX_CSV_FIELD} 个字符"
+    if "unexpected end of data" in message:
+        return "引号没有闭合（文件在引号内结束）"
+    if "expected after" in message:
+        return "引号使用不当：引号结束后应紧跟逗号或换行"
+    return f"CSV 格式错误（{message}）"
+
+
+def _scan_nul(raw, limit: int | None) -> None:
+    # Neither UTF-8 nor GB18030 has a 0x00 byte inside another character: bytes will do.
+    lines = 1
+    while (limit is None or raw.tell() < limit) and (chunk := raw.read(1 << 20)):
+        at = chunk.find(b"\x00")
+        if at >= 0:
+            line = lines + chunk.count(b"\n", 0, at)
+            raise FeedError(f"第 {line} 行含有 NUL 字节：请另存为 UTF-8 的 CSV")
+        lines += chunk.count(b"\n")
+
+
+def _scan_csv(raw, encoding: str, limit: int | None = None) -> None:
+    """Read the whole file (or its first ``limit`` bytes) once, keeping nothing: an encoding
+    error, a NUL byte or a broken quote refuses the file before a single row is written."""
+    _scan_nul(raw, limit)
+    raw.seek(0)
+    csv.field_size_limit(MAX_CSV_FIELD)
+    text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+    reader = _csv_reader(text)
+    try:
+        for number, _record in enumerate(reader):
+            if limit is not None and number % 1000 == 0 and raw.tell() > limit:
+                break
+    except UnicodeDecodeError:
+        raise FeedError(
+            f"第 {reader.line_num + 1} 行附近编码错误（文件按 {encoding} 读取）"
+        ) from None
+    except csv.Error as exc:
+        raise FeedError(f"第 {reader.line_num} 行：{_csv_problem(exc)}") from None
+    finally:
+        text.detach()
 
 
 class _CountingReader(io.RawIOBase):
@@ -188,26 +268,39 @@ def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_onl
             values = [_cell(v) for v in record[:width]]
         if not any(values):
             continue
-        yield number, {f: v for f, v in zip(fields, values, strict=False) if f}
+        row = {f: v for f, v in zip(fields, values, strict=False) if f}
+        # A CSV row with cells missing or extra is shifted data (a stray comma or line break):
+        # storing it would put values under the wrong headers.
+        if text_only and (len(record) < width or any(v.strip() for v in record[width:])):
+            row[SHAPE] = f"{len(record)}/{width}"
+        yield number, row
 
 
-def open_csv(path: Path) -> Feed:
+def open_csv(path: Path, scan_limit: int | None = None) -> Feed:
     raw = open(path, "rb")  # noqa: SIM115 (closed when the rows run out)
-    encoding = sniff_encoding(raw.read(65536))
+    try:
+        encoding = sniff_encoding(raw.read(65536))
+        raw.seek(0)
+        _scan_csv(raw, encoding, scan_limit)
+    except BaseException:
+        raw.close()
+        raise
     raw.seek(0)
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="")
-    csv.field_size_limit(MAX_CELL * 4)
-    reader = csv.reader(text)
+    reader = _csv_reader(text)
     try:
         header = next(reader)
+        fields, unknown = map_headers(header)
     except StopIteration:
         raw.close()
         raise FeedError("文件是空的") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raw.close()
         raise FeedError(f"无法读取表头：{exc}") from None
-    fields, unknown = map_headers(header)
+    except FeedError:
+        raw.close()
+        raise
 
     def records():
         try:
@@ -223,7 +316,7 @@ def open_csv(path: Path) -> Feed:
             raw.close()
 
     rows = _rows(records(), fields, text_only=True)
-    return Feed(fields, unknown, rows, path.stat().st_size, lambda: counter.count)
+    return Feed(fields, unknown, rows, path.stat().st_size, lambda: counter.count, raw.close)
 
 
 # A zip bomb expands far beyond its file size; refuse before openpyxl inflates it.
@@ -235,8 +328,8 @@ def _check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise FeedError("不是有效的 XLSX 文件") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise FeedError("不是有效的 XLSX 文件（不是 ZIP 压缩包或已损坏）") from None
     size = max(path.stat().st_size, 1)
     if total > MAX_XLSX_UNCOMPRESSED or total / size > MAX_XLSX_EXPANSION:
         raise FeedError("XLSX 文件解压后过大，拒绝读取")
@@ -250,6 +343,9 @@ def open_xlsx(path: Path) -> Feed:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise FeedError(f"无法打开 XLSX 文件：{type(exc).__name__}") from None
+    if not workbook.worksheets:
+        workbook.close()
+        raise FeedError("XLSX 文件里没有工作表")
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
@@ -257,7 +353,14 @@ def open_xlsx(path: Path) -> Feed:
     except StopIteration:
         workbook.close()
         raise FeedError("工作表是空的") from None
-    fields, unknown = map_headers(header)
+    except Exception as exc:
+        workbook.close()
+        raise FeedError(f"无法读取 XLSX 表头：{type(exc).__name__}") from None
+    try:
+        fields, unknown = map_headers(header)
+    except FeedError:
+        workbook.close()
+        raise
     total_rows = max(sheet.max_row or 0, 1)
     size = path.stat().st_size
     state = {"row": 1}
@@ -276,15 +379,18 @@ def open_xlsx(path: Path) -> Feed:
         _rows(records(), fields),
         size,
         lambda: min(size, int(size * state["row"] / total_rows)),
+        workbook.close,
     )
 
 
-def open_feed(path: Path, filename: str | None = None) -> Feed:
+def open_feed(path: Path, filename: str | None = None, *, scan_limit: int | None = None) -> Feed:
+    """The feed's header read and the whole file checked (a CSV read through once, up to
+    ``scan_limit`` bytes when given); its rows are read as they are iterated."""
     name = (filename or path.name).lower()
     with open(path, "rb") as handle:
         magic = handle.read(4)
     if name.endswith(".xlsx") or magic == b"PK\x03\x04":
         return open_xlsx(path)
     if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
-        return open_csv(path)
+        return open_csv(path, scan_limit)
     raise FeedError("只支持 CSV 和 XLSX 文件")
