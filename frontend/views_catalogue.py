@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend import selectors
 from portal.accounts.models import Organisation, Region
-from portal.privacy import mask_email, mask_phone
+from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -58,11 +58,6 @@ def instrument_point(instrument: Instrument) -> MapPoint | None:
     )
 
 
-def _mask_name(name: str) -> str:
-    # A surname alone is not enough to reach a person; the rest waits for sign-in.
-    return f"{name[:1]}{'*' * max(1, len(name) - 1)}" if name else ""
-
-
 def _contact(instrument: Instrument, user) -> dict:
     """Contact details are personal data: in full for signed-in users only."""
     if user.is_authenticated:
@@ -73,7 +68,7 @@ def _contact(instrument: Instrument, user) -> dict:
             "masked": False,
         }
     return {
-        "name": _mask_name(instrument.contact_name),
+        "name": mask_name(instrument.contact_name),
         "phone": mask_phone(instrument.contact_phone),
         "email": mask_email(instrument.contact_email),
         "masked": True,

@@ -22,3 +22,8 @@ def mask_email(email: str) -> str:
         return "*" * len(email or "")
     local, domain = email.rsplit("@", 1)
     return f"{local[:1]}{'*' * max(2, len(local) - 1)}@{domain}"
+
+
+def mask_name(name: str) -> str:
+    """张老师 → 张**: a surname alone is not enough to reach a person."""
+    return f"{name[:1]}{'*' * max(1, len(name) - 1)}" if name else ""

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from portal.privacy import mask_email, mask_phone
+from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.export import LAYOUTS, csv_chunks, xlsx_file
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import (
@@ -205,10 +205,23 @@ class RatesSerializer(serializers.Serializer):
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
-    """Every field of the national record plus rates. Contact phone and e-mail are masked
+    """Every field of the national record plus rates. Contact name, phone and e-mail are masked
     unless the context says the reader is signed in."""
 
     category = CategorySerializer()
+    # Declared, not generated: a read-only model field loses blank=True, and the schema must
+    # allow the empty string these two hold when the feed did not give them.
+    purpose = serializers.ChoiceField(
+        choices=Instrument.Purpose.choices,
+        allow_blank=True,
+        read_only=True,
+        label=Instrument._meta.get_field("purpose").verbose_name,
+    )
+    booking_url = serializers.URLField(
+        allow_blank=True,
+        read_only=True,
+        label=Instrument._meta.get_field("booking_url").verbose_name,
+    )
     purpose_label = serializers.CharField(source="get_purpose_display")
     running_status_label = serializers.CharField(source="get_running_status_display")
     sharing_mode_label = serializers.CharField(source="get_sharing_mode_display")
@@ -216,6 +229,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
     platform = NamedSerializer(allow_null=True)
     region = RegionSerializer()
     location = serializers.SerializerMethodField()
+    contact_name = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
     contact_email = serializers.SerializerMethodField()
     rates = RatesSerializer(source="*")
@@ -269,6 +283,9 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
     def _mask(self) -> bool:
         return self.context.get("mask_contacts", True)
+
+    def get_contact_name(self, instrument: Instrument) -> str:
+        return mask_name(instrument.contact_name) if self._mask() else instrument.contact_name
 
     def get_contact_phone(self, instrument: Instrument) -> str:
         return mask_phone(instrument.contact_phone) if self._mask() else instrument.contact_phone

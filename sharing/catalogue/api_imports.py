@@ -11,9 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.accounts.models import Role
-from portal.errors import RuleBroken
+from portal.errors import Forbidden, RuleBroken
 from sharing.catalogue import tasks
-from sharing.catalogue.imports import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, import_job_create
+from sharing.catalogue.imports import (
+    ALLOWED_SUFFIXES,
+    MAX_UPLOAD_BYTES,
+    feed_upload_check,
+    import_job_create,
+)
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
 
 
@@ -96,6 +101,10 @@ class ImportListView(APIView):
         data = form.validated_data
         if data["full"] and not data.get("source"):
             raise RuleBroken(_("全量导入需要指定数据源。"), rule="full_needs_source")
+        if (data.get("source") or data["full"]) and not request.user.has_role(Role.ADMINISTRATOR):
+            # A source's sync can update and withdraw every organisation's instruments.
+            raise Forbidden(_("只有管理员可以按数据源导入或全量同步。"), rule="source_admin_only")
+        feed_upload_check(upload=data["file"])
         with transaction.atomic():
             job = import_job_create(
                 user=request.user,

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from portal.accounts import uscc as uscc_rules
-from sharing.catalogue.feed import HEADER_OF
+from sharing.catalogue.feed import HEADER_OF, SHAPE
 
 RUNNING_STATUS = {
     "正常": "normal",
@@ -114,6 +114,9 @@ LAT_RANGE = (3.0, 54.0)
 HOURS_IN_YEAR = Decimal(8784)
 
 _CODE = re.compile(r"^[0-9]{6}$")
+# Bidirectional overrides and isolates (U+202E shows "exe.txt" as "txt.exe") and C0 controls
+# other than tab and line breaks: never part of an instrument's record, and a way to disguise it.
+_HIDDEN = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DISCIPLINE = re.compile(r"^[0-9]{3}(?:\.?[0-9]{2}){0,2}$")
 _email = EmailValidator()
 _url = URLValidator(schemes=["http", "https"])
@@ -177,10 +180,20 @@ def clean_row(raw: dict[str, str], ctx: Context) -> Clean:
 
     get = raw.get
     values: dict = {}
+    if SHAPE in raw:
+        cells, width = raw[SHAPE].split("/")
+        reject("", f"本行有 {cells} 个单元格，表头有 {width} 列（多余的逗号或换行？）")
     for name, limit in LIMITS.items():
         text = get(name, "") or ""
         if len(text) > limit:
             reject(name, f"超过 {limit} 个字符（{len(text)}）", text[:50])
+        hidden = _HIDDEN.search(text)
+        if hidden:
+            reject(
+                name,
+                f"含有不可见的控制字符 U+{ord(hidden.group()):04X}（如双向文本控制符），请删除",
+                text[:50],
+            )
         values[name] = text
 
     for required in ("internal_code", "name", "organisation"):
@@ -294,6 +307,11 @@ def clean_row(raw: dict[str, str], ctx: Context) -> Clean:
     email = values["contact_email"]
     if email and not _email_ok(email):
         reject("contact_email", "电子邮箱格式错误", email)
+    # An anonymous export masks contacts (张**, 023-****1234); importing one back must not
+    # overwrite the real contacts with the masks.
+    for name in ("contact_name", "contact_phone", "contact_email"):
+        if "**" in (values.get(name) or ""):
+            reject(name, "联系方式是打码后的值（含 **），请使用完整数据", values[name])
     url = values["booking_url"]
     if url:
         try:

@@ -18,7 +18,7 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from portal.accounts.models import Region
+from portal.accounts.models import Organisation, Region
 from portal.accounts.services import organisation_match_or_create
 from sharing.catalogue.feed import Feed, open_feed
 from sharing.catalogue.feed_rules import Clean, Context, clean_row
@@ -135,7 +135,9 @@ class InstrumentImport:
         batch_size: int = BATCH_SIZE,
         on_progress: Callable[[Counts, int, int], None] | None = None,
         on_rejections: Callable[[list[Rejection]], None] | None = None,
+        on_stored: Callable[["Stored"], None] | None = None,
         pipeline: bool = True,
+        only_organisation: Organisation | None = None,
     ):
         if full and source is None:
             raise ValueError("a full import needs a source: only that source's rows can be missing")
@@ -147,7 +149,12 @@ class InstrumentImport:
         self.batch_size = batch_size
         self.on_progress = on_progress or (lambda counts, done, total: None)
         self.on_rejections = on_rejections or (lambda rejections: None)
+        # Called inside each batch's transaction: what it records commits with the rows or not
+        # at all, so a job's counts stay true when its worker is killed between two batches.
+        self.on_stored = on_stored or (lambda stored: None)
         self.pipeline = pipeline
+        # An instrument manager's upload may touch their own organisation's instruments only.
+        self.only_organisation = only_organisation
         self.counts = Counts()
         self._lock = threading.Lock()
         self._organisations: dict[tuple[str, str], int] = {}
@@ -270,6 +277,13 @@ class InstrumentImport:
             if clean.errors:
                 rejections.extend(Rejection(number, *error) for error in clean.errors)
                 continue
+            if not self._may_import(clean):
+                rejections.append(
+                    Rejection(
+                        number, "organisation", "只能导入本单位的仪器", clean.organisation[:200]
+                    )
+                )
+                continue
             accepted.append((number, self._values(clean)))
         self._add_search_texts(accepted)
         with self._lock:
@@ -283,6 +297,7 @@ class InstrumentImport:
             try:
                 with transaction.atomic():
                     stored = self._store(accepted)
+                    self.on_stored(stored)
                 self._count(stored, rejections)
             except (DatabaseError, psycopg.Error):
                 # One row the database refuses must not cost the others: go row by row.
@@ -290,6 +305,7 @@ class InstrumentImport:
                     try:
                         with transaction.atomic():
                             stored = self._store([(number, values)])
+                            self.on_stored(stored)
                         self._count(stored, rejections)
                     except (DatabaseError, psycopg.Error) as exc:
                         cause = exc.__cause__ or exc
@@ -299,6 +315,14 @@ class InstrumentImport:
                             self.counts.rejected += 1
         if rejections:
             self.on_rejections(rejections)
+
+    def _may_import(self, clean: Clean) -> bool:
+        org = self.only_organisation
+        if org is None:
+            return True
+        if clean.organisation_uscc and org.uscc:
+            return clean.organisation_uscc == org.uscc
+        return clean.organisation.strip() == org.name
 
     def _values(self, clean: Clean) -> dict:
         values = clean.values

@@ -11,7 +11,7 @@ def test_a_manager_uploads_a_feed_and_watches_it_import(
     page, live_server, celery_worker, artifacts, tmp_path
 ):
     mianyang(), beibei()
-    UserFactory(username="manager", roles=[Role.INSTRUMENT_MANAGER])
+    UserFactory(username="manager", roles=[Role.INSTRUMENT_MANAGER, Role.ADMINISTRATOR])
     header, rows = sample_rows()
     rows[1][column(header, "启用日期")] = "<img src=x onerror=alert(1)>"
     feed = write_csv(tmp_path / "feed.csv", header, rows)

@@ -178,6 +178,7 @@ def test_exports_mask_contacts_for_anonymous_users(instrument, api, url):
     cells = {cell for row in rows for cell in row}
     assert "023-****1234" in cells
     assert "s**@example.edu.cn" in cells
+    assert "张**" in cells and "张老师" not in cells
     assert "023-68251234" not in cells
     assert "sem@example.edu.cn" not in cells
 
@@ -213,3 +214,15 @@ def test_control_characters_do_not_break_the_workbook(db, api):
     InstrumentFactory(functions="分析\x07测试")
     rows = _xlsx(api.get(XLSX))
     assert len(rows) == 2
+
+
+def test_an_anonymous_export_imported_back_leaves_the_real_contacts(instrument, api, tmp_path):
+    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.models import Instrument
+
+    feed = tmp_path / "masked.csv"
+    feed.write_bytes(b"".join(api.get(CSV, {"layout": "national"}).streaming_content))
+    counts = InstrumentImport(path=feed, pipeline=False).run()
+    assert (counts.rejected, counts.updated) == (1, 0)
+    instrument = Instrument.objects.get(pk=instrument.pk)
+    assert (instrument.contact_name, instrument.contact_phone) == ("张老师", "023-68251234")

@@ -12,7 +12,7 @@ from tests.factories import UserFactory, beibei, mianyang
 @pytest.fixture
 def owner(db):
     mianyang(), beibei()
-    return UserFactory(username="owner", roles=[Role.INSTRUMENT_MANAGER])
+    return UserFactory(username="owner", roles=[Role.INSTRUMENT_MANAGER, Role.ADMINISTRATOR])
 
 
 def upload(name="feed.csv", content=None):
@@ -89,4 +89,36 @@ def test_a_file_of_another_type_is_refused_clearly(api, owner):
     )
     assert response.status_code == 400
     assert "file" in response.json()["error"]["fields"]
+    assert not ImportJob.objects.exists()
+
+
+def test_a_manager_imports_only_their_own_organisations_instruments(api, db, settings, tmp_path):
+    from sharing.catalogue.imports import import_job_run
+    from tests.factories import OrganisationFactory
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    mianyang(), beibei()
+    swu = OrganisationFactory(name="西南大学", uscc=None)
+    manager = UserFactory(roles=[Role.INSTRUMENT_MANAGER], organisation=swu)
+    api.force_authenticate(manager)
+    job_id = api.post("/api/imports/", {"file": upload()}, format="multipart").json()["id"]
+    import_job_run(job_id=job_id)
+    body = api.get(f"/api/imports/{job_id}/").json()
+    assert (body["created"], body["rejected"]) == (2, 6)
+    assert {r["reason"] for r in body["rejections"]} == {"只能导入本单位的仪器"}
+    assert set(Instrument.objects.values_list("organisation__name", flat=True)) == {"西南大学"}
+
+
+@pytest.mark.parametrize("field", ["source", "full"])
+def test_only_administrators_sync_a_source_or_run_a_full_import(api, db, field):
+    from sharing.catalogue.models import FeedSource
+
+    FeedSource.objects.create(name="national", location="/nonexistent.csv")
+    api.force_authenticate(UserFactory(roles=[Role.INSTRUMENT_MANAGER]))
+    data = {"file": upload(), "source": "national"}
+    if field == "full":
+        data["full"] = True
+    response = api.post("/api/imports/", data, format="multipart")
+    assert response.status_code == 403
+    assert response.json()["error"]["rule"] == "source_admin_only"
     assert not ImportJob.objects.exists()
