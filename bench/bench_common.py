@@ -120,6 +120,9 @@ def start_gunicorn(port: int, *, log_name: str | None = None):
         **os.environ,
         "DEBUG": "true",
         "DATABASE_URL": os.environ.get("DATABASE_URL", BENCH_DATABASE_URL),
+        # Every bench client shares 127.0.0.1: the app, not the throttle, is what is measured.
+        "THROTTLE_ANON": "1000000/minute",
+        "THROTTLE_USER": "1000000/minute",
     }
     args = [
         str(ROOT / ".venv/bin/gunicorn"),
