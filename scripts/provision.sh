@@ -49,7 +49,7 @@ apt_install() {
 apt_install postgresql postgresql-contrib redis-server gdal-bin gettext python3-venv \
   chromium fonts-noto-cjk ca-certificates
 PG_MAJOR=$(ls /usr/lib/postgresql | sort -n | tail -n 1)
-apt_install "postgresql-${PG_MAJOR}-postgis-3"
+apt_install "postgresql-${PG_MAJOR}-postgis-3" "postgresql-${PG_MAJOR}-rum"
 
 # 2. PostgreSQL: reuse a running server, start the packaged cluster otherwise.
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -94,7 +94,8 @@ for db in "$DB_NAME" "$DB_TEMPLATE"; do
   esac
   # Extensions need a superuser once; the portal's role then only uses them.
   psql_admin -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis;
-    CREATE EXTENSION IF NOT EXISTS btree_gist; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
+    CREATE EXTENSION IF NOT EXISTS btree_gist; CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE EXTENSION IF NOT EXISTS rum;"
 done
 # Test databases are cloned from the template (settings: DATABASE_TEST_TEMPLATE).
 psql_admin -d postgres -c "ALTER DATABASE \"${DB_TEMPLATE}\" IS_TEMPLATE true"

@@ -269,6 +269,7 @@ class TechListing(models.Model):
         verbose_name_plural = _("两用技术成果")
         ordering = ["-published_at", "-id"]
         indexes = [
+            # listing_search_rum (migration 0002, RunSQL) sits beside it for ranked search.
             GinIndex(fields=["search_vector"], name="listing_search_gin"),
             models.Index(
                 fields=["-published_at", "-id"],
