@@ -11,7 +11,11 @@ def test_compose_has_the_same_processes_as_make_run():
     compose = yaml.safe_load((ROOT / "docker/compose.yaml").read_text())
     services = compose["services"]
     assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
-    assert services["db"]["image"].startswith("postgis/postgis:")
+    db_image = (ROOT / "docker" / services["db"]["build"]["dockerfile"]).read_text()
+    assert "FROM postgis/postgis:" in db_image
+    # Every extension provisioning creates must be in the image too.
+    provision = (ROOT / "scripts/provision.sh").read_text()
+    assert "-rum" in provision and "postgresql-15-rum" in db_image
     assert "portal.wsgi" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "portal", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "portal", "beat"]
