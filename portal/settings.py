@@ -4,9 +4,11 @@ Local defaults work on a development machine; with DEBUG off every secret and ad
 given, and a bad value stops start-up with one line (see portal.env and manage.py).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from portal import env
 
@@ -40,8 +42,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
+    "csp",
     "portal",
     "portal.accounts",
+    "portal.audit",
     "sharing.catalogue",
     "sharing.bookings",
     "sharing.techmarket",
@@ -52,6 +57,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (CSRF reads a POST's form).
+    "portal.uploads.UploadSizeLimitMiddleware",
+    # A lost database connection in a page answers 503, not 500 (the API's handler does it there).
+    "portal.unavailable.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -107,7 +119,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.redis_url("REDIS_URL", "redis://127.0.0.1:6379/0", required=PRODUCTION)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Fails soft: with Redis away, reads miss and writes are dropped (see portal/cache.py).
+        "BACKEND": "portal.cache.FailSoftRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "mianbei",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -117,12 +130,21 @@ CACHES = {
 # --- People -------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# AxesStandaloneBackend first: it refuses a locked-out username and address before any
+# password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "frontend:login"
 LOGIN_REDIRECT_URL = "frontend:home"
 LOGOUT_REDIRECT_URL = "frontend:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -173,7 +195,30 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # A JSON body nested too deep for Python is a 400, not a RecursionError (portal.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Fail-open throttles (portal.throttles): with Redis away, requests pass rather than 500.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttles.AnonThrottle",
+        "portal.throttles.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.text("THROTTLE_ANON", "120/min"),
+        "user": env.text("THROTTLE_USER", "600/min"),
+        # POST /api/auth/token/, per address: password guessing.
+        "auth_token": env.text("THROTTLE_AUTH_TOKEN", "10/min"),
+    },
+    # With proxies in front, the client address is the one the nearest proxy saw.
+    "NUM_PROXIES": env.integer("TRUSTED_PROXY_COUNT", 0),
 }
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    _count, _, _period = _rate.partition("/")
+    if not (_count.isdigit() and _period[:1] in {"s", "m", "h", "d"}):
+        raise env.ConfigError(f"THROTTLE_{_scope.upper()} must look like 120/min, not {_rate!r}")
 SPECTACULAR_SETTINGS = {
     "TITLE": "绵碚合作资源共享门户 API / Mianyang–Beibei resource-sharing portal API",
     "DESCRIPTION": "仪器共享、预约、两用技术交易与一圈一廊一带布局。",
@@ -189,7 +234,19 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "sharing.bookings.models.Booking.Status",
         "ImportJobStatusEnum": "sharing.catalogue.models.ImportJob.Status",
         "RunningStatusEnum": "sharing.catalogue.models.Instrument.RunningStatus",
+        "InquiryStageEnum": "sharing.techmarket.models.Inquiry.Stage",
+        "InquiryCloseReasonEnum": "sharing.techmarket.models.Inquiry.CloseReason",
+        "TransferModeEnum": "sharing.techmarket.models.TransferMode",
+        "ListingStageEnum": "sharing.techmarket.models.TechListing.Stage",
+        "TechListingStatusEnum": "sharing.techmarket.models.TechListing.Status",
+        "TechNeedStatusEnum": "sharing.techmarket.models.TechNeed.Status",
+        "ServiceRequestStatusEnum": "sharing.techmarket.models.ServiceRequest.Status",
     },
+    # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.schema.add_error_responses",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -211,7 +268,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.integer("CELERY_TASK_SOFT_TIME_LIMIT", 540)
 CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message a dead worker held comes back only after visibility_timeout; it must outlast the
+# longest task (CELERY_TASK_TIME_LIMIT), or a slow task would run twice at once. Work a killed
+# worker left is recovered sooner by sweeps that look at the database, not at the broker: see
+# sharing.catalogue.tasks.recover_imports and sharing.bookings.tasks.resend_unsent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# A request that enqueues while Redis is down fails in about two seconds instead of hanging on
+# kombu's retries; the callers catch it, and the outbox or a sweep sends the work later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Sending a task also subscribes to its result; a Redis that accepts connections but does not
+# answer held that for 120 s (the default read timeout) before these two lines.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 3
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The schedule is declared here; django-celery-beat copies it into its tables at start, where
 # administrators can pause an entry without a deploy.
@@ -219,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
     "catalogue-feed-sync": {
         "task": "sharing.catalogue.tasks.sync_due_feed_sources",
+        "schedule": 300.0,
+    },
+    # Imports a killed worker left running (or a lost message left queued) are enqueued again.
+    "catalogue-recover-imports": {
+        "task": "sharing.catalogue.tasks.recover_imports",
         "schedule": 300.0,
     },
     # Booking sweeps: each is idempotent, so an overlap or a missed run does no harm.
@@ -270,11 +356,23 @@ EMAIL_BACKEND = env.text(
 )
 EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
 EMAIL_PORT = env.integer("EMAIL_PORT", 25)
+# A notification's row stays locked while its e-mail is handed over (sharing/bookings/mail.py):
+# the timeout bounds that.
+EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 30)
+# Only for the file-based backend (tests of a real worker count the messages it wrote).
+EMAIL_FILE_PATH = env.text("EMAIL_FILE_PATH", str(BASE_DIR / "media" / "mail"))
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "绵碚共享门户 <noreply@mianbei.example>")
 
 # --- Security -----------------------------------------------------------------------------
 
+# Sessions live in PostgreSQL, never in the cache: a Redis outage must not log anyone out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: the pages' fetch() calls (bookings.js, week.js, import.js)
+# take the token from the form's csrfmiddlewaretoken field, Swagger UI from its template.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.boolean("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env.boolean("CSRF_COOKIE_SECURE", PRODUCTION)
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", PRODUCTION)
@@ -286,6 +384,75 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /healthz is probed over plain HTTP from inside the cluster; it must not redirect to HTTPS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Proxies in front of the portal (0: REMOTE_ADDR is the client). Login lockout, throttles and
+# the audit trail take the client's address from the nearest proxy's X-Forwarded-For entry.
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
+
+# Login lockout (django-axes): 5 failures for one username from one address lock that pair
+# out for the cool-off. Counted in the database, so it holds with Redis down.
+AXES_ENABLED = env.boolean("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# No banner at every start (a start-up error must stay one line); lockouts are still logged.
+AXES_VERBOSE = False
+# Neither passwords nor what else was posted belong in the attempts table.
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken", "new_password1", "new_password2"]
+
+# Content Security Policy (django-csp). No inline script without the response's nonce; no
+# host but this one except the map tile servers (img-src). Inline style *attributes* are
+# allowed (style-src-attr): Leaflet and Swagger UI write style="..." into the HTML they build
+# (popups, legends, tooltips), and a style attribute cannot run code. <style> elements need
+# the nonce like scripts. The layout-map frame (Folium) gets a policy of its own built from
+# hashes of its inline blocks (geo.views).
+_TILE_HOSTS = {
+    "osm": ["https://tile.openstreetmap.org"],
+    "gaode": ["https://*.is.autonavi.com"],
+    "tianditu": ["https://*.tianditu.gov.cn"],
+    "none": [],
+}
+MAP_TILE_HOSTS = sorted(
+    {
+        *_TILE_HOSTS[MAP_BASEMAP],
+        # The small maps on instrument, platform and organisation pages and the admin's map
+        # widget draw OpenStreetMap tiles.
+        *_TILE_HOSTS["osm"],
+        *env.listing("CSP_EXTRA_IMG_HOSTS", []),
+    }
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *MAP_TILE_HOSTS],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Uploads: file bodies above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never all into
+# memory; other request bodies are capped at DATA_UPLOAD_MAX_MEMORY_SIZE.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The largest multipart request at all, refused from its Content-Length before the body is
+# read (portal.uploads.UploadSizeLimitMiddleware). The largest upload is a catalogue feed
+# (200 MB, sharing.catalogue.imports); each endpoint checks its own limit as well.
+UPLOAD_MAX_REQUEST_BYTES = env.integer("UPLOAD_MAX_REQUEST_BYTES", 201 * 1024 * 1024)
 
 SILENCED_SYSTEM_CHECKS = [
     # gis.W001: GDAL before 3.9 (Debian 12 ships 3.6) cannot block file and network access

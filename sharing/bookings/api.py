@@ -389,6 +389,7 @@ def _action_schema(summary: str, operation_id: str, takes_reason: bool = True):
         request=ReasonSerializer if takes_reason else None,
         responses={
             200: BookingDetailSerializer,
+            400: OpenApiResponse(description="A rule is broken (error.rule), e.g. too_early."),
             403: OpenApiResponse(description="Not allowed for this person."),
             404: OpenApiResponse(description="No such booking visible to this person."),
             409: OpenApiResponse(description="The booking's status does not allow it."),
