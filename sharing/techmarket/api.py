@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import permissions, serializers, status
@@ -111,7 +110,8 @@ class ListingSerializer(serializers.ModelSerializer):
     region = RegionBrief()
     organisation = OrganisationBrief(required=False)
     patents = PatentSerializer(many=True, required=False)
-    files = serializers.SerializerMethodField()
+    # Images for members; documents too at the full tier (filtered in to_representation).
+    files = ListingFileSerializer(many=True, required=False)
     reviews = ReviewSerializer(many=True, required=False)
 
     class Meta:
@@ -130,13 +130,6 @@ class ListingSerializer(serializers.ModelSerializer):
             )
         return cache[listing.pk]
 
-    @extend_schema_field(ListingFileSerializer(many=True))
-    def get_files(self, listing) -> list:
-        files = listing.files.all()
-        if self._tier(listing) != selectors.FULL:
-            files = [f for f in files if f.kind == "image"]
-        return ListingFileSerializer(files, many=True).data
-
     def to_representation(self, listing):
         data = super().to_representation(listing)
         tier = self._tier(listing)
@@ -147,6 +140,8 @@ class ListingSerializer(serializers.ModelSerializer):
             hidden = FULL_FIELDS
         for name in hidden:
             data.pop(name, None)
+        if tier == selectors.MEMBER:
+            data["files"] = [f for f in data["files"] if f["kind"] == "image"]
         return data
 
 
@@ -169,6 +164,12 @@ class ListingQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(TechListing.Status.choices, required=False)
     mine = serializers.BooleanField(required=False, default=False)
     page = serializers.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def validate(self, attrs):
+        low, high = attrs.get("trl_min"), attrs.get("trl_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"trl_max": [_("最高成熟度不能低于最低成熟度。")]})
+        return attrs
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -297,7 +298,9 @@ def _page(view, request, qs, serializer_class, **kwargs):
 
 
 def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
+    # A plain dict, not the QueryDict: DRF reads "?field=" in a QueryDict as "not given", so a
+    # blank filter would pass unnoticed instead of being refused.
+    query = serializer_class(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return query.validated_data
 

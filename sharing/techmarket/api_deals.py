@@ -2,7 +2,7 @@
 the contract register and the 技术合同成交额 indicator. Parties only; others get 404."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,9 +51,13 @@ class InquiryTransitionSerializer(serializers.ModelSerializer):
 
 class InquirySerializer(serializers.ModelSerializer):
     listing_title = serializers.CharField(source="listing.title", read_only=True)
-    need_title = serializers.CharField(source="need.title", default=None, read_only=True)
+    need_title = serializers.CharField(
+        source="need.title", default=None, allow_null=True, read_only=True
+    )
     firm_name = serializers.CharField(source="firm.name", read_only=True)
-    broker_name = serializers.CharField(source="broker.username", default=None, read_only=True)
+    broker_name = serializers.CharField(
+        source="broker.username", default=None, allow_null=True, read_only=True
+    )
     transitions = InquiryTransitionSerializer(many=True, read_only=True)
     contract = serializers.SerializerMethodField()
 
@@ -154,7 +158,10 @@ class InquiryListCreateApi(APIView):
         qs = qs.prefetch_related("transitions__by").select_related("contract")
         return _page(self, request, qs, InquirySerializer)
 
-    @extend_schema(request=InquiryCreateSerializer, responses={201: InquirySerializer})
+    @extend_schema(
+        request=InquiryCreateSerializer,
+        responses={201: InquirySerializer, 404: OpenApiResponse(description="no such listing")},
+    )
     def post(self, request):
         serializer = InquiryCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -288,7 +295,9 @@ class ContractTurnoverApi(APIView):
 
 class ServiceRequestSerializer(serializers.ModelSerializer):
     requester = serializers.CharField(source="requester.username", read_only=True)
-    handler = serializers.CharField(source="handler.username", default=None, read_only=True)
+    handler = serializers.CharField(
+        source="handler.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = ServiceRequest
@@ -328,7 +337,13 @@ class ServiceRequestListCreateApi(APIView):
             self, request, selectors.service_requests(user=request.user), ServiceRequestSerializer
         )
 
-    @extend_schema(request=ServiceRequestSerializer, responses={201: ServiceRequestSerializer})
+    @extend_schema(
+        request=ServiceRequestSerializer,
+        responses={
+            201: ServiceRequestSerializer,
+            404: OpenApiResponse(description="no such listing or need"),
+        },
+    )
     def post(self, request):
         serializer = ServiceRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
