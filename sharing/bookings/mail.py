@@ -1,4 +1,17 @@
-"""E-mailing the notification outbox, each row once."""
+"""E-mailing the notification outbox, each row once — with one honest exception.
+
+What is guaranteed: every row is e-mailed at least once (it stays unsent until a send commits,
+and the resend sweep finds it: after Redis was down, after a failed send, after a killed
+worker), and a row is never e-mailed twice by two tasks (the row lock plus `emailed_at`).
+
+What cannot be: exactly once across a crash in the few milliseconds between the mail server
+accepting a message and the commit that stamps the row. No outbox can close that window, since
+the mail server is not in our transaction; a lease ("sending since") only trades it for
+at-most-once or for a wait. We keep the row locked while sending instead: a worker that dies
+mid-send releases the lock with its connection, so the row is sent again at once, not after a
+guessed lease, and the lock is held no longer than EMAIL_TIMEOUT. In that rare window the
+message goes out a second time with the same Message-ID, which mail systems use to drop it.
+"""
 
 import logging
 from datetime import timedelta
@@ -34,9 +47,9 @@ def _message(note: Notification) -> EmailMessage:
 
 
 def notification_send(*, notification_id: int) -> str:
-    """E-mail one notification, once: the row is locked and stamped in the same transaction, so
-    a task delivered twice (acks_late after a crash) or a resend racing the first send finds it
-    locked (skip_locked) or already stamped, and sends nothing."""
+    """E-mail one notification: the row is locked and stamped in the same transaction, so a task
+    delivered twice (acks_late after a crash) or a resend racing the first send finds it locked
+    (skip_locked) or already stamped, and sends nothing. See the module's note on crashes."""
     with transaction.atomic():
         note = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -64,7 +77,8 @@ def notification_send(*, notification_id: int) -> str:
 
 def notifications_resend(*, older_than_minutes: int = 5) -> int:
     """Enqueue again the notifications that are still unsent after a while: created while Redis
-    was down, or whose send failed. Sending twice is harmless (see notification_send)."""
+    was down, whose send failed, or whose worker was killed mid-send. Enqueueing a row twice is
+    harmless (see notification_send)."""
     from sharing.bookings import tasks
 
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)

@@ -1,12 +1,14 @@
 """Telling people about their bookings: an outbox row per (booking, kind, person), created in
 the same transaction as the change it reports and e-mailed by Celery after commit.
 
-Exactly once rests on two things in the database, not on timing: the unique `key` (a sweep run
-twice, or two at once, inserts the row once) and the row lock plus `emailed_at` stamp in
-mail.notification_send (a task delivered twice sends once).
+Once rests on two things in the database, not on timing: the unique `key` (a sweep run twice,
+or two at once, inserts the row once) and the row lock plus `emailed_at` stamp in
+mail.notification_send (a task delivered twice sends once). The one window no database can
+close, a crash between the mail server's "accepted" and our commit, is described in mail.py.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -49,10 +51,29 @@ def _is_duplicate_key(exc: IntegrityError) -> bool:
     return isinstance(exc.__cause__, pg_errors.UniqueViolation)
 
 
+# A broker that hangs rather than refuses (Redis paused, a half-open connection) costs each
+# publish its socket timeouts; after one slow failure the process stops trying for a while and
+# the rows wait in the outbox for the resend sweep. A fast refusal (Redis stopped) costs
+# milliseconds and trips nothing.
+SLOW_FAILURE_SECONDS = 1.0
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_skip_until = 0.0
+
+
 def _enqueue_send(notification_id: int) -> None:
+    global _broker_skip_until
     from sharing.bookings import tasks
 
-    tasks.send_notification.delay(notification_id)
+    if time.monotonic() < _broker_skip_until:
+        logger.info("broker backoff: notification %s waits in the outbox", notification_id)
+        return
+    started = time.monotonic()
+    try:
+        tasks.send_notification.delay(notification_id)
+    except Exception:
+        if time.monotonic() - started >= SLOW_FAILURE_SECONDS:
+            _broker_skip_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        raise
 
 
 def notify(

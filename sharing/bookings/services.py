@@ -19,7 +19,8 @@ from psycopg import errors as pg_errors
 
 from portal.accounts.models import Role, User
 from portal.accounts.selectors import user_is_recognised_in
-from portal.errors import Conflict, Forbidden, RuleBroken
+from portal.audit.services import audit_record
+from portal.errors import Conflict, DomainError, Forbidden, RuleBroken
 from sharing.bookings import fees
 from sharing.bookings.availability import (
     NOT_RUNNING,
@@ -111,7 +112,16 @@ def _transition(
     BookingTransition.objects.create(
         booking=booking, from_status=before, to_status=to, by=by, reason=reason[:300]
     )
+    _audit_transition(booking, before=before, by=by, reason=reason)
     return booking
+
+
+def _audit_transition(booking: Booking, *, before: str, by: User | None, reason: str) -> None:
+    # Every status change passes here or through booking_create: one audit line each.
+    changes = {"status": [before, booking.status]}
+    if reason:
+        changes["reason"] = reason[:300]
+    audit_record(actor=by, action=f"booking.{booking.status}", target=booking, changes=changes)
 
 
 def _refund(booking: Booking) -> None:
@@ -328,6 +338,7 @@ def booking_create(
         by=requester,
         reason="" if status == S.REQUESTED else _("无需审批，自动批准"),
     )
+    _audit_transition(booking, before="", by=requester, reason="")
     if voucher is not None:
         from sharing.bookings.vouchers import voucher_redeem
 
@@ -360,6 +371,7 @@ def booking_series_create(
         )
     local_start, local_end = first_start.astimezone(TZ), first_end.astimezone(TZ)
     results = []
+    refusals: list[DomainError] = []
     for week in range(weeks):
         shift = datetime.timedelta(weeks=week)
         # Wall-clock arithmetic in Asia/Shanghai: "every Tuesday 09:00" stays 09:00.
@@ -382,6 +394,7 @@ def booking_series_create(
                 now=now,
             )
         except (RuleBroken, Conflict) as exc:
+            refusals.append(exc)
             results.append(
                 (
                     start.date(),
@@ -390,6 +403,10 @@ def booking_series_create(
             )
         else:
             results.append((start.date(), booking))
+    if len(refusals) == weeks:
+        # Not one week booked: keep no empty series, and answer with the first week's reason.
+        BookingSeries.objects.filter(pk=series.pk).delete()
+        raise refusals[0]
     return series, results
 
 

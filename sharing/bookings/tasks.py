@@ -1,10 +1,15 @@
 """Celery tasks of bookings: thin, each loads by id or calls one function. All are idempotent
 (acks_late may deliver a task twice); beat runs the sweeps, see CELERY_BEAT_SCHEDULE."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 
 from sharing.bookings.mail import notification_send, notifications_resend
 from sharing.bookings.notifications import sweep_reminders
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -20,6 +25,16 @@ def send_reminders() -> int:
 @shared_task(ignore_result=True)
 def resend_unsent(older_than_minutes: int = 5) -> int:
     return notifications_resend(older_than_minutes=older_than_minutes)
+
+
+@worker_ready.connect(dispatch_uid="bookings-resend-unsent-at-start")
+def _resend_at_start(**kwargs) -> None:
+    # A restarted worker sends what a killed one left at once, without waiting for beat or for
+    # the broker's visibility timeout; rows whose tasks are still queued are simply skipped.
+    try:
+        resend_unsent.delay(older_than_minutes=0)
+    except Exception:
+        logger.warning("could not enqueue the outbox sweep at start", exc_info=True)
 
 
 # The booking sweeps live in services.py; imported inside the task so this module loads (and

@@ -2,6 +2,9 @@
 
 import contextlib
 import logging
+import shutil
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
@@ -10,9 +13,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.errors import Conflict
-from sharing.catalogue.feed import FeedError
-from sharing.catalogue.importer import Counts, InstrumentImport, Rejection
+from portal.accounts.models import Role
+from portal.audit.services import audit_record
+from portal.errors import Conflict, RuleBroken
+from sharing.catalogue.feed import FeedError, open_feed
+from sharing.catalogue.importer import Counts, InstrumentImport, Rejection, Stored
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
 
 log = logging.getLogger(__name__)
@@ -20,6 +25,34 @@ log = logging.getLogger(__name__)
 MAX_STORED_REJECTIONS = 10_000
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
+# How much of an uploaded CSV is checked while the uploader waits (the rest by the worker).
+UPLOAD_SCAN_BYTES = 32 * 1024 * 1024
+
+
+def feed_upload_check(*, upload: UploadedFile) -> None:
+    """Whole-file problems (encoding, NUL bytes, broken quotes, header, not a workbook, a zip
+    bomb) refuse the upload with a 400 before a job exists; row problems are the job's to list.
+    A CSV is read through up to UPLOAD_SCAN_BYTES (so the request ends in seconds), an XLSX
+    only as far as its header; what lies deeper the worker checks before it writes any row,
+    failing the job with nothing stored."""
+    suffix = Path(upload.name or "").suffix.lower()
+    with contextlib.ExitStack() as stack:
+        if hasattr(upload, "temporary_file_path"):
+            path = Path(upload.temporary_file_path())
+        else:
+            # Small uploads live in memory; the readers want a file.
+            spool = stack.enter_context(tempfile.NamedTemporaryFile(suffix=suffix))
+            upload.seek(0)
+            shutil.copyfileobj(upload, spool)
+            spool.flush()
+            path = Path(spool.name)
+        try:
+            open_feed(path, f"feed{suffix}", scan_limit=UPLOAD_SCAN_BYTES).close()
+        except FeedError as exc:
+            message = _("文件无法导入：%(reason)s") % {"reason": exc}
+            raise RuleBroken(message, rule="feed_unreadable", fields={"file": [str(exc)]}) from None
+        finally:
+            upload.seek(0)
 
 
 def import_job_create(
@@ -52,6 +85,12 @@ def import_job_create(
     except IntegrityError:
         message = _("该数据源已有导入任务在进行中。")
         raise Conflict(message, rule="one_live_run_per_source") from None
+    audit_record(
+        actor=user,
+        action="import.queued",
+        target=job,
+        changes={"file": job.original_filename, "source": job.source_name, "full": full},
+    )
     return job
 
 
@@ -91,8 +130,9 @@ def _exclusive(job: ImportJob):
 def import_job_run(*, job_id: int, path: Path | None = None, on_progress=None) -> ImportJob:
     """Run a queued job. Idempotent: a job that already finished is returned as it is, a job
     another worker is running is left to it, and a job that a dead worker left running starts
-    again (the import itself is idempotent)."""
-    job = ImportJob.objects.select_related("source").get(pk=job_id)
+    again from the top (the import itself is idempotent: the rows the dead run committed come
+    back unchanged, and the counts it committed are carried over, see _run)."""
+    job = ImportJob.objects.select_related("source", "created_by__organisation").get(pk=job_id)
     if job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED):
         return job
     with _exclusive(job) as got:
@@ -107,23 +147,49 @@ def import_job_fail(*, job_id: int, error: str) -> None:
 
 
 def _run(job: ImportJob, path: Path | None, on_progress) -> ImportJob:
+    # Outside a dry run, `created` and `updated` are counted in the database, in the same
+    # transaction as the batch they count (on_stored). A job found running was left by a worker
+    # that died: its committed counts are exact, and this run finds those rows again unchanged,
+    # so they are carried over and taken off this run's `unchanged`.
+    resumed = job.status == ImportJob.Status.RUNNING and not job.dry_run
+    carried = Counts(created=job.created, updated=job.updated) if resumed else Counts()
+    if resumed:
+        log.warning("import job %s: resuming after a lost worker, %s", job.pk, carried)
     # A rerun after a crash starts its rejection list afresh.
     job.rejections.all().delete()
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now(), error=""
+        status=ImportJob.Status.RUNNING,
+        started_at=job.started_at if resumed else timezone.now(),
+        error="",
+        created=carried.created,
+        updated=carried.updated,
     )
+    audit_record(actor=None, action="import.started", target=job, changes={"resumed": resumed})
     path = path or Path(job.file.path if job.file else job.source.location)
     stored = [0]
     pending: list[Rejection] = []
+
+    def totals(counts: Counts) -> dict:
+        values = counts.as_dict()
+        again = carried.created + carried.updated
+        values["unchanged"] = max(0, counts.unchanged - again)
+        if not job.dry_run:
+            del values["created"], values["updated"]
+        return values
 
     def progress(counts: Counts, done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(
             bytes_read=min(done, total) if total else done,
             bytes_total=total,
-            **counts.as_dict(),
+            **totals(counts),
         )
         if on_progress:
             on_progress(counts, done, total)
+
+    def counted(batch: Stored) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            created=F("created") + batch.created, updated=F("updated") + batch.updated
+        )
 
     def rejected(rejections: list[Rejection]) -> None:
         if job.dry_run:
@@ -132,7 +198,10 @@ def _run(job: ImportJob, path: Path | None, on_progress) -> ImportJob:
         else:
             _flush_rejections(job, rejections, stored)
 
+    creator = job.created_by
+    restricted = creator is not None and not creator.has_role(Role.ADMINISTRATOR)
     runner = InstrumentImport(
+        only_organisation=creator.organisation if restricted else None,
         path=path,
         filename=job.original_filename or None,
         source=job.source,
@@ -140,32 +209,59 @@ def _run(job: ImportJob, path: Path | None, on_progress) -> ImportJob:
         dry_run=job.dry_run,
         on_progress=progress,
         on_rejections=rejected,
+        on_stored=None if job.dry_run else counted,
     )
     try:
         counts = runner.run()
     except FeedError as exc:
-        _finish(job, runner.counts, ImportJob.Status.FAILED, str(exc))
+        _finish(job, totals(runner.counts), ImportJob.Status.FAILED, str(exc))
     except Exception as exc:
         log.exception("import job %s failed", job.pk)
-        _finish(job, runner.counts, ImportJob.Status.FAILED, f"{type(exc).__name__}: {exc}")
+        _finish(job, totals(runner.counts), ImportJob.Status.FAILED, f"{type(exc).__name__}: {exc}")
     else:
         if pending:
             _flush_rejections(job, pending, stored)
-        _finish(job, counts, ImportJob.Status.SUCCEEDED, "")
+        _finish(job, totals(counts), ImportJob.Status.SUCCEEDED, "")
     job.refresh_from_db()
     return job
 
 
-def _finish(job: ImportJob, counts: Counts, status: str, error: str) -> None:
+def _finish(job: ImportJob, counts: Counts | dict, status: str, error: str) -> None:
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
         status=status,
         finished_at=now,
         error=error[:2000],
         bytes_read=F("bytes_total") if status == ImportJob.Status.SUCCEEDED else F("bytes_read"),
-        **counts.as_dict(),
+        **(counts.as_dict() if isinstance(counts, Counts) else counts),
     )
     if job.source_id:
         FeedSource.objects.filter(pk=job.source_id).update(
             last_run_at=now, last_status=status, last_error=error[:2000]
         )
+    # A dry run's transaction is rolled back, and its audit line with it.
+    audit_record(
+        actor=None,
+        action=f"import.{status}",
+        target=job,
+        changes={"error": error[:300]} if error else {},
+    )
+
+
+def import_jobs_stale(*, queued_for_minutes: int = 10) -> list[ImportJob]:
+    """The live jobs nobody is working on: running with nobody holding their lock (the worker
+    died; PostgreSQL released its lock with its connection), or queued for longer than a queue
+    should take (the message was lost, or never sent because Redis was down).
+
+    The lock says whether a runner lives, not a guess from timestamps, so a slow import is never
+    taken for a dead one. The broker's own redelivery (visibility_timeout) stays as a backstop.
+    """
+    stale = []
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING):
+        with _exclusive(job) as got:
+            # Read again under the lock: a runner that just finished released it after.
+            if got and ImportJob.objects.filter(pk=job.pk, status=job.status).exists():
+                stale.append(job)
+    cutoff = timezone.now() - timedelta(minutes=queued_for_minutes)
+    stale.extend(ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=cutoff))
+    return stale

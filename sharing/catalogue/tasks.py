@@ -1,13 +1,22 @@
+import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from portal.errors import Conflict
 from sharing.catalogue import feed_fetch
 from sharing.catalogue.feed import FeedError
-from sharing.catalogue.imports import import_job_create, import_job_fail, import_job_run
+from sharing.catalogue.imports import (
+    import_job_create,
+    import_job_fail,
+    import_job_run,
+    import_jobs_stale,
+)
 from sharing.catalogue.models import FeedSource, ImportJob
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -44,3 +53,30 @@ def sync_due_feed_sources() -> None:
         )
         if due:
             sync_feed_source.delay(source.pk)
+
+
+@shared_task(ignore_result=True)
+def recover_imports() -> int:
+    """Enqueue again the imports a dead worker left (see imports.import_jobs_stale). Beat runs
+    it every few minutes and every worker once at start; a job enqueued twice runs once."""
+    stale = import_jobs_stale()
+    for job in stale:
+        logger.warning(
+            "import job %s (%s) left by a lost worker: enqueued again", job.pk, job.status
+        )
+        if job.source_id:
+            # The source task fetches the feed again and picks up the live job.
+            sync_feed_source.delay(job.source_id)
+        else:
+            run_import.delay(job.pk)
+    return len(stale)
+
+
+@worker_ready.connect(dispatch_uid="catalogue-recover-imports-at-start")
+def _recover_at_start(**kwargs) -> None:
+    # A worker that was SIGKILLed and restarted should not leave its import for the visibility
+    # timeout (an hour) or the next beat run to find.
+    try:
+        recover_imports.delay()
+    except Exception:
+        logger.warning("could not enqueue the import recovery at start", exc_info=True)
