@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.enqueue import enqueue_on_commit
 from portal.widgets import LocalOSMWidget
 from sharing.catalogue import tasks
 from sharing.catalogue.models import (
@@ -72,7 +73,7 @@ class FeedSourceAdmin(admin.ModelAdmin):
     @admin.action(description=_("立即同步所选数据源"))
     def sync_now(self, request, queryset):
         for source in queryset:
-            tasks.sync_feed_source.delay_on_commit(source.pk)
+            enqueue_on_commit(tasks.sync_feed_source, source.pk)
         self.message_user(request, _("已排队同步。"), messages.SUCCESS)
 
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.accounts.models import Role
+from portal.enqueue import enqueue_on_commit
 from portal.errors import Forbidden, RuleBroken
 from sharing.catalogue import tasks
 from sharing.catalogue.imports import (
@@ -113,7 +114,7 @@ class ImportListView(APIView):
                 full=data["full"],
                 dry_run=data["dry_run"],
             )
-            tasks.run_import.delay_on_commit(job.pk)
+            enqueue_on_commit(tasks.run_import, job.pk)
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
+from portal.enqueue import enqueue_on_commit
 from portal.errors import Conflict, Forbidden, RuleBroken
 from portal.uploads import check_upload, safe_upload_name
 from sharing.techmarket import search
@@ -470,9 +471,9 @@ def _enqueue_matching(*, listing_id: int | None = None, need_id: int | None = No
     from sharing.techmarket import tasks
 
     if listing_id is not None:
-        tasks.match_listing.delay_on_commit(listing_id)
+        enqueue_on_commit(tasks.match_listing, listing_id)
     if need_id is not None:
-        tasks.match_need.delay_on_commit(need_id)
+        enqueue_on_commit(tasks.match_need, need_id)
 
 
 # --- Inquiries ---------------------------------------------------------------------------------

@@ -79,3 +79,24 @@ def test_with_redis_down_pages_and_bookings_work_and_the_outbox_waits_for_its_re
         what="the outbox to be sent once Redis is back",
     )
     assert emailed(maildir) == dict.fromkeys(notes.values_list("pk", flat=True), 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_an_upload_is_accepted_and_waits_for_the_sweep(
+    redis_server, portal_on, api, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sharing.catalogue.models import ImportJob
+    from tests.catalogue.feeds import SAMPLE
+
+    portal_on(redis_server.url)
+    settings.MEDIA_ROOT = str(tmp_path)
+    regions()
+    redis_server.stop()
+    api.force_authenticate(person("admin", roles=[Role.ADMINISTRATOR]))
+    upload = SimpleUploadedFile("feed.csv", SAMPLE.read_bytes(), content_type="text/csv")
+    response = api.post("/api/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 202, response.content
+    # Recorded, not lost: recover_imports hands it to a worker once Redis is back.
+    assert ImportJob.objects.get().status == ImportJob.Status.QUEUED
