@@ -370,6 +370,10 @@ class Notification(models.Model):
         WAITLIST = "waitlist", _("候补时段已空出")
         EXPIRED = "expired", _("预约审批超时")
         NO_SHOW = "no_show", _("未到场释放")
+        # The technology exchange tells people through the same outbox.
+        TECH_REVIEW = "tech_review", _("成果审查结论")
+        TECH_MATCH = "tech_match", _("新的技术匹配")
+        TECH_INQUIRY = "tech_inquiry", _("交易意向进展")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     booking = models.ForeignKey(
