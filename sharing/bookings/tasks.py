@@ -12,7 +12,9 @@ from sharing.bookings.notifications import sweep_reminders
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# No result: a caller that keeps one also subscribes to it in Redis when it sends, and against
+# a Redis that accepts connections but never answers that held a web request for minutes.
+@shared_task(ignore_result=True)
 def send_notification(notification_id: int) -> str:
     return notification_send(notification_id=notification_id)
 

@@ -19,12 +19,13 @@ from sharing.catalogue.models import FeedSource, ImportJob
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# No result kept, as for send_notification: the job row is the result (see ImportJob.status).
+@shared_task(ignore_result=True)
 def run_import(job_id: int) -> str:
     return import_job_run(job_id=job_id).status
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def sync_feed_source(source_id: int) -> str:
     source = FeedSource.objects.get(pk=source_id)
     # A live job left by a worker that died is picked up again rather than blocking the source.
