@@ -319,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     # The layout map is rebuilt on changes; nightly catches bulk imports that send no signals.
+    "techmarket-rematch-pending": {
+        "task": "sharing.techmarket.tasks.rematch_pending",
+        "schedule": 600.0,
+    },
     "geo-map-nightly": {
         "task": "geo.tasks.build_map",
         "schedule": crontab(hour=3, minute=17),

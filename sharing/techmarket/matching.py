@@ -740,6 +740,7 @@ def need_rematch(*, need_id: int) -> int:
         listings = TechListing.objects.select_related("created_by").in_bulk([g[0] for g in good])
         for lid, score, reasons in good:
             _tell(listings[lid], need, score, reasons)
+    TechNeed.objects.filter(pk=need.pk).update(matched_at=timezone.now())
     return Match.objects.filter(need=need).count()
 
 
@@ -782,4 +783,5 @@ def listing_rematch(*, listing_id: int) -> int:
     for need, score, reasons in ranked:
         if score >= NOTIFY_MIN:
             _tell(listing, need, score, reasons)
+    TechListing.objects.filter(pk=listing.pk).update(matched_at=timezone.now())
     return Match.objects.filter(listing=listing).count()

@@ -258,6 +258,8 @@ class TechListing(models.Model):
     )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    # When matching last ran for it: a published listing without one is swept (tasks).
+    matched_at = models.DateTimeField(_("匹配计算时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
@@ -470,6 +472,7 @@ class TechNeed(models.Model):
     )
     review_note = models.TextField(_("审核意见"), blank=True, max_length=2000)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    matched_at = models.DateTimeField(_("匹配计算时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)

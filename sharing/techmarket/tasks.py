@@ -2,8 +2,12 @@
 upserts the same rows and the outbox keys make a second notification a no-op)."""
 
 from celery import shared_task
+from django.db.models import F, Q
 
 from sharing.techmarket import matching
+from sharing.techmarket.models import TechListing, TechNeed
+
+SWEEP_BATCH = 200
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -14,3 +18,19 @@ def match_listing(listing_id: int) -> int:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def match_need(need_id: int) -> int:
     return matching.need_rematch(need_id=need_id)
+
+
+@shared_task(ignore_result=True)
+def rematch_pending() -> int:
+    """Beat: matching for what was published while the broker was down (the publication
+    committed, its task was never taken), or published again since matching last ran."""
+    stale = Q(matched_at__isnull=True) | Q(matched_at__lt=F("published_at"))
+    listings = TechListing.objects.filter(stale, status=TechListing.Status.PUBLISHED)
+    needs = TechNeed.objects.filter(stale, status=TechNeed.Status.PUBLISHED)
+    listing_ids = list(listings.values_list("pk", flat=True)[:SWEEP_BATCH])
+    need_ids = list(needs.values_list("pk", flat=True)[:SWEEP_BATCH])
+    for listing_id in listing_ids:
+        match_listing.delay(listing_id)
+    for need_id in need_ids:
+        match_need.delay(need_id)
+    return len(listing_ids) + len(need_ids)
