@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Role
 from portal.audit.services import audit_record
 from portal.errors import Conflict, RuleBroken
+from portal.uploads import safe_upload_name
 from sharing.catalogue.feed import FeedError, open_feed
 from sharing.catalogue.importer import Counts, InstrumentImport, Rejection, Stored
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
@@ -75,9 +76,8 @@ def import_job_create(
     if upload is not None:
         job.original_filename = Path(upload.name or "feed").name[:255]
         job.bytes_total = upload.size or 0
-        # The stored name is ours, never the uploader's path.
-        suffix = Path(job.original_filename).suffix.lower()
-        upload.name = f"feed{suffix}"
+        # The stored name is ours and random, never the uploader's path nor guessable.
+        upload.name = safe_upload_name(job.original_filename)
         job.file = upload
     try:
         with transaction.atomic():
