@@ -180,16 +180,8 @@ def _release(booking: Booking, *, refund: bool) -> None:
 # --- Creating ------------------------------------------------------------------------------
 
 
-def _check_rules(
-    *,
-    requester: User,
-    instrument: Instrument,
-    start: datetime.datetime,
-    end: datetime.datetime,
-    now: datetime.datetime,
-) -> None:
-    """Every rule a new booking must keep, in the documented order; the first broken one is
-    raised. The overlap with other bookings is left to the database."""
+def _check_may_use(*, requester: User, instrument: Instrument) -> None:
+    """Whether this person may use this instrument at all: for booking and for waiting."""
     if instrument.withdrawn_at is not None or (
         instrument.sharing_mode == Instrument.SharingMode.NONE
     ):
@@ -205,6 +197,19 @@ def _check_rules(
         raise RuleBroken(
             _("您的实名认证地区未被该仪器所在地区互认，请先完成实名认证。"), rule="not_recognised"
         )
+
+
+def _check_rules(
+    *,
+    requester: User,
+    instrument: Instrument,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+) -> None:
+    """Every rule a new booking must keep, in the documented order; the first broken one is
+    raised. The overlap with other bookings is left to the database."""
+    _check_may_use(requester=requester, instrument=instrument)
 
     policy = policy_for(instrument)
     slot = policy.slot_minutes
@@ -491,6 +496,7 @@ def waitlist_join(
 ) -> WaitlistEntry:
     """Wait for time that a live booking holds now; joining twice returns the same entry."""
     now = now or timezone.now()
+    _check_may_use(requester=user, instrument=instrument)
     if end <= start:
         raise RuleBroken(_("结束时间须晚于开始时间。"), rule="invalid_range")
     if end <= now:

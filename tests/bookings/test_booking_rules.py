@@ -408,6 +408,20 @@ def test_the_waitlist_is_for_taken_time_only(instrument, researcher):
     assert caught.value.rule == "slot_free"
 
 
+def test_nobody_waits_for_an_instrument_they_may_not_use(instrument, researcher):
+    instrument.sharing_mode = Instrument.SharingMode.INTERNAL
+    instrument.save(update_fields=["sharing_mode"])
+    with pytest.raises(RuleBroken) as caught:
+        services.waitlist_join(
+            user=researcher,
+            instrument=instrument,
+            start=at("2026-10-12 10:00"),
+            end=at("2026-10-12 11:00"),
+            now=NOW,
+        )
+    assert caught.value.rule == "not_shareable"
+
+
 # --- Sweeps -----------------------------------------------------------------------------------
 
 
