@@ -14,6 +14,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.errors import Forbidden, NotFound
+from sharing.catalogue.api import NamedSerializer, RegionSerializer
 from sharing.techmarket import selectors, services
 from sharing.techmarket.models import (
     HighTechField,
@@ -26,16 +27,6 @@ from sharing.techmarket.models import (
 )
 
 # --- Serializers -------------------------------------------------------------------------------
-
-
-class RegionBrief(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
-class OrganisationBrief(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
 
 
 class PatentSerializer(serializers.ModelSerializer):
@@ -107,8 +98,8 @@ class ListingSerializer(serializers.ModelSerializer):
     """One shape for every tier; fields above the reader's tier are left out of the output."""
 
     tier = serializers.SerializerMethodField()
-    region = RegionBrief()
-    organisation = OrganisationBrief(required=False)
+    region = RegionSerializer()
+    organisation = NamedSerializer(required=False)
     patents = PatentSerializer(many=True, required=False)
     # Images for members; documents too at the full tier (filtered in to_representation).
     files = ListingFileSerializer(many=True, required=False)
@@ -185,8 +176,8 @@ class CloseListingSerializer(serializers.Serializer):
 
 
 class NeedSerializer(serializers.ModelSerializer):
-    region = RegionBrief(read_only=True)
-    organisation = OrganisationBrief(read_only=True)
+    region = RegionSerializer(read_only=True)
+    organisation = NamedSerializer(read_only=True)
 
     class Meta:
         model = TechNeed
@@ -392,22 +383,40 @@ class ListingDetailApi(APIView):
         return _detail(request, listing)
 
 
-class _ListingAction(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-    input_serializer = None
+class ActionApi(APIView):
+    """POST .../<pk>/<verb>/: the object as the reader may see it (404 otherwise), the optional
+    input checked, the service called, and the object answered as it is now."""
 
-    def act(self, request, listing, data):
+    permission_classes = [permissions.IsAuthenticated]
+    input_serializer: type[serializers.Serializer] | None = None
+
+    def get_object(self, request, pk: int):
+        raise NotImplementedError
+
+    def act(self, request, obj, data):
+        """Call the service; return the object to answer with, or None for ``obj``."""
+        raise NotImplementedError
+
+    def respond(self, request, obj) -> Response:
         raise NotImplementedError
 
     def post(self, request, pk: int):
-        listing = _listing(request, pk)
+        obj = self.get_object(request, pk)
         data = {}
         if self.input_serializer is not None:
             serializer = self.input_serializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        listing = self.act(request, listing, data)
-        return _detail(request, listing)
+        result = self.act(request, obj, data)
+        return self.respond(request, obj if result is None else result)
+
+
+class _ListingAction(ActionApi):
+    def get_object(self, request, pk: int):
+        return _listing(request, pk)
+
+    def respond(self, request, obj) -> Response:
+        return _detail(request, obj)
 
 
 @extend_schema(request=None, responses=ListingSerializer)
@@ -521,22 +530,12 @@ class NeedDetailApi(APIView):
         return Response(NeedSerializer(need).data)
 
 
-class _NeedAction(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-    input_serializer = None
+class _NeedAction(ActionApi):
+    def get_object(self, request, pk: int):
+        return _need(request, pk)
 
-    def act(self, request, need, data):
-        raise NotImplementedError
-
-    def post(self, request, pk: int):
-        need = _need(request, pk)
-        data = {}
-        if self.input_serializer is not None:
-            serializer = self.input_serializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            data = serializer.validated_data
-        need = self.act(request, need, data)
-        return Response(NeedSerializer(need).data)
+    def respond(self, request, obj) -> Response:
+        return Response(NeedSerializer(obj).data)
 
 
 @extend_schema(request=None, responses=NeedSerializer)
@@ -568,14 +567,6 @@ class NeedCloseApi(_NeedAction):
 # --- Matches -----------------------------------------------------------------------------------
 
 
-def _may_see_matches(user, *, owner: bool) -> bool:
-    return (
-        owner
-        or user.is_superuser
-        or any(user.has_role(r) for r in ("administrator", "broker", "coordinator"))
-    )
-
-
 class ListingMatchesApi(APIView):
     """The needs matched to a listing, best first, each with why: the listing's owner, brokers,
     coordinators and administrators."""
@@ -586,15 +577,7 @@ class ListingMatchesApi(APIView):
         responses={200: page_of(MatchSerializer), 403: OpenApiResponse(description="forbidden")}
     )
     def get(self, request, pk: int):
-        listing = _listing(request, pk)
-        owner = services.listing_is_owner(user=request.user, listing=listing)
-        if not _may_see_matches(request.user, owner=owner):
-            raise Forbidden(_("只有成果持有方和经纪人可以查看匹配结果。"))
-        qs = (
-            Match.objects.filter(listing=listing, need__in=TechNeed.objects.for_user(request.user))
-            .select_related("listing", "need")
-            .order_by("-score", "id")
-        )
+        qs = selectors.matches_for_listing(user=request.user, listing=_listing(request, pk))
         return _page(self, request, qs, MatchSerializer)
 
 
@@ -608,13 +591,5 @@ class NeedMatchesApi(APIView):
         responses={200: page_of(MatchSerializer), 403: OpenApiResponse(description="forbidden")}
     )
     def get(self, request, pk: int):
-        need = _need(request, pk)
-        owner = services.need_is_owner(user=request.user, need=need)
-        if not _may_see_matches(request.user, owner=owner):
-            raise Forbidden(_("只有需求方和经纪人可以查看匹配结果。"))
-        qs = (
-            Match.objects.filter(need=need, listing__in=TechListing.objects.for_user(request.user))
-            .select_related("listing", "need")
-            .order_by("-score", "id")
-        )
+        qs = selectors.matches_for_need(user=request.user, need=_need(request, pk))
         return _page(self, request, qs, MatchSerializer)

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from portal.errors import NotFound
 from sharing.techmarket import selectors, services
-from sharing.techmarket.api import _page, _query, page_of
+from sharing.techmarket.api import ActionApi, _page, _query, page_of
 from sharing.techmarket.models import (
     Inquiry,
     InquiryTransition,
@@ -196,19 +196,13 @@ class InquiryDetailApi(APIView):
         return _inquiry_response(request, _inquiry(request, pk))
 
 
-class _InquiryAction(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-    input_serializer: type[serializers.Serializer]
+class _InquiryAction(ActionApi):
+    # The acts return nothing: the answer re-reads the inquiry with its new stage and contract.
+    def get_object(self, request, pk: int):
+        return _inquiry(request, pk)
 
-    def act(self, request, inquiry, data):
-        raise NotImplementedError
-
-    def post(self, request, pk: int):
-        inquiry = _inquiry(request, pk)
-        serializer = self.input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        self.act(request, inquiry, serializer.validated_data)
-        return _inquiry_response(request, inquiry)
+    def respond(self, request, obj) -> Response:
+        return _inquiry_response(request, obj)
 
 
 @extend_schema(request=AdvanceSerializer, responses=InquirySerializer)

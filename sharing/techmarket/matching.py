@@ -47,10 +47,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sharing.bookings.notifications import notify
 from sharing.catalogue.text import segment
 from sharing.techmarket import search
 from sharing.techmarket.models import HighTechField, Match, TechListing, TechNeed, TransferMode
-from sharing.techmarket.notify import tech_notify
 
 WEIGHTS = {"keywords": 0.55, "field": 0.15, "trl": 0.12, "mode": 0.10, "distance": 0.08}
 NEUTRAL = 0.5
@@ -678,7 +678,7 @@ def _tell(listing: TechListing, need: TechNeed, score: float, reasons: dict) -> 
     """Both parties, once per pair (the outbox key makes a second call a no-op)."""
     why = "\n".join(part["text"] for part in reasons.values())
     extra = f"m{listing.pk}:{need.pk}"
-    tech_notify(
+    notify(
         kind="tech_match",
         user=listing.created_by,
         subject=_("您的成果匹配到技术需求：%(title)s") % {"title": need.title},
@@ -688,7 +688,7 @@ def _tell(listing: TechListing, need: TechNeed, score: float, reasons: dict) -> 
         + why,
         extra=extra,
     )
-    tech_notify(
+    notify(
         kind="tech_match",
         user=need.created_by,
         subject=_("您的需求匹配到两用技术成果：%(title)s") % {"title": listing.title},

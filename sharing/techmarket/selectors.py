@@ -4,11 +4,14 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
+from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
+from portal.errors import Forbidden
 from sharing.catalogue.text import _precise, normalise, tsquery_text
 from sharing.techmarket.models import (
     Inquiry,
+    Match,
     ServiceRequest,
     TechContract,
     TechListing,
@@ -251,3 +254,39 @@ def service_requests(*, user: User) -> QuerySet[ServiceRequest]:
     if user.is_superuser or user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.BROKER):
         return qs
     return qs.filter(requester=user)
+
+
+def may_see_matches(*, user: User, owner: bool) -> bool:
+    """Matches show who else is looking: only the party itself (``owner``), brokers,
+    coordinators and administrators read them."""
+    return user.is_authenticated and (
+        owner
+        or user.is_superuser
+        or any(user.has_role(r) for r in (Role.ADMINISTRATOR, Role.BROKER, Role.COORDINATOR))
+    )
+
+
+def matches_for_listing(*, user: User, listing: TechListing) -> QuerySet[Match]:
+    """The needs matched to a listing that ``user`` may see, best first."""
+    from sharing.techmarket.services import listing_is_owner
+
+    if not may_see_matches(user=user, owner=listing_is_owner(user=user, listing=listing)):
+        raise Forbidden(_("只有成果持有方和经纪人可以查看匹配结果。"))
+    return (
+        Match.objects.filter(listing=listing, need__in=TechNeed.objects.for_user(user))
+        .select_related("listing", "need")
+        .order_by("-score", "id")
+    )
+
+
+def matches_for_need(*, user: User, need: TechNeed) -> QuerySet[Match]:
+    """The listings matched to a need that ``user`` may see, best first."""
+    from sharing.techmarket.services import need_is_owner
+
+    if not may_see_matches(user=user, owner=need_is_owner(user=user, need=need)):
+        raise Forbidden(_("只有需求方和经纪人可以查看匹配结果。"))
+    return (
+        Match.objects.filter(need=need, listing__in=TechListing.objects.for_user(user))
+        .select_related("listing", "need")
+        .order_by("-score", "id")
+    )

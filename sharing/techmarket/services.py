@@ -18,6 +18,7 @@ from portal.accounts.models import Role, User
 from portal.enqueue import enqueue_on_commit
 from portal.errors import Conflict, Forbidden, RuleBroken
 from portal.uploads import check_upload, safe_upload_name
+from sharing.bookings.notifications import notify
 from sharing.techmarket import search
 from sharing.techmarket.models import (
     BrokerProfile,
@@ -31,7 +32,6 @@ from sharing.techmarket.models import (
     TechListing,
     TechNeed,
 )
-from sharing.techmarket.notify import tech_notify
 
 L = TechListing.Status
 N = TechNeed.Status
@@ -192,9 +192,14 @@ def listing_submit(*, user: User, listing: TechListing) -> TechListing:
     if not listing_is_owner(user=user, listing=listing):
         raise Forbidden(_("只有成果持有方可以提交审查。"))
     if listing.status != L.DRAFT:
-        raise _wrong_state(_("只有草稿可以提交审查。"))
+        raise _wrong_state(
+            _("只有草稿可以提交审查；该成果当前为“%(status)s”，无需再次提交。")
+            % {"status": listing.get_status_display()}
+        )
     if missing := _completeness(listing):
-        raise RuleBroken(_("成果信息不完整，不能提交。"), rule="incomplete", fields=missing)
+        raise RuleBroken(
+            _("成果信息不完整：请补全标出的各项后再提交。"), rule="incomplete", fields=missing
+        )
     listing.status = L.SUBMITTED
     listing.submitted_at = timezone.now()
     listing.save(update_fields=["status", "submitted_at", "updated_at"])
@@ -209,7 +214,10 @@ def listing_withdraw(*, user: User, listing: TechListing) -> TechListing:
     if not listing_is_owner(user=user, listing=listing):
         raise Forbidden(_("只有成果持有方可以撤回。"))
     if listing.status != L.SUBMITTED:
-        raise _wrong_state(_("审查开始后不能撤回。"))
+        raise _wrong_state(
+            _("只有已提交、尚未开始审查的成果可以撤回；该成果当前为“%(status)s”。")
+            % {"status": listing.get_status_display()}
+        )
     listing.status = L.DRAFT
     listing.save(update_fields=["status", "updated_at"])
     _audit(actor=user, action="tech.listing.withdraw", target=listing)
@@ -230,7 +238,10 @@ def listing_review_start(*, user: User, listing: TechListing) -> TechListing:
     listing = TechListing.objects.select_for_update().get(pk=listing.pk)
     _require_reviewer(user, listing)
     if listing.status != L.SUBMITTED:
-        raise _wrong_state(_("只有已提交的成果可以开始审查。"))
+        raise _wrong_state(
+            _("只有已提交的成果可以开始审查；该成果当前为“%(status)s”。")
+            % {"status": listing.get_status_display()}
+        )
     listing.status = L.REVIEW
     listing.save(update_fields=["status", "updated_at"])
     _audit(actor=user, action="tech.listing.review_start", target=listing)
@@ -256,7 +267,10 @@ def listing_decide(
     listing = TechListing.objects.select_for_update().get(pk=listing.pk)
     _require_reviewer(user, listing)
     if listing.status != L.REVIEW:
-        raise _wrong_state(_("只有审查中的成果可以作出结论。"))
+        raise _wrong_state(
+            _("请先开始审查再作出结论；该成果当前为“%(status)s”。")
+            % {"status": listing.get_status_display()}
+        )
     if not reason or not reason.strip():
         raise RuleBroken(_("请写明审查理由。"), rule="reason_required", fields={"reason": [""]})
     approve = decision == ListingReview.Decision.APPROVE
@@ -288,7 +302,7 @@ def listing_decide(
         target=listing,
         changes={"reason": reason.strip()},
     )
-    tech_notify(
+    notify(
         kind="tech_review",
         user=listing.created_by,
         subject=_("成果审查结论：%(title)s") % {"title": listing.title},
@@ -306,7 +320,10 @@ def listing_close(*, user: User, listing: TechListing, transferred: bool = False
     if not (listing_is_owner(user=user, listing=listing) or _is_admin(user)):
         raise Forbidden(_("只有成果持有方可以关闭成果。"))
     if listing.status != L.PUBLISHED:
-        raise _wrong_state(_("只有已发布的成果可以关闭。"))
+        raise _wrong_state(
+            _("只有已发布的成果可以关闭；该成果当前为“%(status)s”。")
+            % {"status": listing.get_status_display()}
+        )
     listing.status = L.TRANSFERRED if transferred else L.CLOSED
     listing.save(update_fields=["status", "updated_at"])
     _audit(actor=user, action=f"tech.listing.{listing.status}", target=listing)
@@ -333,7 +350,7 @@ def listing_file_add(*, user: User, listing: TechListing, upload, kind: str) -> 
     if not listing_is_owner(user=user, listing=listing):
         raise Forbidden(_("只有成果持有方可以上传附件。"))
     if listing.status != L.DRAFT:
-        raise _wrong_state(_("只有草稿可以上传附件。"))
+        raise _wrong_state(_("只有草稿可以上传附件；请先撤回或等待退回。"))
     if listing.files.count() >= MAX_FILES_PER_LISTING:
         raise RuleBroken(_("附件最多 20 个。"), rule="too_many_files")
     kinds, max_bytes = FILE_KINDS[kind]
@@ -398,7 +415,7 @@ def need_update(*, user: User, need: TechNeed, data: dict) -> TechNeed:
     if not (need_is_owner(user=user, need=need) or _is_admin(user)):
         raise Forbidden(_("只有需求方可以修改。"))
     if need.status != N.DRAFT:
-        raise _wrong_state(_("只有草稿可以修改。"))
+        raise _wrong_state(_("只有草稿可以修改；请先等待审核，退回后即可修改。"))
     for key, value in data.items():
         if key in NEED_FIELDS:
             setattr(need, key, value)
@@ -413,9 +430,12 @@ def need_submit(*, user: User, need: TechNeed) -> TechNeed:
     if not need_is_owner(user=user, need=need):
         raise Forbidden(_("只有需求方可以提交。"))
     if need.status != N.DRAFT:
-        raise _wrong_state(_("只有草稿可以提交。"))
+        raise _wrong_state(
+            _("只有草稿可以提交；该需求当前为“%(status)s”，无需再次提交。")
+            % {"status": need.get_status_display()}
+        )
     if need.expires_on < timezone.localdate():
-        raise RuleBroken(_("需求已过截止日期。"), rule="expired")
+        raise RuleBroken(_("需求已过截止日期；请把截止日期改为今天或以后再提交。"), rule="expired")
     need.status = N.SUBMITTED
     need.save(update_fields=["status", "updated_at"])
     _audit(actor=user, action="tech.need.submit", target=need)
@@ -433,7 +453,10 @@ def need_decide(*, user: User, need: TechNeed, approve: bool, note: str = "") ->
     ):
         raise Forbidden(_("审核员不能审核本单位的需求（回避）。"), rule="conflict_of_interest")
     if need.status != N.SUBMITTED:
-        raise _wrong_state(_("只有待审核的需求可以审核。"))
+        raise _wrong_state(
+            _("只有待审核的需求可以审核；该需求当前为“%(status)s”。")
+            % {"status": need.get_status_display()}
+        )
     if not approve and not note.strip():
         raise RuleBroken(_("退回时请写明原因。"), rule="reason_required")
     need.review_note = note.strip()
@@ -460,7 +483,7 @@ def need_close(*, user: User, need: TechNeed) -> TechNeed:
     if not (need_is_owner(user=user, need=need) or _is_admin(user)):
         raise Forbidden(_("只有需求方可以关闭需求。"))
     if need.status == N.CLOSED:
-        raise _wrong_state(_("需求已关闭。"))
+        raise _wrong_state(_("需求已关闭，无需再次关闭。"))
     need.status = N.CLOSED
     need.save(update_fields=["status", "updated_at"])
     _audit(actor=user, action="tech.need.close", target=need)
@@ -530,7 +553,7 @@ def _notify_inquiry(inquiry: Inquiry, event: str) -> None:
     if inquiry.broker:
         people.add(inquiry.broker)
     for person in people:
-        tech_notify(
+        notify(
             kind="tech_inquiry",
             user=person,
             subject=subject,
@@ -586,7 +609,9 @@ def inquiry_link(*, user: User, listing: TechListing, need: TechNeed, note: str 
     if listing.status != L.PUBLISHED or need.status != N.PUBLISHED:
         raise Conflict(_("只有已发布的成果和需求可以撮合。"), rule="wrong_state")
     if listing.organisation_id == need.organisation_id:
-        raise RuleBroken(_("成果与需求属于同一单位。"), rule="own_listing")
+        raise RuleBroken(
+            _("成果与需求属于同一单位，不能撮合；请选择其他单位的需求。"), rule="own_listing"
+        )
     existing = (
         Inquiry.objects.select_for_update()
         .filter(listing=listing, firm_id=need.organisation_id)
@@ -594,7 +619,9 @@ def inquiry_link(*, user: User, listing: TechListing, need: TechNeed, note: str 
         .first()
     )
     if existing:
-        raise Conflict(_("该企业对此成果已有进行中的意向。"), rule="duplicate_inquiry")
+        raise Conflict(
+            _("该企业对此成果已有进行中的意向；请在原意向中继续推进。"), rule="duplicate_inquiry"
+        )
     inquiry = Inquiry(
         listing=listing,
         need=need,
@@ -628,8 +655,15 @@ def inquiry_advance(*, user: User, inquiry: Inquiry, to: str, note: str = "") ->
     _require_carrier(user, inquiry)
     if NEXT_STAGE.get(inquiry.stage) != to:
         raise _wrong_state(
-            _("不能从“%(from)s”推进到“%(to)s”。")
-            % {"from": inquiry.get_stage_display(), "to": St(to).label if to in St.values else to}
+            _("不能从“%(from)s”推进到“%(to)s”；下一步只能是“%(next)s”。")
+            % {
+                "from": inquiry.get_stage_display(),
+                "to": St(to).label if to in St.values else to,
+                "next": St(NEXT_STAGE[inquiry.stage]).label,
+            }
+            if inquiry.stage in NEXT_STAGE
+            else _("意向当前为“%(from)s”，不能再推进；洽谈中请登记合同签订，已签合同请认定登记。")
+            % {"from": inquiry.get_stage_display()}
         )
     _transition(inquiry, to, user, note)
     inquiry.save(update_fields=["stage", "updated_at"])
@@ -672,7 +706,10 @@ def contract_record(
     inquiry = _locked(inquiry)
     _require_carrier(user, inquiry)
     if inquiry.stage != St.NEGOTIATING:
-        raise _wrong_state(_("只有洽谈中的意向可以登记合同签订。"))
+        raise _wrong_state(
+            _("只有洽谈中的意向可以登记合同签订；该意向当前为“%(stage)s”。")
+            % {"stage": inquiry.get_stage_display()}
+        )
     if signed_on > timezone.localdate():
         raise RuleBroken(_("签订日期不能晚于今天。"), rule="signed_on")
     contract = TechContract(
@@ -701,7 +738,10 @@ def contract_register(
     inquiry = _locked(inquiry)
     _require_carrier(user, inquiry)
     if inquiry.stage != St.CONTRACT_SIGNED:
-        raise _wrong_state(_("只有已签合同的意向可以认定登记。"))
+        raise _wrong_state(
+            _("请先登记合同签订，再认定登记；该意向当前为“%(stage)s”。")
+            % {"stage": inquiry.get_stage_display()}
+        )
     contract = TechContract.objects.select_for_update().get(inquiry=inquiry)
     contract.registration_number = registration_number.strip()
     contract.registered_on = registered_on
@@ -768,14 +808,20 @@ def service_request_advance(
         if request.requester_id != user.pk and not _is_admin(user):
             raise Forbidden(_("只有申请人可以取消。"))
         if request.status in (S.COMPLETED, S.CANCELLED):
-            raise _wrong_state(_("该服务已结束。"))
+            raise _wrong_state(_("该服务已完成或已取消，不能再取消。"))
     else:
         if not (user.has_role(Role.BROKER) or _is_admin(user)):
             raise Forbidden(_("只有中心工作人员可以办理服务。"))
         if request.handler_id and request.handler_id != user.pk and not _is_admin(user):
             raise Forbidden(_("该服务已由其他人承办。"))
-        if SERVICE_NEXT.get(request.status) != to:
-            raise _wrong_state(_("服务状态不能这样变更。"))
+        if (allowed := SERVICE_NEXT.get(request.status)) != to:
+            raise _wrong_state(
+                _("服务当前为“%(now)s”，下一步只能是“%(next)s”。")
+                % {"now": request.get_status_display(), "next": S(allowed).label}
+                if allowed
+                else _("服务当前为“%(now)s”，已结束，不能再变更。")
+                % {"now": request.get_status_display()}
+            )
         if to == S.COMPLETED:
             if not result.strip():
                 raise RuleBroken(_("完成时请填写办理结果。"), rule="result_required")
