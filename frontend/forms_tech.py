@@ -22,6 +22,7 @@ from sharing.techmarket.models import (
     TechNeed,
     TransferMode,
 )
+from sharing.techmarket.services import LISTING_FIELDS
 
 ALL = [("", _("全部"))]
 NONE = [("", "—")]
@@ -222,10 +223,9 @@ class ListingForm(_Form):
         return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
 
     def listing_data(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["key_points"] = [data.pop(f"key_point_{i}") for i in (1, 2, 3)]
-        data.pop("image", None)
-        data.pop("document", None)
+        # The service names what a listing holds; uploads and the key-point boxes are the page's.
+        data = {k: v for k, v in self.cleaned_data.items() if k in LISTING_FIELDS}
+        data["key_points"] = [self.cleaned_data[f"key_point_{i}"] for i in (1, 2, 3)]
         return data
 
 
@@ -394,10 +394,10 @@ class ServiceRequestForm(_Form):
         label=_("需求说明"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
     listing = forms.ModelChoiceField(
-        label=_("相关成果"), queryset=TechListing.objects.none(), required=False
+        label=_("相关成果"), queryset=TechListing.objects.none(), required=False, empty_label="—"
     )
     need = forms.ModelChoiceField(
-        label=_("相关需求"), queryset=TechNeed.objects.none(), required=False
+        label=_("相关需求"), queryset=TechNeed.objects.none(), required=False, empty_label="—"
     )
 
     def __init__(self, *args, user=None, **kwargs):

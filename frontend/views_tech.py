@@ -242,7 +242,7 @@ def match_view(match: Match) -> dict:
 
 def _matched_needs(user, listing, is_owner: bool) -> list[dict] | None:
     """For the owner, brokers and coordinators: the needs matched to the listing, with why."""
-    if not (is_owner or has_any(user, Role.BROKER, Role.COORDINATOR)):
+    if not selectors.may_see_matches(user=user, owner=is_owner):
         return None
     rows = (
         Match.objects.filter(listing=listing, need__in=TechNeed.objects.for_user(user))

@@ -98,7 +98,7 @@ def need_edit(request, pk: int):
     if not (services.need_is_owner(user=request.user, need=need) or has_any(request.user)):
         raise PermissionDenied
     if need.status != TechNeed.Status.DRAFT:
-        messages.error(request, _("只有草稿可以修改。"))
+        messages.error(request, _("只有草稿可以修改；请先等待审核，退回后即可修改。"))
         return redirect("frontend:tech-need", pk=pk)
     return _need_editor(request, need)
 
@@ -153,7 +153,7 @@ def need_detail(request, pk: int):
     need = _need_or_404(request, pk)
     user = request.user
     owner = services.need_is_owner(user=user, need=need)
-    sees_matches = owner or has_any(user, Role.BROKER, Role.COORDINATOR)
+    sees_matches = selectors.may_see_matches(user=user, owner=owner)
     matches = []
     if sees_matches:
         rows = (
@@ -334,6 +334,9 @@ def inquiry_action(request, pk: int, action: str):
                 ),
                 success=_("已推进到“%(stage)s”。") % {"stage": St(form.cleaned_data["to"]).label},
             )
+        else:
+            # The stage comes from a hidden field; only a stale or forged page gets here.
+            messages.error(request, _("无效的操作，请刷新页面后重试。"))
         return redirect("frontend:tech-inquiry", pk=pk)
     if action not in INQUIRY_FORMS:
         raise Http404
@@ -515,7 +518,7 @@ def service_advance(request, pk: int):
         raise Http404
     form = forms_tech.ServiceAdvanceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("无效的操作。"))
+        messages.error(request, _("无效的操作，请刷新页面后重试。"))
         return redirect("frontend:tech-services")
     to = form.cleaned_data["to"]
     act(
