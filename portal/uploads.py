@@ -121,7 +121,7 @@ def check_upload(file, *, kinds: set[str], max_bytes: int) -> str:
     size = _size(file)
     if size > max_bytes:
         raise RuleBroken(
-            _("文件太大：最大 %(limit)s MB。") % {"limit": _megabytes(max_bytes)},
+            too_large_message(max_bytes),
             rule="upload_size",
             fields={"file": [_("文件太大。")]},
         )
@@ -138,6 +138,11 @@ def check_upload(file, *, kinds: set[str], max_bytes: int) -> str:
         }
         raise RuleBroken(message, rule="upload_type", fields={"file": [message]})
     return by_bytes
+
+
+def too_large_message(limit: int) -> str:
+    """The one wording for a file over ``limit`` bytes (check_upload, the 413 gate, imports)."""
+    return _("文件太大：最大 %(limit)s MB，请压缩或拆分后再上传。") % {"limit": _megabytes(limit)}
 
 
 def _megabytes(size: int) -> str:
@@ -173,7 +178,7 @@ class UploadSizeLimitMiddleware:
 
 
 def _too_large(request, limit: int) -> HttpResponse:
-    message = _("文件太大：最大 %(limit)s MB。") % {"limit": _megabytes(limit)}
+    message = too_large_message(limit)
     if request.path.startswith("/api/"):
         body = error_body("too_large", message, rule="upload_size")
         return JsonResponse(body, status=413, json_dumps_params={"ensure_ascii": False})

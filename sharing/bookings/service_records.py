@@ -10,7 +10,6 @@ empty, the funding source names the innovation voucher when one paid part of the
 is the instrument's disciplines (GB/T 13745 codes).
 """
 
-import csv
 import datetime
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -27,13 +25,7 @@ from portal.errors import Forbidden, RuleBroken
 from portal.privacy import mask_email, mask_phone
 from sharing.bookings.fees import hours_between, money
 from sharing.bookings.models import Booking, VoucherEntry
-from sharing.catalogue.export import (
-    CSV_BATCH_ROWS,
-    _csv_text,
-    _Echo,
-    _xlsx_cell,
-    spreadsheet_safe,
-)
+from sharing.catalogue.export import _xlsx_cell, csv_stream, spreadsheet_safe
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # A request must end in reasonable time; narrow the dates or pick an instrument for more.
@@ -217,21 +209,7 @@ def csv_chunks(
     bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS
 ) -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel in China opens it as UTF-8), in batches of rows."""
-    language = translation.get_language()
-
-    def chunks() -> Iterator[bytes]:
-        writer = csv.writer(_Echo())
-        yield "\ufeff".encode()
-        batch: list[str] = []
-        with translation.override(language):
-            for row in _rows(_batched(bookings, limit), viewer):
-                batch.append(writer.writerow([_csv_text(v) for v in row]))
-                if len(batch) == CSV_BATCH_ROWS:
-                    yield "".join(batch).encode()
-                    batch = []
-        yield "".join(batch).encode()
-
-    return chunks()
+    return csv_stream(_rows(_batched(bookings, limit), viewer))
 
 
 def xlsx_file(bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS):

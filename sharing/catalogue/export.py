@@ -151,16 +151,22 @@ class _Echo:
 
 def csv_chunks(instruments: Iterable[Instrument], *, layout: str, mask: bool) -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel in China opens it as UTF-8), one row at a time."""
-    # The response streams after the view has returned: keep the request's language.
-    language = translation.get_language()
     national = layout == "national"
+    return csv_stream(_rows(instruments, LAYOUTS[layout], mask=mask, national=national))
+
+
+def csv_stream(rows: Iterable[Iterable]) -> Iterator[bytes]:
+    """CSV bytes for a streaming response: a BOM, then the rows in batches of CSV_BATCH_ROWS,
+    each value made safe for spreadsheets (_csv_text). ``rows`` is iterated lazily, in the
+    language active now: the response streams after the view has returned."""
+    language = translation.get_language()
 
     def chunks() -> Iterator[bytes]:
         writer = csv.writer(_Echo())
         yield "\ufeff".encode()
         batch: list[str] = []
         with translation.override(language):
-            for row in _rows(instruments, LAYOUTS[layout], mask=mask, national=national):
+            for row in rows:
                 batch.append(writer.writerow([_csv_text(v) for v in row]))
                 if len(batch) == CSV_BATCH_ROWS:
                     yield "".join(batch).encode()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role
 from portal.audit.services import audit_record
-from portal.errors import Conflict, RuleBroken
+from portal.errors import Conflict, Forbidden, RuleBroken
 from portal.uploads import safe_upload_name
 from sharing.catalogue.feed import FeedError, open_feed
 from sharing.catalogue.importer import Counts, InstrumentImport, Rejection, Stored
@@ -50,7 +50,7 @@ def feed_upload_check(*, upload: UploadedFile) -> None:
         try:
             open_feed(path, f"feed{suffix}", scan_limit=UPLOAD_SCAN_BYTES).close()
         except FeedError as exc:
-            message = _("文件无法导入：%(reason)s") % {"reason": exc}
+            message = _("文件无法导入：%(reason)s。请修正后重新上传。") % {"reason": exc}
             raise RuleBroken(message, rule="feed_unreadable", fields={"file": [str(exc)]}) from None
         finally:
             upload.seek(0)
@@ -64,8 +64,21 @@ def import_job_create(
     full: bool = False,
     dry_run: bool = False,
 ) -> ImportJob:
-    """A queued job; the caller enqueues run_import on commit. Raises Conflict when the source
-    already has a live run (the database's partial unique constraint decides)."""
+    """A queued job; the caller enqueues run_import on commit. A person (``user``) needs the
+    administrator role to import into a source or run a full import (Forbidden); an upload is
+    checked whole first (feed_upload_check). Raises Conflict when the source already has a
+    live run (the database's partial unique constraint decides). ``user=None`` is the
+    scheduler or the command line, which act for the site."""
+    if full and source is None:
+        raise RuleBroken(
+            _("全量导入需要指定数据源：请选择一个数据源，或取消“全量导入”。"),
+            rule="full_needs_source",
+        )
+    if user is not None and (source or full) and not user.has_role(Role.ADMINISTRATOR):
+        # A source's sync can update and withdraw every organisation's instruments.
+        raise Forbidden(_("只有管理员可以按数据源导入或全量同步。"), rule="source_admin_only")
+    if upload is not None:
+        feed_upload_check(upload=upload)
     job = ImportJob(
         created_by=user,
         source=source,
@@ -83,7 +96,7 @@ def import_job_create(
         with transaction.atomic():
             job.save()
     except IntegrityError:
-        message = _("该数据源已有导入任务在进行中。")
+        message = _("该数据源已有导入任务在进行中，请等它结束后再试。")
         raise Conflict(message, rule="one_live_run_per_source") from None
     audit_record(
         actor=user,

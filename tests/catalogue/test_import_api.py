@@ -122,3 +122,20 @@ def test_only_administrators_sync_a_source_or_run_a_full_import(api, db, field):
     assert response.status_code == 403
     assert response.json()["error"]["rule"] == "source_admin_only"
     assert not ImportJob.objects.exists()
+
+
+def test_the_import_service_itself_keeps_sources_for_administrators(db):
+    # The rule lives in import_job_create, so the admin, the command line and any later caller
+    # acting for a person meet it, not only the API view.
+    from portal.errors import Forbidden
+    from sharing.catalogue.imports import import_job_create
+    from sharing.catalogue.models import FeedSource
+
+    source = FeedSource.objects.create(name="national", location="/nonexistent.csv")
+    manager = UserFactory(roles=[Role.INSTRUMENT_MANAGER])
+    with pytest.raises(Forbidden) as caught:
+        import_job_create(user=manager, source=source, full=True)
+    assert caught.value.rule == "source_admin_only"
+    assert not ImportJob.objects.exists()
+    administrator = UserFactory(roles=[Role.ADMINISTRATOR])
+    assert import_job_create(user=administrator, source=source).source_name == "national"

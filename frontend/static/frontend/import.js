@@ -32,13 +32,19 @@
 
   function follow(id) {
     fetch(form.dataset.detail + id + "/", { credentials: "same-origin" })
-      .then(function (reply) { return reply.json(); })
-      .then(function (job) {
+      .then(function (reply) { return reply.json().then(function (body) { return [reply, body]; }); })
+      .then(function ([reply, job]) {
+        if (!reply.ok) {
+          refused(job.error, reply.status);
+          return;
+        }
         show(job);
         if (job.status === "queued" || job.status === "running") {
           setTimeout(function () { follow(id); }, 1000);
         }
-      });
+      })
+      // A lost reply while following is no verdict on the job: ask again a little later.
+      .catch(function () { setTimeout(function () { follow(id); }, 5000); });
   }
 
   form.addEventListener("submit", function (event) {
@@ -54,13 +60,32 @@
       .then(function (reply) { return reply.json().then(function (body) { return [reply, body]; }); })
       .then(function ([reply, body]) {
         if (!reply.ok) {
-          status.hidden = false;
-          const fields = body.error && body.error.fields ? " " + JSON.stringify(body.error.fields) : "";
-          state.textContent = texts.error + ": " + (body.error ? body.error.message : reply.status) + fields;
+          refused(body.error, reply.status);
           return;
         }
         show(body);
         follow(body.id);
-      });
+      })
+      .catch(function () { refused(null, 0); });
   });
+
+  // The message once, then each field's reasons in words ("文件：…"), leaving out a reason the
+  // message already says (a whole-file refusal repeats it under "file").
+  function refused(error, code) {
+    status.hidden = false;
+    const message = error && error.message ? error.message : texts.retry + (code ? " (" + code + ")" : "");
+    const lines = [texts.error + ": " + message];
+    const fields = (error && error.fields) || {};
+    Object.keys(fields).forEach(function (name) {
+      const reasons = [].concat(fields[name]).map(String).filter(function (reason) {
+        return message.indexOf(reason) === -1;
+      });
+      if (reasons.length) lines.push((texts["field_" + name] || name) + "：" + reasons.join("；"));
+    });
+    state.replaceChildren();
+    lines.forEach(function (line, index) {
+      if (index) state.appendChild(document.createElement("br"));
+      state.appendChild(document.createTextNode(line));
+    });
+  }
 })();
