@@ -12,6 +12,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Organisation, Region
@@ -99,7 +100,10 @@ SECTION_DIVISIONS = {
     "S": (91, 96),
     "T": (97, 97),
 }
-SECTION_CHOICES = [(code, f"{code} {label}") for code, label in INDUSTRY_SECTIONS.items()]
+# format_lazy, not an f-string: the label must be translated when shown, not frozen at import.
+SECTION_CHOICES = [
+    (code, format_lazy("{} {}", code, label)) for code, label in INDUSTRY_SECTIONS.items()
+]
 
 
 def _division_in_section_q() -> Q:
