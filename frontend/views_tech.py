@@ -255,7 +255,7 @@ def _matched_needs(user, listing, is_owner: bool) -> list[dict] | None:
 def _listing_page(request, listing, *, interest_form=None, status: int = 200):
     user = request.user
     tier = selectors.listing_tier(user=user, listing=listing)
-    files = list(listing.files.all()) if tier != selectors.TEASER else []
+    files = selectors.files_visible(tier=tier, files=listing.files.all())
     is_owner = (
         services.listing_is_owner(user=user, listing=listing) if user.is_authenticated else False
     )

@@ -131,8 +131,9 @@ class ListingSerializer(serializers.ModelSerializer):
             hidden = FULL_FIELDS
         for name in hidden:
             data.pop(name, None)
-        if tier == selectors.MEMBER:
-            data["files"] = [f for f in data["files"] if f["kind"] == "image"]
+        if "files" in data:
+            visible = selectors.files_visible(tier=tier, files=listing.files.all())
+            data["files"] = ListingFileSerializer(visible, many=True).data
         return data
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from portal.errors import NotFound
 from sharing.techmarket import selectors, services
 from sharing.techmarket.api import ListingFileSerializer, _listing
-from sharing.techmarket.models import ListingFile, TechListing
+from sharing.techmarket.models import ListingFile
 
 
 class ListingFileUploadSerializer(serializers.Serializer):
@@ -50,17 +50,10 @@ class ListingFileDownloadApi(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
-        item = ListingFile.objects.filter(pk=pk).select_related("listing").first()
-        visible = item is not None and (
-            TechListing.objects.for_user(request.user).filter(pk=item.listing_id).exists()
-        )
-        if visible:
-            tier = selectors.listing_tier(user=request.user, listing=item.listing)
-            visible = tier == selectors.FULL or (
-                tier == selectors.MEMBER and item.kind == ListingFile.Kind.IMAGE
-            )
-        if not visible:
-            raise NotFound(_("文件不存在。"))
+        try:
+            item = selectors.listing_file_get(user=request.user, pk=pk)
+        except ListingFile.DoesNotExist:
+            raise NotFound(_("文件不存在。")) from None
         response = FileResponse(
             item.file.open("rb"),
             as_attachment=True,

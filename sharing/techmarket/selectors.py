@@ -11,6 +11,7 @@ from portal.errors import Forbidden
 from sharing.catalogue.text import _precise, normalise, tsquery_text
 from sharing.techmarket.models import (
     Inquiry,
+    ListingFile,
     Match,
     ServiceRequest,
     TechContract,
@@ -44,6 +45,26 @@ def listing_tier(*, user: User, listing: TechListing) -> str:
     ):
         return FULL
     return MEMBER
+
+
+def files_visible(*, tier: str, files) -> list[ListingFile]:
+    """Images open to members; documents only at the full tier; nothing in a teaser."""
+    if tier == FULL:
+        return list(files)
+    if tier == MEMBER:
+        return [f for f in files if f.kind == ListingFile.Kind.IMAGE]
+    return []
+
+
+def listing_file_get(*, user: User, pk: int) -> ListingFile:
+    """A file the person may download, or ListingFile.DoesNotExist (404: hidden is absent)."""
+    item = ListingFile.objects.select_related("listing").get(pk=pk)
+    if not TechListing.objects.for_user(user).filter(pk=item.listing_id).exists():
+        raise ListingFile.DoesNotExist
+    tier = listing_tier(user=user, listing=item.listing)
+    if item not in files_visible(tier=tier, files=[item]):
+        raise ListingFile.DoesNotExist
+    return item
 
 
 def listing_get(*, user: User, pk: int) -> TechListing:
