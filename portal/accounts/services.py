@@ -103,16 +103,23 @@ def organisation_kind_from_name(name: str) -> str:
     return Organisation.Kind.SERVICE_BODY
 
 
+def organisation_match(*, name: str, uscc: str) -> Organisation | None:
+    """The one rule for which organisation a feed row names: its credit code first, then its
+    name. Nothing is written."""
+    org = Organisation.objects.filter(uscc=uscc).first() if uscc else None
+    return org or Organisation.objects.filter(name=name).first()
+
+
 @transaction.atomic
 def organisation_match_or_create(*, name: str, uscc: str, region_id: int) -> Organisation:
-    """A feed names an organisation: match it by credit code, then by name; create it when new,
-    guessing its kind from its name. An existing organisation's kind and region are kept."""
-    org = Organisation.objects.filter(uscc=uscc).first() if uscc else None
-    if org is None:
-        org = Organisation.objects.filter(name=name).first()
-        if org is not None and uscc and not org.uscc:
-            org.uscc = uscc
-            org.save(update_fields=["uscc"])
+    """A feed names an organisation: match it (organisation_match); create it when new,
+    guessing its kind from its name. An existing organisation's kind and region are kept; one
+    matched by name without a code learns the row's code. Only administrators' imports come
+    here: a manager's rows must name their own organisation (InstrumentImport)."""
+    org = organisation_match(name=name, uscc=uscc)
+    if org is not None and uscc and not org.uscc:
+        org.uscc = uscc
+        org.save(update_fields=["uscc"])
     if org is None:
         kind = organisation_kind_from_name(name)
         org = Organisation(name=name, uscc=uscc or None, region_id=region_id, kind=kind)

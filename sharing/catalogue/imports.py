@@ -214,6 +214,7 @@ def _run(job: ImportJob, path: Path | None, on_progress) -> ImportJob:
     creator = job.created_by
     restricted = creator is not None and not creator.has_role(Role.ADMINISTRATOR)
     runner = InstrumentImport(
+        restricted=restricted,
         only_organisation=creator.organisation if restricted else None,
         path=path,
         filename=job.original_filename or None,
