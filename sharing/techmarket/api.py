@@ -164,6 +164,15 @@ class ListingQuerySerializer(serializers.Serializer):
         return attrs
 
 
+class DecisionAnswerSerializer(serializers.Serializer):
+    """A reviewer's decision as made: a returned listing is a draft the reviewer no longer
+    sees, so the answer is the decision and the listing's new status, not the listing."""
+
+    listing = serializers.IntegerField(source="listing_id")
+    status = serializers.CharField(source="listing.status")
+    review = ReviewSerializer(source="*")
+
+
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(ListingReview.Decision.choices)
     reason = serializers.CharField(max_length=2000)
@@ -444,14 +453,19 @@ class ListingReviewStartApi(_ListingAction):
         return services.listing_review_start(user=request.user, listing=listing)
 
 
-@extend_schema(request=DecisionSerializer, responses=ListingSerializer)
+@extend_schema(request=DecisionSerializer, responses=DecisionAnswerSerializer)
 class ListingDecideApi(_ListingAction):
-    """A reviewer publishes or returns the listing, with the reason and the checks made."""
+    """A reviewer publishes or returns the listing, with the reason and the checks made;
+    answered with the decision (a returned draft is the owner's alone)."""
 
     input_serializer = DecisionSerializer
 
     def act(self, request, listing, data):
-        return services.listing_decide(user=request.user, listing=listing, **data)
+        listing = services.listing_decide(user=request.user, listing=listing, **data)
+        return listing.reviews.select_related("listing", "reviewer").latest("decided_at", "pk")
+
+    def respond(self, request, review) -> Response:
+        return Response(DecisionAnswerSerializer(review).data)
 
 
 @extend_schema(request=CloseListingSerializer, responses=ListingSerializer)
