@@ -15,13 +15,13 @@ message goes out a second time with the same Message-ID, which mail systems use 
 
 import logging
 from datetime import timedelta
-from smtplib import SMTPException
 
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
 from sharing.bookings.models import Notification
+from sharing.bookings.notify_texts import plain
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ RESEND_BATCH = 500
 
 def _message(note: Notification) -> EmailMessage:
     return EmailMessage(
-        subject=note.subject,
+        # One line whatever the row holds: a CR/LF in a subject stored before it was flattened
+        # on the way in would make Django refuse the header on every attempt.
+        subject=plain(note.subject, limit=200),
         body=note.body,  # text/plain only: user text is never read as HTML
         to=[note.user.email],
         headers={
@@ -54,19 +56,20 @@ def notification_send(*, notification_id: int) -> str:
         note = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
-            .filter(pk=notification_id, emailed_at__isnull=True)
+            .filter(pk=notification_id, emailed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
             .first()
         )
         if note is None:
-            return "already sent or being sent"
+            return "already sent or being sent"  # or given up after MAX_ATTEMPTS
         note.attempts += 1
         # Someone without an address, or whose account is closed, still sees it in the portal.
         if note.user.email and note.user.is_active:
             try:
                 _message(note).send()
-            except (SMTPException, OSError):
-                # Keep the failed attempt (the transaction commits) and leave the row unsent for
-                # the resend sweep; raising here would roll the count back and retry forever.
+            except Exception:
+                # Whatever the failure (SMTP, network, a header Django refuses), keep the failed
+                # attempt (the transaction commits) and leave the row unsent for the resend
+                # sweep; raising here would roll the count back and retry it for ever.
                 logger.exception("notification %s: e-mail failed", note.pk)
                 note.save(update_fields=["attempts"])
                 return "failed"
@@ -86,7 +89,8 @@ def notifications_resend(*, older_than_minutes: int = 5) -> int:
         Notification.objects.filter(
             emailed_at__isnull=True, created_at__lt=cutoff, attempts__lt=MAX_ATTEMPTS
         )
-        .order_by("created_at")
+        # Rows that never failed first: a pile of failing rows must not starve the others.
+        .order_by("attempts", "created_at")
         .values_list("pk", flat=True)[:RESEND_BATCH]
     )
     for pk in ids:

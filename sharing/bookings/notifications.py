@@ -17,6 +17,7 @@ from psycopg import errors as pg_errors
 
 from portal.accounts.models import User
 from sharing.bookings.models import Booking, Notification, WaitlistEntry
+from sharing.bookings.notify_texts import plain
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def notify(
                 waitlist_entry=waitlist_entry,
                 kind=kind,
                 key=key,
-                subject=subject[:200],
+                subject=plain(subject, limit=200),
                 body=body,
             )
     except IntegrityError as exc:

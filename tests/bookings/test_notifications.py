@@ -52,14 +52,6 @@ class DirectoryBackend(BaseEmailBackend):
         return len(messages)
 
 
-@pytest.fixture
-def sent_ids(monkeypatch):
-    """Record send_notification.delay calls instead of sending them to Redis."""
-    calls = []
-    monkeypatch.setattr(tasks.send_notification, "delay", calls.append)
-    return calls
-
-
 # --- The outbox row ------------------------------------------------------------------------
 
 
