@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Region
+from sharing.techmarket import selectors
 from sharing.techmarket.models import (
     SECTION_CHOICES,
     HighTechField,
@@ -403,12 +404,9 @@ class ServiceRequestForm(_Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if user is not None and user.organisation_id:
-            self.fields["listing"].queryset = TechListing.objects.filter(
-                organisation_id=user.organisation_id
-            ).order_by("-id")
-            self.fields["need"].queryset = TechNeed.objects.filter(
-                organisation_id=user.organisation_id
-            ).order_by("-id")
+            listings, needs = selectors.service_request_subjects(user=user)
+            self.fields["listing"].queryset = listings
+            self.fields["need"].queryset = needs
 
 
 class ServiceAdvanceForm(_Form):

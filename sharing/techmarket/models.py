@@ -118,6 +118,16 @@ class ListingQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=TechListing.Status.PUBLISHED)
 
+    def owned_by(self, user):
+        """The listings this person acts for as owner: their own, and their organisation's when
+        they hold the technology owner's role (services.listing_is_owner, as a set)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        owned = Q(created_by=user)
+        if user.organisation_id and user.has_role("technology_owner"):
+            owned |= Q(organisation_id=user.organisation_id)
+        return self.filter(owned)
+
     def for_user(self, user):
         """What a person may know exists (the tier of detail is the serializer's business).
 
@@ -406,6 +416,16 @@ class ListingReview(models.Model):
 
 
 class NeedQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        """The needs this person acts for: their own, and their organisation's when they hold
+        the firm's role (services.need_is_owner, as a set)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        owned = Q(created_by=user)
+        if user.organisation_id and user.has_role("firm"):
+            owned |= Q(organisation_id=user.organisation_id)
+        return self.filter(owned)
+
     def for_user(self, user):
         S = TechNeed.Status
         if user is None or not user.is_authenticated:

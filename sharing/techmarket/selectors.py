@@ -277,6 +277,14 @@ def service_requests(*, user: User) -> QuerySet[ServiceRequest]:
     return qs.filter(requester=user)
 
 
+def service_request_subjects(*, user: User) -> tuple[QuerySet[TechListing], QuerySet[TechNeed]]:
+    """What a person may name in a service request: the listings and needs they act for as
+    owner (the service checks the same), never a colleague's draft they may not see."""
+    listings = TechListing.objects.for_user(user).owned_by(user).order_by("-id")
+    needs = TechNeed.objects.for_user(user).owned_by(user).order_by("-id")
+    return listings, needs
+
+
 def may_see_matches(*, user: User, owner: bool) -> bool:
     """Matches show who else is looking: only the party itself (``owner``), brokers,
     coordinators and administrators read them."""
