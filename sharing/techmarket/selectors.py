@@ -20,6 +20,13 @@ from sharing.techmarket.models import (
 )
 
 TEASER, MEMBER, FULL = "teaser", "member", "full"
+# The stages at which the broker has recorded a signed confidentiality agreement.
+NDA_RECORDED = [
+    Inquiry.Stage.NDA_SIGNED,
+    Inquiry.Stage.NEGOTIATING,
+    Inquiry.Stage.CONTRACT_SIGNED,
+    Inquiry.Stage.CONTRACT_REGISTERED,
+]
 
 
 def listing_tier(*, user: User, listing: TechListing) -> str:
@@ -39,12 +46,14 @@ def listing_tier(*, user: User, listing: TechListing) -> str:
     live = listing.inquiries.exclude(stage=Inquiry.Stage.CLOSED)
     if user.has_role(Role.BROKER) and live.filter(broker=user).exists():
         return FULL
-    if (
-        user.organisation_id
-        and live.filter(firm_id=user.organisation_id, nda_accepted_at__isnull=False).exists()
-    ):
-        return FULL
-    return MEMBER
+    if not user.organisation_id:
+        return MEMBER
+    signed = live.filter(firm_id=user.organisation_id, nda_accepted_at__isnull=False)
+    if listing.export_controlled:
+        # A ticked box is not enough for export-controlled technology: the broker must have
+        # recorded the signed confidentiality agreement (the NDA stage or later).
+        signed = signed.filter(stage__in=NDA_RECORDED)
+    return FULL if signed.exists() else MEMBER
 
 
 def files_visible(*, tier: str, files) -> list[ListingFile]:

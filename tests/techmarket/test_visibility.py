@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sharing.techmarket.models import Inquiry, ListingFile
 from tests.factories import UserFactory
-from tests.techmarket.factories import TechListingFactory
+from tests.techmarket.factories import FirmUserFactory, TechListingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,33 @@ def test_uploads_are_checked_and_stored_under_generated_names(api, owner, settin
     assert item.original_name == "规格书.pdf"
     assert ".." not in item.file.name and "规格书" not in item.file.name
     assert item.file.name.startswith(f"tech/{timezone.localdate():%Y}/")
+
+
+def test_ticking_the_nda_does_not_open_an_export_controlled_listing_until_the_broker_records_it(
+    api, owner, firm, broker
+):
+    from sharing.techmarket import services
+
+    controlled = TechListingFactory(
+        created_by=owner,
+        export_controlled=True,
+        confidentiality="internal",
+        hightech_field="materials",
+    )
+    api.force_authenticate(firm)
+    response = api.post(
+        "/api/tech/inquiries/", {"listing": controlled.pk, "nda_accepted": True}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    inquiry = Inquiry.objects.get()
+    colleague = FirmUserFactory(organisation=firm.organisation)
+    for person in (firm, colleague):
+        api.force_authenticate(person)
+        body = api.get(f"/api/tech/listings/{controlled.pk}/").json()
+        assert body["tier"] == "member"
+        assert "contact_phone" not in body or not body["contact_phone"]
+    services.inquiry_advance(user=inquiry.broker, inquiry=inquiry, to="contacted")
+    api.force_authenticate(firm)
+    assert api.get(f"/api/tech/listings/{controlled.pk}/").json()["tier"] == "member"
+    services.inquiry_advance(user=inquiry.broker, inquiry=inquiry, to="nda_signed")
+    assert api.get(f"/api/tech/listings/{controlled.pk}/").json()["tier"] == "full"
