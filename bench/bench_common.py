@@ -30,8 +30,8 @@ def django_setup() -> None:
 
 def ensure_regions() -> None:
     """The import needs the two regions; a bench database made without load_demo lacks them."""
+    from demo.loader import REGIONS
     from portal.accounts.services import region_upsert
-    from portal.demo import REGIONS
 
     for region in REGIONS:
         region_upsert(**region)

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sharing.techmarket",
     "geo",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [

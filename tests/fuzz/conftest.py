@@ -78,7 +78,7 @@ def _unthrottled() -> dict:
 
 
 def _seed() -> dict:
-    from portal.demo import demo_load
+    from demo.loader import demo_load
     from sharing.bookings import services
     from sharing.catalogue.models import Instrument
 

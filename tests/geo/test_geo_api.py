@@ -11,9 +11,9 @@ import pyogrio
 import pytest
 from django.contrib.gis.geos import Point
 
+from demo.loader import REGIONS
 from geo.zones_build import zones_load
 from portal.accounts.services import region_upsert
-from portal.demo import REGIONS
 from sharing.catalogue.models import Platform
 from sharing.catalogue.places import places_load
 from tests.factories import InstrumentFactory, OrganisationFactory, PlatformFactory, beibei

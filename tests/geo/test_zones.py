@@ -12,6 +12,7 @@ from django.contrib.gis.geos import MultiPolygon, Point
 from django.core.management import call_command
 from django.db import connection
 
+from demo.loader import REGIONS
 from geo.models import Zone
 from geo.selectors import zone_containing
 from geo.zones_build import (
@@ -24,7 +25,6 @@ from geo.zones_build import (
 )
 from portal.accounts.models import Organisation
 from portal.accounts.services import region_upsert
-from portal.demo import REGIONS
 from sharing.catalogue.models import Platform
 from sharing.catalogue.places import PLACES_CSV, places_load, read_places
 

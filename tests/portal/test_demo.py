@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from demo.loader import ACCOUNTS
 from portal.accounts.models import Organisation, User
-from portal.demo import ACCOUNTS
 from sharing.catalogue.models import Instrument, Platform
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.demo import demo_load
+from demo.loader import demo_load
 
 
 class Command(BaseCommand):

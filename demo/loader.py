@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from demo.techmarket import techmarket_demo_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
@@ -18,7 +19,6 @@ from portal.accounts.services import (
 from sharing.catalogue.importer import InstrumentImport
 from sharing.catalogue.models import FeedSource, Instrument
 from sharing.catalogue.places import places_load
-from sharing.techmarket.demo import techmarket_demo_load
 
 SAMPLE_FEED = settings.BASE_DIR / "data" / "sample-instrument-feed.csv"
 # Demo rates (元/小时) by requester category, so fees show on the demo instruments.
