@@ -30,3 +30,18 @@ def guarded(load):
                 f"{reason}"
             )
         raise
+
+
+# What each web worker runs once at boot, registered by the apps (a layer below may not import
+# the apps above it, so they come to the portal rather than the portal to them).
+_web_boot: list = []
+
+
+def on_web_boot(callback) -> None:
+    if callback not in _web_boot:
+        _web_boot.append(callback)
+
+
+def web_boot() -> None:
+    for callback in _web_boot:
+        callback()

@@ -5,13 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal.accounts.api import MeView, TokenView
 from portal.health import healthz
-from sharing.catalogue.api_imports import ImportDetailView, ImportListView
 
 api_patterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
-    path("imports/", ImportListView.as_view(), name="imports"),
-    path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
     path("", include("sharing.catalogue.urls")),
     path("", include("sharing.bookings.urls_bookings")),
     path("", include("sharing.bookings.urls_money")),

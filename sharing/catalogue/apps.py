@@ -8,6 +8,9 @@ class CatalogueConfig(AppConfig):
     verbose_name = "平台与仪器 Catalogue"
 
     def ready(self):
+        from portal.startup import on_web_boot
         from sharing.catalogue.classes import ensure_instrument_classes
+        from sharing.catalogue.text import warm_up
 
         post_migrate.connect(ensure_instrument_classes, sender=self)
+        on_web_boot(warm_up)

@@ -81,3 +81,12 @@ def test_language_and_time_are_chinese_first(settings):
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert [code for code, _name in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def test_a_web_worker_runs_what_the_apps_registered_for_boot():
+    # portal.wsgi may not import the catalogue (a lower layer), so the catalogue registers its
+    # jieba warm-up with the portal, and the wsgi module runs what was registered.
+    from portal import startup
+    from sharing.catalogue.text import warm_up
+
+    assert warm_up in startup._web_boot
