@@ -1,6 +1,7 @@
 """Every CSV and XLSX the portal writes, and the one guard against formula injection.
 
-A cell is sanitised, then guarded (spreadsheet_safe): control characters go first, because
+A cell is sanitised, then guarded (spreadsheet_safe): control characters go first (the ones
+portal.text refuses in input, which text stored before that rule may still hold), because
 openpyxl refuses them and a spreadsheet ignores them, so "\\x01=cmd" would otherwise arrive
 as the formula "=cmd" after a guard that looked only at the first character. Every export
 writes through csv_stream or xlsx_file, which apply it to each cell, headers included;
@@ -14,7 +15,8 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import translation
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from portal.text import CONTROL_CHARACTERS
 
 # What spreadsheet programs read as the start of a formula (CSV injection, OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -24,12 +26,13 @@ CSV_BATCH_ROWS = 200  # rows per chunk written to the socket
 
 
 def spreadsheet_safe(value):
-    """A cell value a spreadsheet shows as text and never evaluates: text loses the control
-    characters openpyxl refuses (C0 other than tab and line breaks), then gets a leading
-    single quote if it starts with = + - @, a tab or a carriage return. Other values pass."""
+    """A cell value a spreadsheet shows as text and never evaluates: text loses its control
+    characters (C0 other than tab and line breaks, and DEL: all openpyxl refuses and more),
+    then gets a leading single quote if it starts with = + - @, a tab or a carriage return.
+    Other values pass."""
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = CONTROL_CHARACTERS.sub("", value)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
