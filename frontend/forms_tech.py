@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Region
+from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.techmarket import selectors
 from sharing.techmarket.models import (
     SECTION_CHOICES,
@@ -45,6 +46,8 @@ class _Form(forms.Form):
 class KeywordsField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", _("以逗号、顿号或空格分隔，每个不超过 40 字。"))
+        # Words may be separated by line breaks and tabs; the words themselves hold neither.
+        kwargs.setdefault("validators", [SEVERAL_LINES])
         super().__init__(required=False, max_length=600, **kwargs)
 
     def prepare_value(self, value):
@@ -94,19 +97,39 @@ class ListingSearchForm(_Form):
 class ListingForm(_Form):
     """Every field an owner fills in; the three key points are three boxes."""
 
-    title = forms.CharField(label=_("成果名称"), max_length=200)
-    abstract = forms.CharField(label=_("成果简介"), max_length=4000, widget=forms.Textarea)
-    key_point_1 = forms.CharField(label=_("技术要点一"), max_length=300, required=False)
-    key_point_2 = forms.CharField(label=_("技术要点二"), max_length=300, required=False)
-    key_point_3 = forms.CharField(label=_("技术要点三"), max_length=300, required=False)
+    title = forms.CharField(label=_("成果名称"), max_length=200, validators=[ONE_LINE])
+    abstract = forms.CharField(
+        label=_("成果简介"), max_length=4000, widget=forms.Textarea, validators=[SEVERAL_LINES]
+    )
+    key_point_1 = forms.CharField(
+        label=_("技术要点一"), max_length=300, required=False, validators=[ONE_LINE]
+    )
+    key_point_2 = forms.CharField(
+        label=_("技术要点二"), max_length=300, required=False, validators=[ONE_LINE]
+    )
+    key_point_3 = forms.CharField(
+        label=_("技术要点三"), max_length=300, required=False, validators=[ONE_LINE]
+    )
     advantages = forms.CharField(
-        label=_("与现有技术相比的优势"), max_length=4000, required=False, widget=forms.Textarea
+        label=_("与现有技术相比的优势"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea,
+        validators=[SEVERAL_LINES],
     )
     applications = forms.CharField(
-        label=_("应用领域"), max_length=4000, required=False, widget=forms.Textarea
+        label=_("应用领域"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea,
+        validators=[SEVERAL_LINES],
     )
     specifications = forms.CharField(
-        label=_("技术指标"), max_length=4000, required=False, widget=forms.Textarea
+        label=_("技术指标"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea,
+        validators=[SEVERAL_LINES],
     )
     keywords = KeywordsField(label=_("关键词"))
     hightech_field = forms.ChoiceField(
@@ -129,7 +152,11 @@ class ListingForm(_Form):
     )
     trl_scale = forms.ChoiceField(label=_("成熟度标准"), choices=TechListing.TrlScale.choices)
     trl_evidence = forms.CharField(
-        label=_("成熟度依据"), max_length=2000, required=False, widget=forms.Textarea
+        label=_("成熟度依据"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea,
+        validators=[SEVERAL_LINES],
     )
     stage = forms.ChoiceField(
         label=_("所处阶段"), choices=NONE + TechListing.Stage.choices, required=False
@@ -150,8 +177,12 @@ class ListingForm(_Form):
     pricing_route = forms.ChoiceField(
         label=_("定价方式"), choices=NONE + TechListing.PricingRoute.choices, required=False
     )
-    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    contact_name = forms.CharField(
+        label=_("联系人"), max_length=64, required=False, validators=[ONE_LINE]
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"), max_length=32, required=False, validators=[ONE_LINE]
+    )
     contact_email = forms.EmailField(label=_("联系邮箱"), required=False)
     confidentiality = forms.ChoiceField(
         label=_("公开范围"), choices=TechListing.Confidentiality.choices
@@ -159,9 +190,11 @@ class ListingForm(_Form):
     export_controlled = forms.BooleanField(label=_("属于出口管制物项"), required=False)
     declassified = forms.BooleanField(label=_("解密成果"), required=False)
     declassification_authority = forms.CharField(
-        label=_("解密审批机关"), max_length=200, required=False
+        label=_("解密审批机关"), max_length=200, required=False, validators=[ONE_LINE]
     )
-    declassification_ref = forms.CharField(label=_("解密文号"), max_length=100, required=False)
+    declassification_ref = forms.CharField(
+        label=_("解密文号"), max_length=100, required=False, validators=[ONE_LINE]
+    )
     declassified_on = forms.DateField(
         label=_("解密日期"),
         required=False,
@@ -231,11 +264,15 @@ class ListingForm(_Form):
 
 
 class PatentForm(_Form):
-    number = forms.CharField(label=_("专利号"), max_length=32, required=False)
+    number = forms.CharField(
+        label=_("专利号"), max_length=32, required=False, validators=[ONE_LINE]
+    )
     legal_status = forms.ChoiceField(
         label=_("法律状态"), choices=NONE + Patent.LegalStatus.choices, required=False
     )
-    holder = forms.CharField(label=_("专利权人"), max_length=200, required=False)
+    holder = forms.CharField(
+        label=_("专利权人"), max_length=200, required=False, validators=[ONE_LINE]
+    )
 
     def clean(self):
         data = super().clean()
@@ -284,6 +321,7 @@ class InterestForm(_Form):
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[SEVERAL_LINES],
     )
     nda_accepted = forms.BooleanField(label=_("我已阅读并接受保密条款"), required=False)
 
@@ -297,12 +335,15 @@ class ListingDecisionForm(_Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[SEVERAL_LINES],
     )
     decision = forms.ChoiceField(choices=ListingReview.Decision.choices)
 
 
 class NeedDecisionForm(_Form):
-    note = forms.CharField(label=_("审核意见"), max_length=2000, required=False)
+    note = forms.CharField(
+        label=_("审核意见"), max_length=2000, required=False, validators=[SEVERAL_LINES]
+    )
     decision = forms.ChoiceField(choices=[("approve", _("通过")), ("return", _("退回"))])
 
 
@@ -312,10 +353,16 @@ class CloseListingForm(_Form):
 
 class NeedForm(_Form):
     WIDE = {"title", "problem", "target_specs", "cooperation_modes"}
-    title = forms.CharField(label=_("需求名称"), max_length=200)
-    problem = forms.CharField(label=_("需解决的问题"), max_length=4000, widget=forms.Textarea)
+    title = forms.CharField(label=_("需求名称"), max_length=200, validators=[ONE_LINE])
+    problem = forms.CharField(
+        label=_("需解决的问题"), max_length=4000, widget=forms.Textarea, validators=[SEVERAL_LINES]
+    )
     target_specs = forms.CharField(
-        label=_("目标技术指标"), max_length=4000, required=False, widget=forms.Textarea
+        label=_("目标技术指标"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea,
+        validators=[SEVERAL_LINES],
     )
     keywords = KeywordsField(label=_("关键词"))
     hightech_field = forms.ChoiceField(
@@ -356,7 +403,9 @@ class NeedForm(_Form):
 
 class AdvanceForm(_Form):
     to = forms.ChoiceField(choices=Inquiry.Stage.choices)
-    note = forms.CharField(label=_("备注"), max_length=2000, required=False)
+    note = forms.CharField(
+        label=_("备注"), max_length=2000, required=False, validators=[SEVERAL_LINES]
+    )
 
 
 class InquiryCloseForm(_Form):
@@ -364,7 +413,11 @@ class InquiryCloseForm(_Form):
         label=_("关闭原因"), choices=NONE + Inquiry.CloseReason.choices, required=False
     )
     note = forms.CharField(
-        label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("说明"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[SEVERAL_LINES],
     )
 
 
@@ -381,7 +434,9 @@ class ContractForm(_Form):
 
 
 class RegisterForm(_Form):
-    registration_number = forms.CharField(label=_("认定登记编号"), max_length=64)
+    registration_number = forms.CharField(
+        label=_("认定登记编号"), max_length=64, validators=[ONE_LINE]
+    )
     registered_on = forms.DateField(
         label=_("登记日期"),
         input_formats=["%Y-%m-%d"],
@@ -392,7 +447,10 @@ class RegisterForm(_Form):
 class ServiceRequestForm(_Form):
     kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceRequest.Kind.choices)
     description = forms.CharField(
-        label=_("需求说明"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("需求说明"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[SEVERAL_LINES],
     )
     listing = forms.ModelChoiceField(
         label=_("相关成果"), queryset=TechListing.objects.none(), required=False, empty_label="—"
@@ -416,4 +474,5 @@ class ServiceAdvanceForm(_Form):
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[SEVERAL_LINES],
     )

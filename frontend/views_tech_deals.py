@@ -2,8 +2,6 @@
 review of needs, the broker's pipeline board and one inquiry, the contract register with
 技术合同成交额 per region, and the centre's services."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +24,7 @@ from frontend.views_tech import (
     match_view,
     tech_render,
 )
+from portal import spreadsheets
 from portal.accounts.models import Role
 from portal.errors import DomainError, Forbidden
 from sharing.techmarket import selectors, services
@@ -418,42 +417,36 @@ def contracts_csv(request):
     rows = selectors.contract_register_rows(user=request.user)
     if year:
         rows = rows.filter(signed_on__year=year)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        spreadsheets.csv_stream(_contract_rows(rows)), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="tech-contracts-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("成果名称"),
-            _("合同类型"),
-            _("成交额（万元）"),
-            _("卖方（技术输出）"),
-            _("买方（技术吸纳）"),
-            _("签订日期"),
-            _("认定登记编号"),
-            _("登记日期"),
-        ]
-    )
-    for c in rows.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                _csv_cell(c.inquiry.listing.title),
-                c.get_contract_type_display(),
-                f"{c.amount:.2f}",
-                _csv_cell(c.seller.name),
-                _csv_cell(c.buyer.name),
-                c.signed_on.isoformat(),
-                _csv_cell(c.registration_number),
-                c.registered_on.isoformat() if c.registered_on else "",
-            ]
-        )
     return response
 
 
-def _csv_cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return f"'{text}" if text and text[0] in "=+-@\t\r" else text
+def _contract_rows(contracts):
+    yield [
+        _("成果名称"),
+        _("合同类型"),
+        _("成交额（万元）"),
+        _("卖方（技术输出）"),
+        _("买方（技术吸纳）"),
+        _("签订日期"),
+        _("认定登记编号"),
+        _("登记日期"),
+    ]
+    for c in contracts.iterator(chunk_size=500):
+        yield [
+            c.inquiry.listing.title,
+            c.get_contract_type_display(),
+            f"{c.amount:.2f}",
+            c.seller.name,
+            c.buyer.name,
+            c.signed_on,
+            c.registration_number,
+            c.registered_on,
+        ]
 
 
 # --- The centre's services ---------------------------------------------------------------------

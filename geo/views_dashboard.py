@@ -5,9 +5,7 @@ For coordinators and administrators only; everyone else signed in gets 403. The 
 from geo.analysis (cached ten minutes per year); the charts are PNGs drawn on the server.
 """
 
-import csv
 import math
-import tempfile
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,8 +13,6 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from geo.analysis import (
     OUTSIDE,
@@ -28,8 +24,8 @@ from geo.analysis import (
 )
 from geo.dashboard_charts import CHARTS
 from geo.models import Zone
+from portal import spreadsheets
 from portal.accounts.models import Role
-from sharing.catalogue.export import spreadsheet_safe
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -140,49 +136,32 @@ def chart(request, name: str):
 
 
 def _cell(value):
-    """Plain Python values (no numpy), None for gaps, text that no spreadsheet evaluates."""
+    """Plain Python values (no numpy), None for gaps; portal.spreadsheets guards the text."""
     if value is None:
         return None
     if hasattr(value, "item"):  # numpy scalar
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    return spreadsheet_safe(value)
+    return value
 
 
 def _rows(frame):
-    yield [spreadsheet_safe(str(c)) for c in frame.columns]
+    yield [str(c) for c in frame.columns]
     for record in frame.itertuples(index=False, name=None):
         yield [_cell(v) for v in record]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_response(frame, filename: str) -> StreamingHttpResponse:
-    """UTF-8 with a BOM, so Excel in China opens it as UTF-8."""
-
-    def chunks():
-        writer = csv.writer(_Echo())
-        yield "\ufeff".encode()
-        for row in _rows(frame):
-            yield writer.writerow(["" if v is None else v for v in row]).encode()
-
-    response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        spreadsheets.csv_stream(_rows(frame)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
 def _xlsx_response(frame, filename: str, sheet: str) -> FileResponse:
-    workbook = Workbook(write_only=True)
-    ws = workbook.create_sheet(title=sheet)
-    for row in _rows(frame):
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
-    workbook.save(handle)
-    handle.seek(0)
+    handle = spreadsheets.xlsx_file(_rows(frame), sheet=sheet)
     return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX)
 
 

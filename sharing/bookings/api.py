@@ -16,6 +16,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.errors import NotFound
+from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.bookings import services
 from sharing.bookings.availability import availability
 from sharing.bookings.models import Booking
@@ -68,9 +69,11 @@ class _InstrumentMixin:
 
 class BookingCreateSerializer(_InstrumentMixin, RangeSerializer):
     instrument = InstrumentField()
-    purpose = serializers.CharField(max_length=300, help_text=_("用途，如测试内容。"))
+    purpose = serializers.CharField(
+        max_length=300, validators=[ONE_LINE], help_text=_("用途，如测试内容。")
+    )
     sample_notes = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default=""
+        max_length=2000, required=False, allow_blank=True, default="", validators=[SEVERAL_LINES]
     )
     voucher = serializers.IntegerField(
         required=False,
@@ -98,7 +101,9 @@ class BookingSeriesCreateSerializer(BookingCreateSerializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", validators=[ONE_LINE]
+    )
 
 
 class BookingListQuerySerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Organisation, Region, User
+from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.catalogue.models import Instrument
 
 
@@ -84,7 +85,7 @@ class Blackout(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="blackouts")
     period = DateTimeRangeField(_("时段"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.BLACKOUT)
-    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True, validators=[ONE_LINE])
 
     class Meta:
         verbose_name = _("停用时段")
@@ -105,7 +106,7 @@ class CalendarOverride(models.Model):
 
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("工作日"))
-    note = models.CharField(_("说明"), max_length=100, blank=True)
+    note = models.CharField(_("说明"), max_length=100, blank=True, validators=[ONE_LINE])
 
     class Meta:
         verbose_name = _("节假日调整")
@@ -188,8 +189,10 @@ class Booking(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED
     )
-    purpose = models.CharField(_("用途"), max_length=300)
-    sample_notes = models.TextField(_("样品说明"), blank=True, max_length=2000)
+    purpose = models.CharField(_("用途"), max_length=300, validators=[ONE_LINE])
+    sample_notes = models.TextField(
+        _("样品说明"), blank=True, max_length=2000, validators=[SEVERAL_LINES]
+    )
     series = models.ForeignKey(
         BookingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
     )
@@ -261,7 +264,7 @@ class BookingTransition(models.Model):
     to_status = models.CharField(max_length=16)
     by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=300, blank=True, validators=[ONE_LINE])
 
     class Meta:
         ordering = ["booking", "at", "pk"]
@@ -294,7 +297,7 @@ class WaitlistEntry(models.Model):
 class Voucher(models.Model):
     """科技创新券: issued by a region to an organisation, spent on fees where it is accepted."""
 
-    code = models.CharField(_("券号"), max_length=32, unique=True)
+    code = models.CharField(_("券号"), max_length=32, unique=True, validators=[ONE_LINE])
     issuing_region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("发放地区")
     )

@@ -1,8 +1,8 @@
 """Service records (服务记录) in the national platform's layout, as CSV and XLSX.
 
 One row per completed booking. The headers are the national layout's, in Chinese in every
-language (a data format, like the national instrument record in sharing/catalogue/export.py,
-whose streaming helpers and formula guard this reuses).
+language (a data format, like the national instrument record in sharing/catalogue/export.py);
+the files are written by portal/spreadsheets.py, which guards every cell against formulas.
 
 What the portal does not record is written as the national platform's neutral value: the
 service mode is 自主上机 (a booked instrument is operated by the applicant), the project is
@@ -11,21 +11,19 @@ is the instrument's disciplines (GB/T 13745 codes).
 """
 
 import datetime
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from portal import spreadsheets
 from portal.accounts.models import Organisation, Role, User
 from portal.errors import Forbidden, RuleBroken
 from portal.privacy import mask_email, mask_phone
 from sharing.bookings.fees import hours_between, money
 from sharing.bookings.models import Booking, VoucherEntry
-from sharing.catalogue.export import _xlsx_cell, csv_stream, spreadsheet_safe
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # A request must end in reasonable time; narrow the dates or pick an instrument for more.
@@ -197,7 +195,7 @@ def _rows(bookings: Iterable[Booking], viewer: Viewer) -> Iterator[list]:
     yield list(HEADERS)
     for booking in bookings:
         reveal = viewer.reveals(booking)
-        yield [spreadsheet_safe(get(booking, reveal)) for _header, get in COLUMNS]
+        yield [get(booking, reveal) for _header, get in COLUMNS]
 
 
 def _batched(qs: QuerySet[Booking], limit: int) -> Iterator[Booking]:
@@ -209,16 +207,10 @@ def csv_chunks(
     bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS
 ) -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel in China opens it as UTF-8), in batches of rows."""
-    return csv_stream(_rows(_batched(bookings, limit), viewer))
+    return spreadsheets.csv_stream(_rows(_batched(bookings, limit), viewer))
 
 
 def xlsx_file(bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS):
     """A temporary file holding the workbook, written in openpyxl's write-only mode."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="service_records")
-    for row in _rows(_batched(bookings, limit), viewer):
-        sheet.append([_xlsx_cell(v) for v in row])
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+    rows = _rows(_batched(bookings, limit), viewer)
+    return spreadsheets.xlsx_file(rows, sheet="service_records")

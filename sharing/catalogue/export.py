@@ -4,32 +4,16 @@ The national layout writes exactly the feed headers of the national single-instr
 in its order, so an export can be imported again. Contacts are masked for anonymous users.
 """
 
-import csv
-import datetime
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from portal import spreadsheets
 from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
-
-# What spreadsheet programs read as the start of a formula (CSV injection, OWASP).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A cell value a spreadsheet shows as text and never evaluates: text starting with
-    = + - @, a tab or a carriage return gets a leading single quote. Other values pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 Column = tuple[str, Callable[[Instrument, bool], object]]
 
@@ -128,71 +112,18 @@ def _rows(
     # language, so a re-import reads them whatever language the export was made in.
     with translation.override("zh-hans") if national else nullcontext():
         for instrument in instruments:
-            yield [spreadsheet_safe(get(instrument, mask)) for _header, get in columns]
-
-
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-CSV_BATCH_ROWS = 200  # rows per chunk written to the socket
-
-
-class _Echo:
-    """A file whose write returns the line, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
+            yield [get(instrument, mask) for _header, get in columns]
 
 
 def csv_chunks(instruments: Iterable[Instrument], *, layout: str, mask: bool) -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel in China opens it as UTF-8), one row at a time."""
     national = layout == "national"
-    return csv_stream(_rows(instruments, LAYOUTS[layout], mask=mask, national=national))
-
-
-def csv_stream(rows: Iterable[Iterable]) -> Iterator[bytes]:
-    """CSV bytes for a streaming response: a BOM, then the rows in batches of CSV_BATCH_ROWS,
-    each value made safe for spreadsheets (_csv_text). ``rows`` is iterated lazily, in the
-    language active now: the response streams after the view has returned."""
-    language = translation.get_language()
-
-    def chunks() -> Iterator[bytes]:
-        writer = csv.writer(_Echo())
-        yield "\ufeff".encode()
-        batch: list[str] = []
-        with translation.override(language):
-            for row in rows:
-                batch.append(writer.writerow([_csv_text(v) for v in row]))
-                if len(batch) == CSV_BATCH_ROWS:
-                    yield "".join(batch).encode()
-                    batch = []
-        yield "".join(batch).encode()
-
-    return chunks()
-
-
-def _xlsx_cell(value):
-    if isinstance(value, str):
-        # openpyxl refuses control characters; a feed may still carry them.
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
+    rows = _rows(instruments, LAYOUTS[layout], mask=mask, national=national)
+    return spreadsheets.csv_stream(rows)
 
 
 def xlsx_file(instruments: Iterable[Instrument], *, layout: str, mask: bool):
-    """A temporary file holding the workbook. openpyxl's write-only mode streams rows to disk,
-    so memory stays flat; the file is read back in chunks by the response."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="instruments")
-    for row in _rows(instruments, LAYOUTS[layout], mask=mask, national=layout == "national"):
-        # Guard again after the control characters go: "\x01=cmd" would otherwise become a
-        # formula (openpyxl writes any text starting with "=" as one).
-        sheet.append([spreadsheet_safe(_xlsx_cell(v)) for v in row])
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+    """A temporary file holding the workbook, written in openpyxl's write-only mode."""
+    national = layout == "national"
+    rows = _rows(instruments, LAYOUTS[layout], mask=mask, national=national)
+    return spreadsheets.xlsx_file(rows, sheet="instruments")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.spreadsheets import unguard
+
 # (field, Chinese header, English header): the national record's names, in its order.
 COLUMNS = [
     ("internal_code", "所在单位仪器内部编码", "internal_code"),
@@ -238,14 +240,6 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-_GUARDED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-def _unguard(text: str) -> str:
-    """Our exports put ' before a cell that a spreadsheet would run as a formula; take it off."""
-    return text[1:] if text[:1] == "'" and text.startswith(_GUARDED) else text
-
-
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -254,7 +248,7 @@ def _cell(value: object) -> str:
         return value.date().isoformat() if hasattr(value, "date") else value.isoformat()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _unguard(str(value).strip()[:MAX_CELL])
+    return unguard(str(value).strip()[:MAX_CELL])
 
 
 def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_only=False):
@@ -263,7 +257,7 @@ def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_onl
         if record is None:
             continue
         if text_only:
-            values = [_unguard(v.strip()[:MAX_CELL]) for v in record[:width]]
+            values = [unguard(v.strip()[:MAX_CELL]) for v in record[:width]]
         else:
             values = [_cell(v) for v in record[:width]]
         if not any(values):

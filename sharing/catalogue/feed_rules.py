@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from portal.accounts import uscc as uscc_rules
+from portal.text import HIDDEN_CHARACTERS
 from sharing.catalogue.feed import HEADER_OF, SHAPE
 
 RUNNING_STATUS = {
@@ -114,9 +115,6 @@ LAT_RANGE = (3.0, 54.0)
 HOURS_IN_YEAR = Decimal(8784)
 
 _CODE = re.compile(r"^[0-9]{6}$")
-# Bidirectional overrides and isolates (U+202E shows "exe.txt" as "txt.exe") and C0 controls
-# other than tab and line breaks: never part of an instrument's record, and a way to disguise it.
-_HIDDEN = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DISCIPLINE = re.compile(r"^[0-9]{3}(?:\.?[0-9]{2}){0,2}$")
 _email = EmailValidator()
 _url = URLValidator(schemes=["http", "https"])
@@ -187,7 +185,8 @@ def clean_row(raw: dict[str, str], ctx: Context) -> Clean:
         text = get(name, "") or ""
         if len(text) > limit:
             reject(name, f"超过 {limit} 个字符（{len(text)}）", text[:50])
-        hidden = _HIDDEN.search(text)
+        # Bidirectional overrides too: never part of an instrument's record, a way to disguise it.
+        hidden = HIDDEN_CHARACTERS.search(text)
         if hidden:
             reject(
                 name,

@@ -14,6 +14,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.errors import Forbidden, NotFound
+from portal.text import SEVERAL_LINES
 from sharing.catalogue.api import NamedSerializer, RegionSerializer
 from sharing.techmarket import selectors, services
 from sharing.techmarket.models import (
@@ -175,7 +176,7 @@ class DecisionAnswerSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(ListingReview.Decision.choices)
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=2000, validators=[SEVERAL_LINES])
     secrecy_checked = serializers.BooleanField(default=False)
     export_control_checked = serializers.BooleanField(default=False)
     confidentiality = serializers.ChoiceField(TechListing.Confidentiality.choices, required=False)
@@ -211,7 +212,9 @@ class NeedQuerySerializer(serializers.Serializer):
 
 class NeedDecisionSerializer(serializers.Serializer):
     approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", validators=[SEVERAL_LINES]
+    )
 
 
 class MatchSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.errors import NotFound
+from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.techmarket import selectors, services
 from sharing.techmarket.api import ActionApi, _page, _query, page_of
 from sharing.techmarket.models import (
@@ -94,7 +95,9 @@ class InquirySerializer(serializers.ModelSerializer):
 class InquiryCreateSerializer(serializers.Serializer):
     listing = serializers.IntegerField(min_value=1)
     need = serializers.IntegerField(min_value=1, required=False)
-    message = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, default="", validators=[SEVERAL_LINES]
+    )
     nda_accepted = serializers.BooleanField(default=False)
 
 
@@ -107,12 +110,16 @@ class AdvanceSerializer(serializers.Serializer):
     to = serializers.ChoiceField(
         [Inquiry.Stage.CONTACTED, Inquiry.Stage.NDA_SIGNED, Inquiry.Stage.NEGOTIATING]
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", validators=[SEVERAL_LINES]
+    )
 
 
 class CloseSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(Inquiry.CloseReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default="", validators=[SEVERAL_LINES]
+    )
 
 
 class ContractCreateSerializer(serializers.Serializer):
@@ -122,7 +129,7 @@ class ContractCreateSerializer(serializers.Serializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    registration_number = serializers.CharField(max_length=64)
+    registration_number = serializers.CharField(max_length=64, validators=[ONE_LINE])
     registered_on = serializers.DateField()
 
 
@@ -316,7 +323,9 @@ class ServiceAdvanceSerializer(serializers.Serializer):
     to = serializers.ChoiceField(
         [s for s in ServiceRequest.Status.choices if s[0] != ServiceRequest.Status.REQUESTED]
     )
-    result = serializers.CharField(required=False, allow_blank=True, max_length=4000, default="")
+    result = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, default="", validators=[SEVERAL_LINES]
+    )
 
 
 class ServiceRequestListCreateApi(APIView):

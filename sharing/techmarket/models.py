@@ -16,6 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Organisation, Region
+from portal.text import ONE_LINE, SEVERAL_LINES
 
 
 class TransferMode(models.TextChoices):
@@ -195,21 +196,35 @@ class TechListing(models.Model):
         LISTING = "listing", _("挂牌交易")
         AUCTION = "auction", _("拍卖")
 
-    title = models.CharField(_("成果名称"), max_length=200)
-    abstract = models.TextField(_("成果简介"), max_length=4000)
+    title = models.CharField(_("成果名称"), max_length=200, validators=[ONE_LINE])
+    abstract = models.TextField(_("成果简介"), max_length=4000, validators=[SEVERAL_LINES])
     key_points = ArrayField(
-        models.CharField(max_length=300), default=list, blank=True, verbose_name=_("技术要点")
+        models.CharField(max_length=300, validators=[ONE_LINE]),
+        default=list,
+        blank=True,
+        verbose_name=_("技术要点"),
     )
-    advantages = models.TextField(_("与现有技术相比的优势"), blank=True, max_length=4000)
-    applications = models.TextField(_("应用领域"), blank=True, max_length=4000)
-    specifications = models.TextField(_("技术指标"), blank=True, max_length=4000)
+    advantages = models.TextField(
+        _("与现有技术相比的优势"), blank=True, max_length=4000, validators=[SEVERAL_LINES]
+    )
+    applications = models.TextField(
+        _("应用领域"), blank=True, max_length=4000, validators=[SEVERAL_LINES]
+    )
+    specifications = models.TextField(
+        _("技术指标"), blank=True, max_length=4000, validators=[SEVERAL_LINES]
+    )
     keywords = ArrayField(
-        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("关键词")
+        models.CharField(max_length=40, validators=[ONE_LINE]),
+        default=list,
+        blank=True,
+        verbose_name=_("关键词"),
     )
     industry_section = models.CharField(
         _("国民经济行业门类"), max_length=1, choices=SECTION_CHOICES, blank=True
     )
-    industry_division = models.CharField(_("行业大类代码"), max_length=2, blank=True)
+    industry_division = models.CharField(
+        _("行业大类代码"), max_length=2, blank=True, validators=[ONE_LINE]
+    )
     strategic_industry = models.CharField(
         _("战略性新兴产业"), max_length=24, choices=StrategicIndustry.choices, blank=True
     )
@@ -222,7 +237,9 @@ class TechListing(models.Model):
     trl_scale = models.CharField(
         _("成熟度标准"), max_length=16, choices=TrlScale.choices, default=TrlScale.GBT22900
     )
-    trl_evidence = models.TextField(_("成熟度依据"), blank=True, max_length=2000)
+    trl_evidence = models.TextField(
+        _("成熟度依据"), blank=True, max_length=2000, validators=[SEVERAL_LINES]
+    )
     stage = models.CharField(_("所处阶段"), max_length=16, choices=Stage.choices, blank=True)
     ip_type = models.CharField(_("知识产权类型"), max_length=16, choices=IpType.choices, blank=True)
     transfer_modes = ArrayField(
@@ -253,8 +270,10 @@ class TechListing(models.Model):
         related_name="tech_listings",
         verbose_name=_("填报人"),
     )
-    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True, validators=[ONE_LINE])
+    contact_phone = models.CharField(
+        _("联系电话"), max_length=32, blank=True, validators=[ONE_LINE]
+    )
     contact_email = models.EmailField(_("联系邮箱"), blank=True)
     confidentiality = models.CharField(
         _("公开范围"),
@@ -264,8 +283,12 @@ class TechListing(models.Model):
     )
     export_controlled = models.BooleanField(_("属于出口管制物项"), default=False)
     declassified = models.BooleanField(_("解密成果"), default=False)
-    declassification_authority = models.CharField(_("解密审批机关"), max_length=200, blank=True)
-    declassification_ref = models.CharField(_("解密文号"), max_length=100, blank=True)
+    declassification_authority = models.CharField(
+        _("解密审批机关"), max_length=200, blank=True, validators=[ONE_LINE]
+    )
+    declassification_ref = models.CharField(
+        _("解密文号"), max_length=100, blank=True, validators=[ONE_LINE]
+    )
     declassified_on = models.DateField(_("解密日期"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -339,9 +362,9 @@ class Patent(models.Model):
         LAPSED = "lapsed", _("已失效")
 
     listing = models.ForeignKey(TechListing, on_delete=models.CASCADE, related_name="patents")
-    number = models.CharField(_("专利号"), max_length=32)
+    number = models.CharField(_("专利号"), max_length=32, validators=[ONE_LINE])
     legal_status = models.CharField(_("法律状态"), max_length=16, choices=LegalStatus.choices)
-    holder = models.CharField(_("专利权人"), max_length=200)
+    holder = models.CharField(_("专利权人"), max_length=200, validators=[ONE_LINE])
 
     class Meta:
         verbose_name = _("专利")
@@ -395,7 +418,7 @@ class ListingReview(models.Model):
     decision = models.CharField(_("结论"), max_length=16, choices=Decision.choices)
     secrecy_checked = models.BooleanField(_("已做保密审查"))
     export_control_checked = models.BooleanField(_("已做出口管制审查"))
-    reason = models.TextField(_("理由"), max_length=2000)
+    reason = models.TextField(_("理由"), max_length=2000, validators=[SEVERAL_LINES])
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -451,16 +474,23 @@ class TechNeed(models.Model):
         PUBLISHED = "published", _("已发布")
         CLOSED = "closed", _("已关闭")
 
-    title = models.CharField(_("需求名称"), max_length=200)
-    problem = models.TextField(_("需解决的问题"), max_length=4000)
-    target_specs = models.TextField(_("目标技术指标"), blank=True, max_length=4000)
+    title = models.CharField(_("需求名称"), max_length=200, validators=[ONE_LINE])
+    problem = models.TextField(_("需解决的问题"), max_length=4000, validators=[SEVERAL_LINES])
+    target_specs = models.TextField(
+        _("目标技术指标"), blank=True, max_length=4000, validators=[SEVERAL_LINES]
+    )
     keywords = ArrayField(
-        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("关键词")
+        models.CharField(max_length=40, validators=[ONE_LINE]),
+        default=list,
+        blank=True,
+        verbose_name=_("关键词"),
     )
     industry_section = models.CharField(
         _("国民经济行业门类"), max_length=1, choices=SECTION_CHOICES, blank=True
     )
-    industry_division = models.CharField(_("行业大类代码"), max_length=2, blank=True)
+    industry_division = models.CharField(
+        _("行业大类代码"), max_length=2, blank=True, validators=[ONE_LINE]
+    )
     hightech_field = models.CharField(
         _("高新技术领域"), max_length=16, choices=HighTechField.choices, blank=True
     )
@@ -494,7 +524,9 @@ class TechNeed(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
-    review_note = models.TextField(_("审核意见"), blank=True, max_length=2000)
+    review_note = models.TextField(
+        _("审核意见"), blank=True, max_length=2000, validators=[SEVERAL_LINES]
+    )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     matched_at = models.DateTimeField(_("匹配计算时间"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -630,7 +662,9 @@ class Inquiry(models.Model):
         related_name="brokered_inquiries",
         verbose_name=_("技术经纪人"),
     )
-    message = models.TextField(_("意向说明"), blank=True, max_length=4000)
+    message = models.TextField(
+        _("意向说明"), blank=True, max_length=4000, validators=[SEVERAL_LINES]
+    )
     # The firm accepted the listing's confidentiality terms: documents and contact open to it.
     nda_accepted_at = models.DateTimeField(_("接受保密条款时间"), null=True, blank=True)
     stage = models.CharField(
@@ -639,7 +673,9 @@ class Inquiry(models.Model):
     close_reason = models.CharField(
         _("关闭原因"), max_length=24, choices=CloseReason.choices, blank=True
     )
-    close_note = models.TextField(_("关闭说明"), blank=True, max_length=2000)
+    close_note = models.TextField(
+        _("关闭说明"), blank=True, max_length=2000, validators=[SEVERAL_LINES]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -674,7 +710,7 @@ class InquiryTransition(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    note = models.TextField(blank=True, max_length=2000)
+    note = models.TextField(blank=True, max_length=2000, validators=[SEVERAL_LINES])
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -704,7 +740,9 @@ class TechContract(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("买方（技术吸纳）")
     )
     signed_on = models.DateField(_("签订日期"))
-    registration_number = models.CharField(_("认定登记编号"), max_length=64, blank=True)
+    registration_number = models.CharField(
+        _("认定登记编号"), max_length=64, blank=True, validators=[ONE_LINE]
+    )
     registered_on = models.DateField(_("登记日期"), null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -769,7 +807,7 @@ class ServiceRequest(models.Model):
     need = models.ForeignKey(
         TechNeed, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    description = models.TextField(_("需求说明"), max_length=4000)
+    description = models.TextField(_("需求说明"), max_length=4000, validators=[SEVERAL_LINES])
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.REQUESTED
     )
@@ -781,7 +819,9 @@ class ServiceRequest(models.Model):
         related_name="+",
         verbose_name=_("承办人"),
     )
-    result = models.TextField(_("办理结果"), blank=True, max_length=4000)
+    result = models.TextField(
+        _("办理结果"), blank=True, max_length=4000, validators=[SEVERAL_LINES]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 D = Decimal
 CSV = "/api/service-records/export.csv"
 XLSX = "/api/service-records/export.xlsx"
+HIDDEN_FORMULA = '\x01=HYPERLINK("http://evil","x")'
 
 # The national service record: instrument, amount, start and end, content, service mode,
 # quantity, project, funding source, field, applicant with phone, e-mail and organisation,
@@ -212,6 +213,17 @@ def test_the_xlsx_export_has_the_same_rows(records, api):
     assert len(rows) == 4
     assert rows[1][2] == D("375.00") or rows[1][2] == 375
     assert rows[2][NATIONAL_HEADERS.index("服务内容")] == '\'=HYPERLINK("http://x")'
+
+
+def test_a_formula_behind_a_control_character_stays_text_in_the_xlsx(records, api):
+    # Stored before control characters were refused, or written past the forms.
+    book(records["xrd"], records["visitor"], at("2026-03-10", 9), 1, purpose=HIDDEN_FORMULA)
+    api.force_authenticate(UserFactory(roles=[Role.COORDINATOR]))
+    response = api.get(XLSX, {"from": "2026-03-10", "to": "2026-03-10"})
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cell = workbook.active.cell(row=2, column=NATIONAL_HEADERS.index("服务内容") + 1)
+    assert cell.data_type != "f"
+    assert cell.value == "'" + HIDDEN_FORMULA[1:]
 
 
 def test_researchers_cannot_export_service_records(records, api):

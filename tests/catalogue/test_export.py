@@ -7,7 +7,8 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from sharing.catalogue.export import NATIONAL, spreadsheet_safe
+from portal.spreadsheets import spreadsheet_safe
+from sharing.catalogue.export import NATIONAL
 from tests.factories import InstrumentFactory, OrganisationFactory, PlatformFactory
 
 CSV = "/api/instruments/export.csv"

@@ -160,6 +160,29 @@ def test_xlsx_exports(client, world, coordinator):
     assert all(c.data_type != "f" for r in zones.iter_rows() for c in r)
 
 
+@pytest.fixture
+def hidden_formula_world(world):
+    # A zone named before control characters were refused, or written past the forms.
+    from django.core.cache import cache
+
+    from geo.models import Zone
+
+    Zone.objects.filter(code="ring").update(name="\x01" + FORMULA)
+    cache.clear()
+    return world
+
+
+def test_a_formula_behind_a_control_character_stays_text_in_the_xlsx(
+    client, hidden_formula_world, coordinator
+):
+    client.force_login(coordinator)
+    response = client.get(f"/dashboard/export/zones.xlsx?year={YEAR}")
+    zones = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    ring = next(r for r in zones.iter_rows() if r[0].value == "ring")
+    assert ring[1].data_type != "f"
+    assert ring[1].value == "'" + FORMULA
+
+
 def test_unknown_exports_and_charts_are_404(client, world, coordinator):
     client.force_login(coordinator)
     assert client.get("/dashboard/export/people.csv").status_code == 404

@@ -2,7 +2,9 @@
 the owner's editor and submission, the review queue, needs with their matches, the broker's
 board and an inquiry carried to a registered contract, the register and the services."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.files.base import ContentFile
@@ -545,6 +547,24 @@ def test_contract_register_shows_parties_only_their_own(client, world):
     assert "30.00" not in as_(client, world["outsider"]).get("/tech/contracts/").content.decode()
     client.logout()
     assert client.get("/tech/contracts/").status_code == 302
+
+
+def test_the_contract_register_csv_guards_a_formula_behind_a_control_character(client, world):
+    # A title stored before control characters were refused, or written past the forms.
+    TechListing.objects.filter(pk=world["listing"].pk).update(title='\x01=HYPERLINK("x")')
+    TechContract.objects.create(
+        inquiry=inquiry_for(world),
+        contract_type="license",
+        amount="30.00",
+        seller=world["listing"].organisation,
+        buyer=world["firm"].organisation,
+        signed_on=timezone.localdate(),
+        recorded_by=world["broker"],
+    )
+    text = as_(client, world["firm"]).get("/tech/contracts/export.csv").content.decode()
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][0] == '\'=HYPERLINK("x")'
 
 
 # --- The centre's services ------------------------------------------------------------------------

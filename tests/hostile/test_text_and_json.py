@@ -136,12 +136,16 @@ def test_booking_text_is_stored_as_given_and_shown_escaped(api, client, instrume
     ("field", "value"),
     [
         ("purpose", "用途\x00"),
+        ("purpose", '用途\x01=HYPERLINK("http://evil")'),
+        ("purpose", "用途\x7f"),
+        ("purpose", "第一行\n第二行"),
         ("purpose", "x" * 301),
         ("purpose", ""),
         ("purpose", ["列表"]),
         ("purpose", {"a": 1}),
         ("sample_notes", "y" * 2001),
         ("sample_notes", "\x00"),
+        ("sample_notes", "样品\x1b[31m"),
         ("instrument", "１"),
         ("instrument", 2**70),
         ("instrument", "1e400"),
@@ -159,6 +163,26 @@ def test_bad_booking_text_is_refused_by_field(api, instrument, researcher, field
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"], response.json()
     assert stored() == (0, 0, 0)
+
+
+def test_sample_notes_keep_their_line_breaks_and_tabs(api, instrument, researcher):
+    api.force_authenticate(researcher)
+    notes = "样品一\n\t粉末\r\n样品二"
+    body = booking_body(instrument, sample_notes=notes)
+    response = api.post("/api/bookings/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Booking.objects.get().sample_notes == notes
+
+
+@pytest.mark.parametrize("action", ["cancel", "reject"])
+def test_a_reason_with_control_characters_is_refused(api, instrument, researcher, action):
+    api.force_authenticate(researcher)
+    pk = api.post("/api/bookings/", booking_body(instrument), format="json").json()["id"]
+    if action == "reject":
+        api.force_authenticate(instrument.managers.get())
+    response = api.post(f"/api/bookings/{pk}/{action}", {"reason": "改期\x01"}, format="json")
+    assert response.status_code == 400, response.content
+    assert "reason" in response.json()["error"]["fields"]
 
 
 # --- JSON bodies ---------------------------------------------------------------------------
