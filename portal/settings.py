@@ -401,7 +401,17 @@ AXES_ENABLED = env.boolean("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Axes' database handler, plus a budget of failed sign-ins per address whatever the usernames
+# (password spraying): past it that address alone waits the cool-off (portal.signin). Counted in
+# the cache: with Redis down it fails open and the per-pair lockout above still holds. 0: off.
+AXES_HANDLER = "portal.signin.SignInHandler"
+LOGIN_FAILURES_PER_ADDRESS = env.integer("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_ADDRESS_COOLOFF = timedelta(minutes=env.integer("LOGIN_ADDRESS_COOLOFF_MINUTES", 15))
+if LOGIN_FAILURES_PER_ADDRESS < 0 or LOGIN_ADDRESS_COOLOFF.total_seconds() <= 0:
+    raise env.ConfigError(
+        "LOGIN_FAILURES_PER_ADDRESS must be 0 (off) or more and "
+        "LOGIN_ADDRESS_COOLOFF_MINUTES more than 0"
+    )
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"

@@ -35,7 +35,7 @@ class TokenView(ObtainAuthToken):
             serializer.is_valid(raise_exception=True)
         except serializers.ValidationError:
             if getattr(request._request, "axes_locked_out", False):
-                raise LockedOut(lockout_message()) from None
+                raise LockedOut(lockout_message(request._request)) from None
             raise
         user = serializer.validated_data["user"]
         # A token is a sign-in: axes clears the failure count, last_login is kept.
