@@ -183,9 +183,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- API ----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Tokens first: DRF takes the WWW-Authenticate challenge from the first class, so a wrong
+    # or expired token (and a caller with no credentials) is answered 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # Closed by default: every view names who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -219,6 +221,11 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
     _count, _, _period = _rate.partition("/")
     if not (_count.isdigit() and _period[:1] in {"s", "m", "h", "d"}):
         raise env.ConfigError(f"THROTTLE_{_scope.upper()} must look like 120/min, not {_rate!r}")
+# An API token lives this long from when it was issued (POST /api/auth/token/ then issues a new
+# one); a password change or DELETE /api/auth/token/ ends it sooner.
+API_TOKEN_LIFETIME = timedelta(days=env.integer("API_TOKEN_LIFETIME_DAYS", 30))
+if API_TOKEN_LIFETIME.total_seconds() <= 0:
+    raise env.ConfigError("API_TOKEN_LIFETIME_DAYS must be a whole number of days above 0")
 SPECTACULAR_SETTINGS = {
     "TITLE": "绵碚合作资源共享门户 API / Mianyang–Beibei resource-sharing portal API",
     "DESCRIPTION": "仪器共享、预约、两用技术交易与一圈一廊一带布局。",
