@@ -219,6 +219,9 @@ REST_FRAMEWORK = {
         "user": env.text("THROTTLE_USER", "600/min"),
         # POST /api/auth/token/, per address: password guessing.
         "auth_token": env.text("THROTTLE_AUTH_TOKEN", "10/min"),
+        # The costly pages and feeds outside the API: instrument search, booking week and its
+        # quotes, ICS feeds (portal.throttles.page_throttle).
+        "pages": env.text("THROTTLE_PAGES", "120/min"),
     },
     # With proxies in front, the client address is the one the nearest proxy saw.
     "NUM_PROXIES": env.integer("TRUSTED_PROXY_COUNT", 0),
