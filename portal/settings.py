@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
         # POST /api/auth/token/, per address: password guessing.
         "auth_token": env.text("THROTTLE_AUTH_TOKEN", "10/min"),
         # The costly pages and feeds outside the API: instrument search, booking week and its
-        # quotes, ICS feeds (portal.throttles.page_throttle).
+        # quotes, ICS feeds (portal.page_throttles).
         "pages": env.text("THROTTLE_PAGES", "120/min"),
     },
     # With proxies in front, the client address is the one the nearest proxy saw.
@@ -421,7 +421,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Axes' database handler, plus a budget of failed sign-ins per address whatever the usernames
 # (password spraying): past it that address alone waits the cool-off (portal.signin). Counted in
-# the cache: with Redis down it fails open and the per-pair lockout above still holds. 0: off.
+# the cache: with Redis down it fails open and the per-pair lockout above still holds. 0: off
+# (AXES_ENABLED=false turns it off too: axes asks for it).
 AXES_HANDLER = "portal.signin.SignInHandler"
 LOGIN_FAILURES_PER_ADDRESS = env.integer("LOGIN_FAILURES_PER_ADDRESS", 30)
 LOGIN_ADDRESS_COOLOFF = timedelta(minutes=env.integer("LOGIN_ADDRESS_COOLOFF_MINUTES", 15))
