@@ -123,6 +123,7 @@ def start_gunicorn(port: int, *, log_name: str | None = None):
         # Every bench client shares 127.0.0.1: the app, not the throttle, is what is measured.
         "THROTTLE_ANON": "1000000/minute",
         "THROTTLE_USER": "1000000/minute",
+        "THROTTLE_PAGES": "1000000/minute",
     }
     args = [
         str(ROOT / ".venv/bin/gunicorn"),

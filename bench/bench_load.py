@@ -11,8 +11,9 @@ migrated, seeded with load_demo plus --instruments generated ones), a Redis of i
 (redis-server on a free port, no persistence: notification and map tasks are enqueued there
 and nobody consumes them) and a MEDIA_ROOT of its own (the layout map is built once, in
 process). gunicorn runs gthread workers (--workers × --threads, CONN_MAX_AGE 60: one database
-connection per thread at most) with DEBUG=true, like the other benches, and with generous DRF
-throttle rates (THROTTLE_ANON / THROTTLE_USER) so the app is measured, not the throttle.
+connection per thread at most) with DEBUG=true, like the other benches, and with generous
+throttle rates (THROTTLE_ANON / THROTTLE_USER / THROTTLE_PAGES) so the app is measured, not the
+throttle.
 
 Virtual users (asyncio + httpx, one process, one client and connection per user): a share
 (--researchers, default 30 %) sign in with their own token (distinct people, so per-person
@@ -270,6 +271,7 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
         # Generous rates: the throttle (when present) must not shape the figures.
         "THROTTLE_ANON": "1000000/minute",
         "THROTTLE_USER": "1000000/minute",
+        "THROTTLE_PAGES": "1000000/minute",
     }
     args = [
         str(common.ROOT / ".venv/bin/gunicorn"),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from portal.accounts.models import Role
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import RuleBroken, error_body
+from portal.page_throttles import page_throttle
 from sharing.bookings import fees, ics
 from sharing.bookings.availability import (
     NOT_RUNNING,
@@ -223,6 +224,7 @@ def _not_bookable_reason(instrument: Instrument, user) -> str:
     return ""
 
 
+@page_throttle()
 def booking_week(request, instrument_id: int):
     """Public: anyone sees the week; signed-in people who may book get the form."""
     instrument = (
@@ -262,6 +264,7 @@ def _json_error(status: int, code: str, message: str, **extra) -> JsonResponse:
     return JsonResponse(error_body(code, message, **extra), status=status)
 
 
+@page_throttle(json=True)
 def booking_quote(request, instrument_id: int):
     """Signed in, JSON: the fee of [start, end) for the person asking, and the vouchers of their
     organisation usable on it with what each would cover (min(balance, share × fee))."""

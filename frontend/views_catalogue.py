@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend import selectors
 from portal.accounts.models import Organisation, Region
+from portal.page_throttles import page_throttle
 from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 
@@ -227,6 +228,7 @@ def _search_filters(cleaned: dict) -> dict:
     }
 
 
+@page_throttle()
 def instrument_list(request):
     """Public: search the live catalogue. Paged by cursor, never counted."""
     form = InstrumentSearchForm(request.GET or None)

@@ -184,14 +184,22 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- API ----------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Tokens first: DRF takes the WWW-Authenticate challenge from the first class, so a wrong
+    # or expired token (and a caller with no credentials) is answered 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # Closed by default: every view names who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only in production: the browsable API's HTML forms are for developers, and a second
+    # way in (its own templates and assets) is more to defend. /api/docs/ documents the API.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
     "EXCEPTION_HANDLER": "portal.errors.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -212,6 +220,9 @@ REST_FRAMEWORK = {
         "user": env.text("THROTTLE_USER", "600/min"),
         # POST /api/auth/token/, per address: password guessing.
         "auth_token": env.text("THROTTLE_AUTH_TOKEN", "10/min"),
+        # The costly pages and feeds outside the API: instrument search, booking week and its
+        # quotes, ICS feeds (portal.page_throttles).
+        "pages": env.text("THROTTLE_PAGES", "120/min"),
     },
     # With proxies in front, the client address is the one the nearest proxy saw.
     "NUM_PROXIES": env.integer("TRUSTED_PROXY_COUNT", 0),
@@ -220,6 +231,11 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
     _count, _, _period = _rate.partition("/")
     if not (_count.isdigit() and _period[:1] in {"s", "m", "h", "d"}):
         raise env.ConfigError(f"THROTTLE_{_scope.upper()} must look like 120/min, not {_rate!r}")
+# An API token lives this long from when it was issued (POST /api/auth/token/ then issues a new
+# one); a password change or DELETE /api/auth/token/ ends it sooner.
+API_TOKEN_LIFETIME = timedelta(days=env.integer("API_TOKEN_LIFETIME_DAYS", 30))
+if API_TOKEN_LIFETIME.total_seconds() <= 0:
+    raise env.ConfigError("API_TOKEN_LIFETIME_DAYS must be a whole number of days above 0")
 SPECTACULAR_SETTINGS = {
     "TITLE": "绵碚合作资源共享门户 API / Mianyang–Beibei resource-sharing portal API",
     "DESCRIPTION": "仪器共享、预约、两用技术交易与一圈一廊一带布局。",
@@ -381,7 +397,6 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.boolean("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env.boolean("CSRF_COOKIE_SECURE", PRODUCTION)
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
@@ -395,6 +410,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Proxies in front of the portal (0: REMOTE_ADDR is the client). Login lockout, throttles and
 # the audit trail take the client's address from the nearest proxy's X-Forwarded-For entry.
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
+# Only a proxy of ours says whether the client came over HTTPS; with none in front the header is
+# the client's to forge (and would make Django believe a plain-HTTP request was secure).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
 
 # Login lockout (django-axes): 5 failures for one username from one address lock that pair
 # out for the cool-off. Counted in the database, so it holds with Redis down.
@@ -402,7 +420,18 @@ AXES_ENABLED = env.boolean("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Axes' database handler, plus a budget of failed sign-ins per address whatever the usernames
+# (password spraying): past it that address alone waits the cool-off (portal.signin). Counted in
+# the cache: with Redis down it fails open and the per-pair lockout above still holds. 0: off
+# (AXES_ENABLED=false turns it off too: axes asks for it).
+AXES_HANDLER = "portal.signin.SignInHandler"
+LOGIN_FAILURES_PER_ADDRESS = env.integer("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_ADDRESS_COOLOFF = timedelta(minutes=env.integer("LOGIN_ADDRESS_COOLOFF_MINUTES", 15))
+if LOGIN_FAILURES_PER_ADDRESS < 0 or LOGIN_ADDRESS_COOLOFF.total_seconds() <= 0:
+    raise env.ConfigError(
+        "LOGIN_FAILURES_PER_ADDRESS must be 0 (off) or more and "
+        "LOGIN_ADDRESS_COOLOFF_MINUTES more than 0"
+    )
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.security.lockout_response"

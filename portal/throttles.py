@@ -1,9 +1,10 @@
-"""API throttles that fail open: when the cache (Redis) cannot be reached, requests pass.
+"""Throttles that fail open: when the cache (Redis) cannot be reached, requests pass.
 
 A throttle guards against floods; a Redis outage must not turn every API call into a 500
 (health and the rest of the portal keep working without Redis, see portal.health). The
 rates are read on every request rather than once at import, so settings can change them
-(environment in production, fixtures in tests).
+(environment in production, fixtures in tests). The API's views use the DRF classes; the costly
+pages and feeds outside the API use the same logic (portal.page_throttles).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 CACHE_ERRORS = (RedisError, OSError)
 
 
-class _FailOpen:
+class FailOpen:
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
@@ -33,15 +34,15 @@ class _FailOpen:
             return True
 
 
-class AnonThrottle(_FailOpen, throttling.AnonRateThrottle):
+class AnonThrottle(FailOpen, throttling.AnonRateThrottle):
     pass
 
 
-class UserThrottle(_FailOpen, throttling.UserRateThrottle):
+class UserThrottle(FailOpen, throttling.UserRateThrottle):
     pass
 
 
-class ScopedThrottle(_FailOpen, throttling.ScopedRateThrottle):
+class ScopedThrottle(FailOpen, throttling.ScopedRateThrottle):
     pass
 
 

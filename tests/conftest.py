@@ -18,6 +18,13 @@ def no_api_throttling(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {}}
 
 
+@pytest.fixture(autouse=True)
+def no_sign_in_budget(settings):
+    # The per-address budget of failed sign-ins counts in the shared Redis too, and many tests
+    # fail a login from 127.0.0.1: off here; tests/security/test_address_budget.py sets it.
+    settings.LOGIN_FAILURES_PER_ADDRESS = 0
+
+
 @pytest.fixture
 def api():
     return APIClient()

@@ -146,6 +146,28 @@ class User(AbstractUser):
             ),
         ]
 
+    # Every way a password changes ends the account's API token, so a token taken with an old
+    # (perhaps stolen) password stops working. The place for that is here: the admin's forms,
+    # a password reset, `manage.py changepassword` and the account services all call
+    # set_password() and then save(), and Django itself treats a save with a new raw password
+    # pending (self._password) as the moment the password changed (password_changed()). A
+    # hash upgraded at sign-in clears _password before its save, so it keeps the token; a
+    # bulk .update(password=...) bypasses this, and nothing in the portal does that.
+    _password_disabled = False
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_disabled = True
+
+    def save(self, *args, **kwargs) -> None:
+        changed = not self._state.adding and (self._password is not None or self._password_disabled)
+        super().save(*args, **kwargs)
+        if changed:
+            from portal.accounts.services import api_token_revoke  # services import models
+
+            self._password_disabled = False
+            api_token_revoke(user=self)
+
     def has_role(self, role: str) -> bool:
         if role == Role.ADMINISTRATOR and self.is_superuser:
             return True

@@ -1,4 +1,9 @@
+from datetime import datetime
+
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from portal.accounts.models import Organisation, Region, User
 
@@ -15,3 +20,12 @@ def user_is_recognised_in(*, user: User, region: Region) -> bool:
 def organisation_list(*, region: Region | None = None) -> QuerySet[Organisation]:
     qs = Organisation.objects.select_related("region")
     return qs.filter(region=region) if region else qs
+
+
+def api_token_expires(*, token: Token) -> datetime:
+    """When an API token stops working: API_TOKEN_LIFETIME after it was issued."""
+    return token.created + settings.API_TOKEN_LIFETIME
+
+
+def api_token_is_expired(*, token: Token) -> bool:
+    return api_token_expires(token=token) <= timezone.now()

@@ -1,8 +1,10 @@
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from portal.accounts.models import Organisation, Region, User
+from portal.accounts.selectors import api_token_is_expired
 
 
 @transaction.atomic
@@ -126,3 +128,23 @@ def organisation_match_or_create(*, name: str, uscc: str, region_id: int) -> Org
         org.full_clean()
         org.save()
     return org
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> Token:
+    """The user's API token: the one they have while it is valid, else a new one."""
+    # Locked, so two sign-ins at once cannot both replace an expired token.
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None:
+        if not api_token_is_expired(token=token):
+            return token
+        token.delete()
+    # get_or_create: another sign-in may have issued one since the query above.
+    token, _created = Token.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User) -> None:
+    """Ends the user's API token, if any (their own DELETE, or a new password)."""
+    Token.objects.filter(user=user).delete()

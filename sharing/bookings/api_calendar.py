@@ -18,6 +18,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.errors import NotFound
+from portal.page_throttles import page_throttle
 from sharing.bookings import ics
 from sharing.bookings.models import CalendarToken, Notification
 from sharing.bookings.notifications import notification_mark_read
@@ -190,6 +191,7 @@ def _ics_response(content: bytes, *, filename: str, private: bool) -> HttpRespon
     return response
 
 
+@page_throttle()
 @require_safe
 def calendar_feed(request, token: str):
     """A person's bookings; no login, the token is the secret. Unknown or revoked → 404."""
@@ -201,6 +203,7 @@ def calendar_feed(request, token: str):
     )
 
 
+@page_throttle()
 @require_safe
 def instrument_busy_feed(request, pk: int):
     """When an instrument is taken, for anyone: times only, no personal data."""

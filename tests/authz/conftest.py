@@ -197,6 +197,9 @@ def build_world() -> SimpleNamespace:
     )
     w.calendar_token_revoked = ics.calendar_token_rotate(user=rm)
     w.calendar_token = ics.calendar_token_rotate(user=rm)
+    from portal.accounts.services import api_token_issue
+
+    w.api_token = api_token_issue(user=rm)
 
     from geo.models import Zone
 

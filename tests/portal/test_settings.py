@@ -1,5 +1,6 @@
 """Production mode is checked in a fresh process, as a deployment would start it."""
 
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,44 @@ def test_a_web_worker_runs_what_the_apps_registered_for_boot():
     from sharing.catalogue.text import warm_up
 
     assert warm_up in startup._web_boot
+
+
+def settings_of(names, **env) -> dict:
+    script = (
+        "import json; from django.conf import settings as s; "
+        f"print(json.dumps({{k: getattr(s, k) for k in {names!r}}}))"
+    )
+    result = manage("shell", "-c", script, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_forwarded_scheme_is_believed_only_behind_a_trusted_proxy():
+    # Without a proxy in front, X-Forwarded-Proto is the client's to invent.
+    direct = settings_of(["SECURE_PROXY_SSL_HEADER"], **PRODUCTION)
+    assert direct == {"SECURE_PROXY_SSL_HEADER": None}
+    proxied = settings_of(["SECURE_PROXY_SSL_HEADER"], **PRODUCTION, TRUSTED_PROXY_COUNT="1")
+    assert proxied == {"SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"]}
+
+
+def test_production_answers_the_api_in_json_only():
+    production = settings_of(["REST_FRAMEWORK"], **PRODUCTION)["REST_FRAMEWORK"]
+    assert production["DEFAULT_RENDERER_CLASSES"] == ["rest_framework.renderers.JSONRenderer"]
+    development = settings_of(["REST_FRAMEWORK"], DEBUG="true")["REST_FRAMEWORK"]
+    assert (
+        "rest_framework.renderers.BrowsableAPIRenderer" in (development["DEFAULT_RENDERER_CLASSES"])
+    )
+
+
+def test_in_production_a_browser_asking_the_api_for_html_gets_json():
+    script = (
+        "import json; from django.test import Client; "
+        "r = Client().get('/api/me/', HTTP_ACCEPT='text/html,*/*;q=0.8', "
+        "HTTP_HOST='portal.example.cn', secure=True); "
+        "print(json.dumps([r.status_code, r['Content-Type']]))"
+    )
+    result = manage("shell", "-c", script, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    status, content_type = json.loads(result.stdout.strip().splitlines()[-1])
+    assert status == 401
+    assert content_type == "application/json"
