@@ -101,9 +101,9 @@ def problems(imports: list[Import]) -> list[str]:
                     )
                 if source_app:
                     sibling_pairs.setdefault((source_app, target_app), imp)
-        if imp.name and imp.name.startswith("_") and not imp.name.startswith("__"):
-            if imp.target != imp.module:
-                found.append(f"{where}: imports the private name {imp.target}.{imp.name}")
+        private = imp.name and imp.name.startswith("_") and not imp.name.startswith("__")
+        if private and imp.target != imp.module:
+            found.append(f"{where}: imports the private name {imp.target}.{imp.name}")
     found = list(dict.fromkeys(found))  # one line per problem, not per imported name
     for (a, b), imp in sorted(sibling_pairs.items()):
         if (b, a) in sibling_pairs and a < b:
@@ -138,9 +138,8 @@ def test_it_names_a_planted_import_against_the_arrows(tmp_path):
 
 
 def test_it_names_a_sibling_read_past_the_public_modules(tmp_path):
-    found = _planted(
-        tmp_path, "sharing/techmarket/_planted_sibling.py", "from sharing.bookings import services\n"
-    )
+    source = "from sharing.bookings import services\n"
+    found = _planted(tmp_path, "sharing/techmarket/_planted_sibling.py", source)
     assert len(found) == 1
     assert "sharing/techmarket/_planted_sibling.py:1" in found[0]
     assert "not a public module of sharing.bookings" in found[0]
@@ -151,8 +150,7 @@ def test_it_names_a_private_import(tmp_path):
         tmp_path, "frontend/_planted_private.py", "from sharing.catalogue.text import _precise\n"
     )
     assert found == [
-        "frontend/_planted_private.py:1: imports the private name "
-        "sharing.catalogue.text._precise"
+        "frontend/_planted_private.py:1: imports the private name sharing.catalogue.text._precise"
     ]
 
 
