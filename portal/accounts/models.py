@@ -173,6 +173,14 @@ class User(AbstractUser):
             return True
         return role in self.roles
 
+    def has_any_role(self, *roles: str) -> bool:
+        """One of ``roles``, or the administrator, who may do whatever any role may."""
+        return self.is_administrator or any(role in self.roles for role in roles)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or Role.ADMINISTRATOR in self.roles
+
     @property
     def region(self) -> Region | None:
         return self.organisation.region if self.organisation_id else None
