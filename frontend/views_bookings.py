@@ -18,10 +18,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import bounds
 from portal.accounts.models import Role
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import RuleBroken, error_body
@@ -103,7 +103,7 @@ def _week_monday(raw: str | None) -> datetime.date:
     except ValueError:
         day = today
     # Far-off years would only overflow the prev/next arithmetic; nobody books them.
-    if not 2000 <= day.year <= 2100:
+    if not bounds.date_in_range(day):
         day = today
     return day - datetime.timedelta(days=day.weekday())
 
@@ -274,14 +274,12 @@ def booking_quote(request, instrument_id: int):
     )
     if instrument is None:
         return _json_error(404, "not_found", _("仪器不存在或已撤回。"))
-    start = parse_datetime(request.GET.get("start", ""))
-    end = parse_datetime(request.GET.get("end", ""))
+    start = bounds.parse_datetime_param(request.GET.get("start", ""))
+    end = bounds.parse_datetime_param(request.GET.get("end", ""))
     if start is None or end is None:
         return _json_error(400, "invalid", _("开始和结束时间须为 ISO 8601 格式。"))
-    if timezone.is_naive(start):
-        start = start.replace(tzinfo=TZ)
-    if timezone.is_naive(end):
-        end = end.replace(tzinfo=TZ)
+    if not (bounds.datetime_in_range(start) and bounds.datetime_in_range(end)):
+        return _json_error(400, "out_of_range", str(bounds.DATETIME_MESSAGE))
     if end - start > QUOTE_MAX:
         return _json_error(400, "invalid", _("时段过长。"))
     try:
