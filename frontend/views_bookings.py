@@ -37,7 +37,7 @@ from sharing.bookings.availability import (
 )
 from sharing.bookings.models import Booking, VoucherEntry
 from sharing.bookings.selectors import booking_list
-from sharing.bookings.services import is_manager_of
+from sharing.bookings.services import is_manager_of, is_self_approval
 from sharing.bookings.vouchers import max_share, voucher_cap, voucher_list, voucher_usable
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
@@ -371,6 +371,8 @@ def booking_queue(request):
         if booking.instrument_id not in allowed:
             allowed[booking.instrument_id] = is_manager_of(user=user, instrument=booking.instrument)
     requests = [b for b in requests if allowed[b.instrument_id]]
+    for booking in requests:
+        booking.own_request = is_self_approval(user=user, booking=booking)
     return render(request, "frontend/booking_queue.html", {"requests": requests})
 
 

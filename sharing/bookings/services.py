@@ -75,6 +75,12 @@ def _require_manager(*, user: User, booking: Booking) -> None:
         raise Forbidden(_("只有该仪器的管理员可以执行此操作。"))
 
 
+def is_self_approval(*, user: User, booking: Booking) -> bool:
+    """Nobody approves their own request, manager or administrator: another manager of the
+    instrument or an administrator does. The queue page asks this too, to offer no button."""
+    return booking.requester_id == user.pk
+
+
 def _require_party(*, user: User, booking: Booking) -> None:
     if booking.requester_id != user.pk and not is_manager_of(
         user=user, instrument=booking.instrument
@@ -437,6 +443,11 @@ def _weekly(
 def booking_approve(*, booking: Booking, by: User, reason: str = "") -> Booking:
     booking = _locked(booking)
     _require_manager(user=by, booking=booking)
+    if is_self_approval(user=by, booking=booking):
+        raise Forbidden(
+            _("不能批准自己的预约申请，须由该仪器的其他管理员或平台管理员审批。"),
+            rule="self_approval",
+        )
     _require_status(booking, S.REQUESTED)
     _transition(booking, to=S.APPROVED, by=by, reason=reason)
     booking_notify(booking=booking, kind=Notification.Kind.APPROVED, reason=reason)

@@ -287,6 +287,39 @@ def test_a_manager_of_another_instrument_may_not_decide(request_waiting):
         services.booking_reject(booking=request_waiting, by=other_manager, reason="")
 
 
+def test_a_manager_may_not_approve_their_own_request(manager):
+    colleague = person("colleague", roles=[Role.INSTRUMENT_MANAGER])
+    admin = person("admin", roles=[Role.ADMINISTRATOR])
+    instrument = instrument_with_rules(managers=[manager, colleague], approval_required=True)
+    own = create(manager, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
+    with pytest.raises(Forbidden) as caught:
+        services.booking_approve(booking=own, by=manager, reason="")
+    assert caught.value.rule == "self_approval"
+    own.refresh_from_db()
+    assert own.status == Booking.Status.REQUESTED
+    assert not own.transitions.filter(to_status="approved").exists()
+    assert services.booking_approve(booking=own, by=colleague).status == Booking.Status.APPROVED
+    other = create(manager, instrument, "2026-10-12 10:00", "2026-10-12 11:00")
+    assert services.booking_approve(booking=other, by=admin).status == Booking.Status.APPROVED
+
+
+def test_an_administrator_may_not_approve_their_own_request_either(manager):
+    admin = person("admin", roles=[Role.ADMINISTRATOR])
+    instrument = instrument_with_rules(managers=[manager], approval_required=True)
+    own = create(admin, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
+    with pytest.raises(Forbidden) as caught:
+        services.booking_approve(booking=own, by=admin, reason="")
+    assert caught.value.rule == "self_approval"
+    assert services.booking_approve(booking=own, by=manager).status == Booking.Status.APPROVED
+
+
+def test_a_manager_may_still_reject_their_own_request(manager):
+    # Withdrawing one's own request gains nothing: the voucher comes back as on a cancel.
+    instrument = instrument_with_rules(managers=[manager], approval_required=True)
+    own = create(manager, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
+    assert services.booking_reject(booking=own, by=manager).status == Booking.Status.REJECTED
+
+
 def test_only_the_requester_or_a_manager_cancels(request_waiting, outsider, researcher):
     with pytest.raises(Forbidden):
         services.booking_cancel(booking=request_waiting, by=outsider, reason="")

@@ -314,6 +314,18 @@ def test_the_queue_lists_requests_on_my_instruments_escaped(client, world):
     assert "/approve" in html and "/reject" in html
 
 
+def test_the_queue_offers_no_approve_button_for_my_own_request(client, world):
+    theirs = book(world, purpose="别人的申请")
+    mine = book(world, who="manager", start="13:00", end="14:00", purpose="我自己的申请")
+    client.force_login(world["manager"])
+    html = client.get("/bookings/queue/").content.decode()
+    assert "我自己的申请" in html and "别人的申请" in html
+    assert f"/api/bookings/{theirs.pk}/approve" in html
+    assert f"/api/bookings/{mine.pk}/approve" not in html
+    assert f"/api/bookings/{mine.pk}/reject" in html
+    assert "自己的申请须由其他管理员审批" in html
+
+
 def test_another_managers_queue_does_not_show_my_instruments_requests(client, world):
     book(world, purpose="只给本仪器管理员看")
     elsewhere = UserFactory(
