@@ -37,7 +37,7 @@ from sharing.bookings.availability import (
 )
 from sharing.bookings.models import Booking, VoucherEntry
 from sharing.bookings.selectors import booking_list
-from sharing.bookings.services import is_manager_of, is_self_approval
+from sharing.bookings.services import is_manager_of, is_self_approval, may_cancel
 from sharing.bookings.vouchers import max_share, voucher_cap, voucher_list, voucher_usable
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
@@ -322,6 +322,8 @@ def my_bookings(request):
     mine = booking_list(user=request.user, role="mine")
     upcoming = list(mine.filter(period__endswith__gt=now).order_by("period")[:UPCOMING_LIMIT])
     past = list(mine.filter(period__endswith__lte=now).order_by("-period")[:PAST_LIMIT])
+    for booking in upcoming:
+        booking.may_cancel = may_cancel(user=request.user, booking=booking, now=now)
     token = ics.calendar_token_live(user=request.user)
     instruments = {b.instrument_id: b.instrument for b in [*upcoming, *past]}
     user = request.user
@@ -331,7 +333,6 @@ def my_bookings(request):
         {
             "upcoming": upcoming,
             "past": past,
-            "cancellable": (Booking.Status.REQUESTED, Booking.Status.APPROVED),
             "calendar_url": (
                 request.build_absolute_uri(reverse("calendar:feed", args=[token.token]))
                 if token

@@ -423,7 +423,9 @@ class BookingRejectApi(_BookingActionApi):
 
 class BookingCancelApi(_BookingActionApi):
     """The requester or a manager cancels a requested or approved booking; any voucher amount
-    goes back and people waiting for that time are told."""
+    goes back and people waiting for that time are told. Once an approved booking has started
+    its requester may no longer cancel it (409, error.rule = already_started): it becomes a
+    no-show, which keeps the voucher redemption."""
 
     @_action_schema("Cancel a booking", "bookings_cancel")
     def post(self, request, pk: int):

@@ -465,11 +465,42 @@ def booking_reject(*, booking: Booking, by: User, reason: str = "") -> Booking:
     return booking
 
 
+def started_for_requester(*, user: User, booking: Booking, now: datetime.datetime) -> bool:
+    """Once an approved booking has started, its requester can no longer cancel it.
+
+    The time was held for them; cancelling gives the voucher back, a no-show does not
+    (sweep_no_shows), so a cancel after the start would sidestep the no-show rule. What happens
+    instead is the no-show, redemption kept. A manager of the instrument who is not the
+    requester may still cancel (the instrument broke down, say), and then the voucher comes
+    back: the requester did not miss the time, the instrument did. A request never approved
+    held nothing and may be withdrawn, with its refund, at any time."""
+    return booking.status == S.APPROVED and booking.requester_id == user.pk and now >= booking.start
+
+
+def may_cancel(*, user: User, booking: Booking, now: datetime.datetime) -> bool:
+    """Whether the booking's requester sees a cancel button: the page asks what the service
+    decides."""
+    return booking.status in (S.REQUESTED, S.APPROVED) and not started_for_requester(
+        user=user, booking=booking, now=now
+    )
+
+
 @transaction.atomic
-def booking_cancel(*, booking: Booking, by: User, reason: str = "") -> Booking:
+def booking_cancel(
+    *, booking: Booking, by: User, reason: str = "", now: datetime.datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
     booking = _locked(booking)
     _require_party(user=by, booking=booking)
     _require_status(booking, S.REQUESTED, S.APPROVED)
+    if started_for_requester(user=by, booking=booking, now=now):
+        raise Conflict(
+            _(
+                "预约已开始，不能再取消：未签到的预约将按未到场处理，创新券抵扣不退回。"
+                "如因仪器故障无法使用，请联系仪器管理员取消。"
+            ),
+            rule="already_started",
+        )
     _transition(booking, to=S.CANCELLED, by=by, reason=reason)
     _release(booking, refund=True)
     booking_notify(booking=booking, kind=Notification.Kind.CANCELLED, reason=reason)

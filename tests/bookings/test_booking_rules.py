@@ -177,7 +177,7 @@ def test_the_weekly_quota_counts_live_and_completed_bookings_of_the_iso_week(ins
     # The next ISO week (Monday 2026-10-19 in Shanghai) starts afresh.
     assert create(owner, instrument, "2026-10-19 09:00", "2026-10-19 11:00").pk
     # A cancelled booking gives its minutes back.
-    services.booking_cancel(booking=first, by=owner, reason="改期")
+    services.booking_cancel(booking=first, by=owner, reason="改期", now=NOW)
     assert create(owner, instrument, "2026-10-16 09:00", "2026-10-16 10:00").pk
 
 
@@ -222,7 +222,7 @@ def test_an_overlap_is_a_conflict_and_a_cancelled_booking_frees_the_slot(
     first = create(owner, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
     with pytest.raises(Conflict):
         create(outsider, instrument, "2026-10-12 09:30", "2026-10-12 10:30")
-    services.booking_cancel(booking=first, by=owner, reason="")
+    services.booking_cancel(booking=first, by=owner, reason="", now=NOW)
     assert create(outsider, instrument, "2026-10-12 09:30", "2026-10-12 10:30").pk
 
 
@@ -420,7 +420,7 @@ def test_the_waitlist_is_told_once_when_the_slot_frees(instrument, owner, resear
         )
         == entry
     )
-    services.booking_cancel(booking=booking, by=owner, reason="")
+    services.booking_cancel(booking=booking, by=owner, reason="", now=NOW)
     entry.refresh_from_db()
     assert entry.notified_at is not None
     told = Notification.objects.filter(kind="waitlist")
@@ -515,6 +515,6 @@ def test_a_voucher_pays_part_of_a_cross_region_booking_and_comes_back_on_cancel(
     )
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("850.00")  # half of 300
-    services.booking_cancel(booking=booking, by=researcher, reason="")
+    services.booking_cancel(booking=booking, by=researcher, reason="", now=NOW)
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("1000.00")

@@ -275,6 +275,22 @@ def test_my_bookings_show_status_fee_cancel_and_the_calendar(client, world):
     assert no_inline_scripts(html)
 
 
+def test_my_bookings_offer_no_cancel_once_an_approved_booking_has_started(client, world):
+    started = book(world, purpose="已开始")
+    now = timezone.now()
+    Booking.objects.filter(pk=started.pk).update(
+        status=Booking.Status.APPROVED,
+        period=(now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=1)),
+        blocked=(now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=1)),
+    )
+    waiting = book(world, purpose="还没开始", start="13:00", end="14:00")
+    client.force_login(world["researcher"])
+    html = client.get("/bookings/").content.decode()
+    assert "已开始" in html
+    assert f"/api/bookings/{started.pk}/cancel" not in html
+    assert f"/api/bookings/{waiting.pk}/cancel" in html
+
+
 def test_my_bookings_show_the_live_calendar_address(client, world):
     client.force_login(world["researcher"])
     client.post("/api/calendar/token/")
