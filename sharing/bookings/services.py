@@ -205,6 +205,14 @@ def _check_may_use(*, requester: User, instrument: Instrument) -> None:
         )
 
 
+def _too_far_ahead(policy) -> RuleBroken:
+    """The horizon, for bookings and the waitlist alike: one rule, one message."""
+    return RuleBroken(
+        _("最多只能预约 %(days)d 天以内的时段。") % {"days": policy.max_advance_days},
+        rule="too_far_ahead",
+    )
+
+
 def _check_rules(
     *,
     requester: User,
@@ -243,10 +251,7 @@ def _check_rules(
             rule="min_notice",
         )
     if end > latest:
-        raise RuleBroken(
-            _("最多只能预约 %(days)d 天以内的时段。") % {"days": policy.max_advance_days},
-            rule="too_far_ahead",
-        )
+        raise _too_far_ahead(policy)
 
     first, last = local_dates(start, end)
     kinds = day_kinds(first, last)
@@ -558,6 +563,11 @@ def waitlist_join(
         raise RuleBroken(_("结束时间须晚于开始时间。"), rule="invalid_range")
     if end <= now:
         raise RuleBroken(_("不能候补已经过去的时段。"), rule="in_the_past")
+    # Waiting is for time one could book: no further ahead than a booking may reach.
+    policy = policy_for(instrument)
+    _earliest, latest = horizon(policy=policy, now=now)
+    if end > latest:
+        raise _too_far_ahead(policy)
     taken = Booking.objects.filter(
         instrument=instrument, status__in=Booking.LIVE, blocked__overlap=(start, end)
     ).exists()

@@ -441,6 +441,23 @@ def test_the_waitlist_is_for_taken_time_only(instrument, researcher):
     assert caught.value.rule == "slot_free"
 
 
+@pytest.mark.parametrize("years", [0.3, 50, 100])
+def test_the_waitlist_reaches_no_further_ahead_than_bookings(instrument, owner, researcher, years):
+    # The instrument's horizon is 90 days: a wait that runs past it is refused like a booking,
+    # however much of it a live booking overlaps.
+    create(owner, instrument, "2026-10-12 09:00", "2026-10-12 11:00")
+    with pytest.raises(RuleBroken) as caught:
+        services.waitlist_join(
+            user=researcher,
+            instrument=instrument,
+            start=at("2026-10-12 10:00"),
+            end=NOW + datetime.timedelta(days=round(365.25 * years)),
+            now=NOW,
+        )
+    assert caught.value.rule == "too_far_ahead"
+    assert not WaitlistEntry.objects.exists()
+
+
 def test_nobody_waits_for_an_instrument_they_may_not_use(instrument, researcher):
     instrument.sharing_mode = Instrument.SharingMode.INTERNAL
     instrument.save(update_fields=["sharing_mode"])

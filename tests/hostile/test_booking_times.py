@@ -173,3 +173,17 @@ def test_naive_times_are_beijing_time_and_mean_the_same_as_aware_ones(api, resea
     utc = Booking.objects.get().period.lower.isoformat()
     again = {**body, "start": utc}
     assert api.post("/api/bookings/", again, format="json").status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("years", "name"), [(1, "too_far_ahead"), (50, "too_far_ahead"), (100, "end")]
+)
+def test_a_wait_of_years_is_refused_like_a_booking(api, researcher, instrument, years, name):
+    owner = person("owner", organisation=instrument.organisation)
+    api.force_authenticate(owner)
+    body = {"instrument": instrument.pk, "start": day_at("09:00"), "end": day_at("10:00")}
+    assert api.post("/api/bookings/", {**body, "purpose": "XRD"}, format="json").status_code == 201
+    api.force_authenticate(researcher)
+    body["end"] = day_at("10:00", years_later=years)
+    assert_refused(api.post("/api/waitlist/", body, format="json"), name)
+    assert not WaitlistEntry.objects.exists()
