@@ -18,10 +18,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import bounds
 from portal.accounts.models import Role
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import RuleBroken, error_body
@@ -38,7 +38,7 @@ from sharing.bookings.availability import (
 )
 from sharing.bookings.models import Booking, VoucherEntry
 from sharing.bookings.selectors import booking_list
-from sharing.bookings.services import is_manager_of
+from sharing.bookings.services import is_manager_of, is_self_approval, may_cancel
 from sharing.bookings.vouchers import max_share, voucher_cap, voucher_list, voucher_usable
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
@@ -104,7 +104,7 @@ def _week_monday(raw: str | None) -> datetime.date:
     except ValueError:
         day = today
     # Far-off years would only overflow the prev/next arithmetic; nobody books them.
-    if not 2000 <= day.year <= 2100:
+    if not bounds.date_in_range(day):
         day = today
     return day - datetime.timedelta(days=day.weekday())
 
@@ -277,14 +277,12 @@ def booking_quote(request, instrument_id: int):
     )
     if instrument is None:
         return _json_error(404, "not_found", _("仪器不存在或已撤回。"))
-    start = parse_datetime(request.GET.get("start", ""))
-    end = parse_datetime(request.GET.get("end", ""))
+    start = bounds.parse_datetime_param(request.GET.get("start", ""))
+    end = bounds.parse_datetime_param(request.GET.get("end", ""))
     if start is None or end is None:
         return _json_error(400, "invalid", _("开始和结束时间须为 ISO 8601 格式。"))
-    if timezone.is_naive(start):
-        start = start.replace(tzinfo=TZ)
-    if timezone.is_naive(end):
-        end = end.replace(tzinfo=TZ)
+    if not (bounds.datetime_in_range(start) and bounds.datetime_in_range(end)):
+        return _json_error(400, "out_of_range", str(bounds.DATETIME_MESSAGE))
     if end - start > QUOTE_MAX:
         return _json_error(400, "invalid", _("时段过长。"))
     try:
@@ -327,6 +325,8 @@ def my_bookings(request):
     mine = booking_list(user=request.user, role="mine")
     upcoming = list(mine.filter(period__endswith__gt=now).order_by("period")[:UPCOMING_LIMIT])
     past = list(mine.filter(period__endswith__lte=now).order_by("-period")[:PAST_LIMIT])
+    for booking in upcoming:
+        booking.may_cancel = may_cancel(user=request.user, booking=booking, now=now)
     token = ics.calendar_token_live(user=request.user)
     instruments = {b.instrument_id: b.instrument for b in [*upcoming, *past]}
     user = request.user
@@ -336,7 +336,6 @@ def my_bookings(request):
         {
             "upcoming": upcoming,
             "past": past,
-            "cancellable": (Booking.Status.REQUESTED, Booking.Status.APPROVED),
             "calendar_url": (
                 request.build_absolute_uri(reverse("calendar:feed", args=[token.token]))
                 if token
@@ -376,6 +375,8 @@ def booking_queue(request):
         if booking.instrument_id not in allowed:
             allowed[booking.instrument_id] = is_manager_of(user=user, instrument=booking.instrument)
     requests = [b for b in requests if allowed[b.instrument_id]]
+    for booking in requests:
+        booking.own_request = is_self_approval(user=user, booking=booking)
     return render(request, "frontend/booking_queue.html", {"requests": requests})
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from portal.accounts.models import Role
+from sharing.catalogue.imports import may_import_by_source
 from sharing.catalogue.models import FeedSource, ImportJob
 
 
@@ -20,5 +21,10 @@ def instrument_import(request):
     return render(
         request,
         "frontend/instrument_import.html",
-        {"jobs": jobs.order_by("-created_at")[:10], "sources": FeedSource.objects.all()},
+        {
+            "jobs": jobs.order_by("-created_at")[:10],
+            # Sources are named to those who may import by them, and to nobody else.
+            "by_source": may_import_by_source(user),
+            "sources": FeedSource.objects.all() if may_import_by_source(user) else [],
+        },
     )

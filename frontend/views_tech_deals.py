@@ -205,7 +205,11 @@ def need_action(request, pk: int, action: str):
             )
         return redirect("frontend:tech-review")
     elif action == "link":
-        listing = TechListing.objects.for_user(user).filter(pk=request.POST.get("listing")).first()
+        # Not a number is the same as a listing that is not there (or not visible): 404.
+        raw = request.POST.get("listing", "")
+        if not (raw.isascii() and raw.isdigit()):
+            raise Http404
+        listing = TechListing.objects.for_user(user).filter(pk=int(raw)).first()
         if listing is None:
             raise Http404
         if act(

@@ -7,6 +7,7 @@ never 500.
 """
 
 import math
+import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
+from django.views.defaults import bad_request, page_not_found
 from psycopg import errors as pg_errors
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -54,13 +55,33 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(value):
+    """The value with every lone surrogate replaced by U+FFFD: a message that echoes input
+    (a choice that is not one, say) must still encode as UTF-8, or the answer would be a 500."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_encodable(k): _encodable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(v) for v in value]
+    return value
+
+
 def error_body(code: str, message: str, *, fields=None, rule=None) -> dict:
-    body = {"code": code, "message": message}
+    """The one error shape; every error answer, API or page JSON, is built here."""
+    body = {"code": code, "message": _encodable(str(message))}
     if fields:
-        body["fields"] = fields
+        body["fields"] = _encodable(fields)
     if rule:
         body["rule"] = rule
     return {"error": body}
+
+
+def out_of_range_message() -> str:
+    return _("日期或数值超出了可处理的范围。")
 
 
 def _integrity_status(exc: IntegrityError) -> tuple[int, str, str]:
@@ -94,6 +115,10 @@ def exception_handler(exc, context):
         return Response(error_body("too_large", message), status=413)
     if isinstance(exc, TooManyFieldsSent):
         return Response(error_body("invalid", _("请求中的字段过多。")), status=400)
+    if isinstance(exc, OverflowError):
+        # Date arithmetic on a value from outside that slipped past portal.bounds: the
+        # input's fault, a 400, never a 500.
+        return Response(error_body("out_of_range", out_of_range_message()), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -128,3 +153,23 @@ def not_found(request, exception=None):
         body = error_body("not_found", str(exceptions.NotFound.default_detail))
         return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
     return page_not_found(request, exception)
+
+
+class OutOfRangeMiddleware:
+    """Pages (and views outside DRF): an OverflowError, date arithmetic on a value from outside
+    that slipped past portal.bounds, is a 400 page (or the error shape under /api/), not a 500.
+    Other exceptions are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OverflowError):
+            return None
+        if request.path_info.startswith("/api/"):
+            body = error_body("out_of_range", out_of_range_message())
+            return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+        return bad_request(request, exception)

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "portal.uploads.UploadSizeLimitMiddleware",
     # A lost database connection in a page answers 503, not 500 (the API's handler does it there).
     "portal.unavailable.DatabaseUnavailableMiddleware",
+    # Date arithmetic overflowing on hostile input in a page answers 400, not 500.
+    "portal.errors.OutOfRangeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from portal import bounds
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.bookings import services
@@ -38,8 +39,9 @@ _BIGINT_MAX = 2**63 - 1
 
 
 class RangeSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text=_("开始时间，ISO 8601；不带时区时按北京时间。"))
-    end = serializers.DateTimeField(help_text=_("结束时间（不含），ISO 8601。"))
+    # Bounded to 2000–2099 (portal.bounds): far-off years overflow the arithmetic behind.
+    start = bounds.DateTimeField(help_text=_("开始时间，ISO 8601；不带时区时按北京时间。"))
+    end = bounds.DateTimeField(help_text=_("结束时间（不含），ISO 8601。"))
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
@@ -426,7 +428,9 @@ class BookingRejectApi(_BookingActionApi):
 
 class BookingCancelApi(_BookingActionApi):
     """The requester or a manager cancels a requested or approved booking; any voucher amount
-    goes back and people waiting for that time are told."""
+    goes back and people waiting for that time are told. Once an approved booking has started
+    its requester may no longer cancel it (409, error.rule = already_started): it becomes a
+    no-show, which keeps the voucher redemption."""
 
     @_action_schema("Cancel a booking", "bookings_cancel")
     def post(self, request, pk: int):

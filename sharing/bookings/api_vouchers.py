@@ -14,6 +14,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal import bounds
 from sharing.bookings.indicators import LEVELS, indicators_for_user, yearly_base_hours
 from sharing.bookings.models import Voucher, VoucherEntry
 from sharing.bookings.service_records import (
@@ -149,8 +150,8 @@ class IndicatorQuerySerializer(serializers.Serializer):
         choices=list(LEVELS), help_text=_("统计层级：instrument、platform、organisation、region。")
     )
     year = serializers.IntegerField(
-        min_value=2000,
-        max_value=2100,
+        min_value=bounds.FIRST_DAY.year,
+        max_value=bounds.LAST_DAY.year,
         required=False,
         help_text=_("年度（北京时间自然年），默认今年。"),
     )
@@ -204,14 +205,15 @@ class IndicatorsApi(APIView):
 
 class ServiceRecordQuerySerializer(serializers.Serializer):
     # "from" is a Python keyword: declared below under its query-string name.
-    to = serializers.DateField(help_text=_("截止日期（含），YYYY-MM-DD。"))
+    # Bounded to 2000–2099 (portal.bounds): the day after 9999-12-31 does not exist.
+    to = bounds.DateField(help_text=_("截止日期（含），YYYY-MM-DD。"))
     instrument = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text=_("只导出这台仪器。")
     )
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(help_text=_("起始日期（含），YYYY-MM-DD。"))
+        fields["from"] = bounds.DateField(help_text=_("起始日期（含），YYYY-MM-DD。"))
         return fields
 
 

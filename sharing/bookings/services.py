@@ -75,6 +75,12 @@ def _require_manager(*, user: User, booking: Booking) -> None:
         raise Forbidden(_("只有该仪器的管理员可以执行此操作。"))
 
 
+def is_self_approval(*, user: User, booking: Booking) -> bool:
+    """Nobody approves their own request, manager or administrator: another manager of the
+    instrument or an administrator does. The queue page asks this too, to offer no button."""
+    return booking.requester_id == user.pk
+
+
 def _require_party(*, user: User, booking: Booking) -> None:
     if booking.requester_id != user.pk and not is_manager_of(
         user=user, instrument=booking.instrument
@@ -199,6 +205,14 @@ def _check_may_use(*, requester: User, instrument: Instrument) -> None:
         )
 
 
+def _too_far_ahead(policy) -> RuleBroken:
+    """The horizon, for bookings and the waitlist alike: one rule, one message."""
+    return RuleBroken(
+        _("最多只能预约 %(days)d 天以内的时段。") % {"days": policy.max_advance_days},
+        rule="too_far_ahead",
+    )
+
+
 def _check_rules(
     *,
     requester: User,
@@ -237,10 +251,7 @@ def _check_rules(
             rule="min_notice",
         )
     if end > latest:
-        raise RuleBroken(
-            _("最多只能预约 %(days)d 天以内的时段。") % {"days": policy.max_advance_days},
-            rule="too_far_ahead",
-        )
+        raise _too_far_ahead(policy)
 
     first, last = local_dates(start, end)
     kinds = day_kinds(first, last)
@@ -370,49 +381,64 @@ def booking_series_create(
     committed, or refused) on its own, so one taken week does not sink the others."""
     if not 1 <= weeks <= 52:
         raise RuleBroken(_("周数应在 1 到 52 之间。"), rule="series_weeks")
+    # Every week's times before anything is written: arithmetic that fails (a week past what
+    # Python can hold) fails with nothing stored.
+    occurrences = _weekly(first_start, first_end, weeks)
     with transaction.atomic():
         series = BookingSeries.objects.create(
             instrument=instrument, requester=requester, weeks=weeks
         )
-    local_start, local_end = first_start.astimezone(TZ), first_end.astimezone(TZ)
     results = []
     refusals: list[DomainError] = []
+    try:
+        for start, end in occurrences:
+            try:
+                booking = booking_create(
+                    requester=requester,
+                    instrument=instrument,
+                    start=start,
+                    end=end,
+                    purpose=purpose,
+                    sample_notes=sample_notes,
+                    voucher=voucher,
+                    series=series,
+                    now=now,
+                )
+            except (RuleBroken, Conflict) as exc:
+                refusals.append(exc)
+                error = {"code": exc.code, "rule": exc.rule, "message": exc.message}
+                results.append((start.date(), error))
+            else:
+                results.append((start.date(), booking))
+    except BaseException:
+        # Whatever escapes half-way, a series with no booking in it is not left behind.
+        if len(refusals) == len(results):
+            BookingSeries.objects.filter(pk=series.pk).delete()
+        raise
+    if len(refusals) == weeks:
+        # Not one week booked: keep no empty series, and answer with the first week's reason.
+        BookingSeries.objects.filter(pk=series.pk).delete()
+        raise refusals[0]
+    return series, results
+
+
+def _weekly(
+    first_start: datetime.datetime, first_end: datetime.datetime, weeks: int
+) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The same local wall-clock times each week: in Asia/Shanghai "every Tuesday 09:00"
+    stays 09:00."""
+    local_start, local_end = first_start.astimezone(TZ), first_end.astimezone(TZ)
+    occurrences = []
     for week in range(weeks):
         shift = datetime.timedelta(weeks=week)
-        # Wall-clock arithmetic in Asia/Shanghai: "every Tuesday 09:00" stays 09:00.
         start = datetime.datetime.combine(
             local_start.date() + shift, local_start.timetz().replace(tzinfo=None), tzinfo=TZ
         )
         end = datetime.datetime.combine(
             local_end.date() + shift, local_end.timetz().replace(tzinfo=None), tzinfo=TZ
         )
-        try:
-            booking = booking_create(
-                requester=requester,
-                instrument=instrument,
-                start=start,
-                end=end,
-                purpose=purpose,
-                sample_notes=sample_notes,
-                voucher=voucher,
-                series=series,
-                now=now,
-            )
-        except (RuleBroken, Conflict) as exc:
-            refusals.append(exc)
-            results.append(
-                (
-                    start.date(),
-                    {"code": exc.code, "rule": exc.rule, "message": exc.message},
-                )
-            )
-        else:
-            results.append((start.date(), booking))
-    if len(refusals) == weeks:
-        # Not one week booked: keep no empty series, and answer with the first week's reason.
-        BookingSeries.objects.filter(pk=series.pk).delete()
-        raise refusals[0]
-    return series, results
+        occurrences.append((start, end))
+    return occurrences
 
 
 # --- Manager and requester actions ---------------------------------------------------------
@@ -422,6 +448,11 @@ def booking_series_create(
 def booking_approve(*, booking: Booking, by: User, reason: str = "") -> Booking:
     booking = _locked(booking)
     _require_manager(user=by, booking=booking)
+    if is_self_approval(user=by, booking=booking):
+        raise Forbidden(
+            _("不能批准自己的预约申请，须由该仪器的其他管理员或平台管理员审批。"),
+            rule="self_approval",
+        )
     _require_status(booking, S.REQUESTED)
     _transition(booking, to=S.APPROVED, by=by, reason=reason)
     booking_notify(booking=booking, kind=Notification.Kind.APPROVED, reason=reason)
@@ -439,11 +470,42 @@ def booking_reject(*, booking: Booking, by: User, reason: str = "") -> Booking:
     return booking
 
 
+def started_for_requester(*, user: User, booking: Booking, now: datetime.datetime) -> bool:
+    """Once an approved booking has started, its requester can no longer cancel it.
+
+    The time was held for them; cancelling gives the voucher back, a no-show does not
+    (sweep_no_shows), so a cancel after the start would sidestep the no-show rule. What happens
+    instead is the no-show, redemption kept. A manager of the instrument who is not the
+    requester may still cancel (the instrument broke down, say), and then the voucher comes
+    back: the requester did not miss the time, the instrument did. A request never approved
+    held nothing and may be withdrawn, with its refund, at any time."""
+    return booking.status == S.APPROVED and booking.requester_id == user.pk and now >= booking.start
+
+
+def may_cancel(*, user: User, booking: Booking, now: datetime.datetime) -> bool:
+    """Whether the booking's requester sees a cancel button: the page asks what the service
+    decides."""
+    return booking.status in (S.REQUESTED, S.APPROVED) and not started_for_requester(
+        user=user, booking=booking, now=now
+    )
+
+
 @transaction.atomic
-def booking_cancel(*, booking: Booking, by: User, reason: str = "") -> Booking:
+def booking_cancel(
+    *, booking: Booking, by: User, reason: str = "", now: datetime.datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
     booking = _locked(booking)
     _require_party(user=by, booking=booking)
     _require_status(booking, S.REQUESTED, S.APPROVED)
+    if started_for_requester(user=by, booking=booking, now=now):
+        raise Conflict(
+            _(
+                "预约已开始，不能再取消：未签到的预约将按未到场处理，创新券抵扣不退回。"
+                "如因仪器故障无法使用，请联系仪器管理员取消。"
+            ),
+            rule="already_started",
+        )
     _transition(booking, to=S.CANCELLED, by=by, reason=reason)
     _release(booking, refund=True)
     booking_notify(booking=booking, kind=Notification.Kind.CANCELLED, reason=reason)
@@ -501,6 +563,11 @@ def waitlist_join(
         raise RuleBroken(_("结束时间须晚于开始时间。"), rule="invalid_range")
     if end <= now:
         raise RuleBroken(_("不能候补已经过去的时段。"), rule="in_the_past")
+    # Waiting is for time one could book: no further ahead than a booking may reach.
+    policy = policy_for(instrument)
+    _earliest, latest = horizon(policy=policy, now=now)
+    if end > latest:
+        raise _too_far_ahead(policy)
     taken = Booking.objects.filter(
         instrument=instrument, status__in=Booking.LIVE, blocked__overlap=(start, end)
     ).exists()

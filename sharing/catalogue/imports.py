@@ -56,6 +56,30 @@ def feed_upload_check(*, upload: UploadedFile) -> None:
             upload.seek(0)
 
 
+def may_import_by_source(user) -> bool:
+    """Only administrators import by source or run a full sync: a source's sync can update and
+    withdraw every organisation's instruments. ``user=None`` acts for the site. The import page
+    asks this too, so it offers (and names) the sources to nobody else."""
+    return user is None or user.has_role(Role.ADMINISTRATOR)
+
+
+def _require_source_admin(user) -> None:
+    if not may_import_by_source(user):
+        raise Forbidden(_("只有管理员可以按数据源导入或全量同步。"), rule="source_admin_only")
+
+
+def import_source_get(*, user, name: str) -> FeedSource:
+    """The source an import names, for a person (``user``; None acts for the site). Anyone but
+    an administrator is refused before the name is looked up: a source that exists and one that
+    does not get the same 403, so trying names tells nothing."""
+    _require_source_admin(user)
+    source = FeedSource.objects.filter(name=name).first()
+    if source is None:
+        message = _("没有名为“%(name)s”的数据源。") % {"name": name}
+        raise RuleBroken(message, rule="unknown_source", fields={"source": [message]})
+    return source
+
+
 def import_job_create(
     *,
     user=None,
@@ -74,9 +98,8 @@ def import_job_create(
             _("全量导入需要指定数据源：请选择一个数据源，或取消“全量导入”。"),
             rule="full_needs_source",
         )
-    if user is not None and (source or full) and not user.has_role(Role.ADMINISTRATOR):
-        # A source's sync can update and withdraw every organisation's instruments.
-        raise Forbidden(_("只有管理员可以按数据源导入或全量同步。"), rule="source_admin_only")
+    if source or full:
+        _require_source_admin(user)
     if upload is not None:
         feed_upload_check(upload=upload)
     job = ImportJob(

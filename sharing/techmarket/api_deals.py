@@ -2,6 +2,7 @@
 the contract register and the 技术合同成交额 indicator. Parties only; others get 404."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
@@ -294,8 +295,25 @@ class ContractTurnoverApi(APIView):
 # --- The centre's services ---------------------------------------------------------------------
 
 
+class _VisibleId(serializers.PrimaryKeyRelatedField):
+    """The id of a listing or need the caller may see. One that does not exist and one that is
+    hidden get the same 400 with the same words: a 404 for hidden ones alone would tell a
+    draft's id apart from an id nobody has."""
+
+    default_error_messages = {"does_not_exist": _lazy("不存在或无权查看。")}
+
+    def get_queryset(self):
+        return self.queryset.model.objects.for_user(self.context["request"].user)
+
+
 class ServiceRequestSerializer(serializers.ModelSerializer):
     requester = serializers.CharField(source="requester.username", read_only=True)
+    listing = _VisibleId(
+        queryset=TechListing.objects.all(), required=False, allow_null=True, default=None
+    )
+    need = _VisibleId(
+        queryset=TechNeed.objects.all(), required=False, allow_null=True, default=None
+    )
     handler = serializers.CharField(
         source="handler.username", default=None, allow_null=True, read_only=True
     )
@@ -316,7 +334,6 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
             "completed_at",
         ]
         read_only_fields = ["id", "status", "requester", "handler", "result", "completed_at"]
-        extra_kwargs = {"listing": {"required": False}, "need": {"required": False}}
 
 
 class ServiceAdvanceSerializer(serializers.Serializer):
@@ -344,24 +361,19 @@ class ServiceRequestListCreateApi(APIView):
         request=ServiceRequestSerializer,
         responses={
             201: ServiceRequestSerializer,
-            404: OpenApiResponse(description="no such listing or need"),
+            400: OpenApiResponse(description="invalid, or no such listing or need visible"),
         },
     )
     def post(self, request):
-        serializer = ServiceRequestSerializer(data=request.data)
+        serializer = ServiceRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        listing, need = data.get("listing"), data.get("need")
-        if listing and not TechListing.objects.for_user(request.user).filter(pk=listing.pk):
-            raise NotFound(_("成果不存在。"))
-        if need and not TechNeed.objects.for_user(request.user).filter(pk=need.pk):
-            raise NotFound(_("需求不存在。"))
         created = services.service_request_create(
             user=request.user,
             kind=data["kind"],
             description=data["description"],
-            listing=listing,
-            need=need,
+            listing=data.get("listing"),
+            need=data.get("need"),
         )
         return Response(ServiceRequestSerializer(created).data, status=status.HTTP_201_CREATED)
 

@@ -45,6 +45,28 @@ ROWS = [
         fmt="multipart",
         effect=lambda w: ImportJob.objects.count(),
     ),
+    # Importing by source is the administrators': managers get the same 403 whether the source
+    # exists or not, so its name cannot be guessed by trying (an administrator is told 400).
+    Row(
+        "api:imports",
+        "POST",
+        lambda w: "/api/imports/",
+        ONLY({"admin"}, 202, else_=403),
+        label="an existing source",
+        body=lambda w: {**_upload(w), "source": w.feed_source.name},
+        fmt="multipart",
+        effect=lambda w: ImportJob.objects.count(),
+    ),
+    Row(
+        "api:imports",
+        "POST",
+        lambda w: "/api/imports/",
+        ONLY({"admin"}, 400, else_=403),
+        label="a missing source",
+        body=lambda w: {**_upload(w), "source": "no-such-source"},
+        fmt="multipart",
+        effect=lambda w: ImportJob.objects.count(),
+    ),
     # The uploader and administrators; another importer gets 404, not a hint it exists.
     Row(
         "api:import-detail",

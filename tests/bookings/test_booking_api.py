@@ -143,6 +143,19 @@ def test_the_approval_queue_through_the_api(api, manager, researcher, outsider):
     assert again.status_code == 409
 
 
+def test_approving_ones_own_request_is_403_naming_the_rule(api, manager):
+    instrument = instrument_with_rules(
+        managers=[manager], approval_required=True, closed_on_holidays=False
+    )
+    pk = post(api, manager, payload(instrument)).json()["id"]
+    response = api.post(f"/api/bookings/{pk}/approve", {}, format="json")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert (error["code"], error["rule"]) == ("forbidden", "self_approval")
+    assert error["message"]
+    assert Booking.objects.get(pk=pk).status == Booking.Status.REQUESTED
+
+
 def test_cancel_frees_the_slot_through_the_api(api, instrument, researcher, outsider):
     pk = post(api, researcher, payload(instrument)).json()["id"]
     assert post(api, outsider, payload(instrument)).status_code == 409

@@ -177,7 +177,7 @@ def test_the_weekly_quota_counts_live_and_completed_bookings_of_the_iso_week(ins
     # The next ISO week (Monday 2026-10-19 in Shanghai) starts afresh.
     assert create(owner, instrument, "2026-10-19 09:00", "2026-10-19 11:00").pk
     # A cancelled booking gives its minutes back.
-    services.booking_cancel(booking=first, by=owner, reason="改期")
+    services.booking_cancel(booking=first, by=owner, reason="改期", now=NOW)
     assert create(owner, instrument, "2026-10-16 09:00", "2026-10-16 10:00").pk
 
 
@@ -222,7 +222,7 @@ def test_an_overlap_is_a_conflict_and_a_cancelled_booking_frees_the_slot(
     first = create(owner, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
     with pytest.raises(Conflict):
         create(outsider, instrument, "2026-10-12 09:30", "2026-10-12 10:30")
-    services.booking_cancel(booking=first, by=owner, reason="")
+    services.booking_cancel(booking=first, by=owner, reason="", now=NOW)
     assert create(outsider, instrument, "2026-10-12 09:30", "2026-10-12 10:30").pk
 
 
@@ -285,6 +285,39 @@ def test_a_manager_of_another_instrument_may_not_decide(request_waiting):
     instrument_with_rules(managers=[other_manager])
     with pytest.raises(Forbidden):
         services.booking_reject(booking=request_waiting, by=other_manager, reason="")
+
+
+def test_a_manager_may_not_approve_their_own_request(manager):
+    colleague = person("colleague", roles=[Role.INSTRUMENT_MANAGER])
+    admin = person("admin", roles=[Role.ADMINISTRATOR])
+    instrument = instrument_with_rules(managers=[manager, colleague], approval_required=True)
+    own = create(manager, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
+    with pytest.raises(Forbidden) as caught:
+        services.booking_approve(booking=own, by=manager, reason="")
+    assert caught.value.rule == "self_approval"
+    own.refresh_from_db()
+    assert own.status == Booking.Status.REQUESTED
+    assert not own.transitions.filter(to_status="approved").exists()
+    assert services.booking_approve(booking=own, by=colleague).status == Booking.Status.APPROVED
+    other = create(manager, instrument, "2026-10-12 10:00", "2026-10-12 11:00")
+    assert services.booking_approve(booking=other, by=admin).status == Booking.Status.APPROVED
+
+
+def test_an_administrator_may_not_approve_their_own_request_either(manager):
+    admin = person("admin", roles=[Role.ADMINISTRATOR])
+    instrument = instrument_with_rules(managers=[manager], approval_required=True)
+    own = create(admin, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
+    with pytest.raises(Forbidden) as caught:
+        services.booking_approve(booking=own, by=admin, reason="")
+    assert caught.value.rule == "self_approval"
+    assert services.booking_approve(booking=own, by=manager).status == Booking.Status.APPROVED
+
+
+def test_a_manager_may_still_reject_their_own_request(manager):
+    # Withdrawing one's own request gains nothing: the voucher comes back as on a cancel.
+    instrument = instrument_with_rules(managers=[manager], approval_required=True)
+    own = create(manager, instrument, "2026-10-12 09:00", "2026-10-12 10:00")
+    assert services.booking_reject(booking=own, by=manager).status == Booking.Status.REJECTED
 
 
 def test_only_the_requester_or_a_manager_cancels(request_waiting, outsider, researcher):
@@ -387,7 +420,7 @@ def test_the_waitlist_is_told_once_when_the_slot_frees(instrument, owner, resear
         )
         == entry
     )
-    services.booking_cancel(booking=booking, by=owner, reason="")
+    services.booking_cancel(booking=booking, by=owner, reason="", now=NOW)
     entry.refresh_from_db()
     assert entry.notified_at is not None
     told = Notification.objects.filter(kind="waitlist")
@@ -406,6 +439,23 @@ def test_the_waitlist_is_for_taken_time_only(instrument, researcher):
             now=NOW,
         )
     assert caught.value.rule == "slot_free"
+
+
+@pytest.mark.parametrize("years", [0.3, 50, 100])
+def test_the_waitlist_reaches_no_further_ahead_than_bookings(instrument, owner, researcher, years):
+    # The instrument's horizon is 90 days: a wait that runs past it is refused like a booking,
+    # however much of it a live booking overlaps.
+    create(owner, instrument, "2026-10-12 09:00", "2026-10-12 11:00")
+    with pytest.raises(RuleBroken) as caught:
+        services.waitlist_join(
+            user=researcher,
+            instrument=instrument,
+            start=at("2026-10-12 10:00"),
+            end=NOW + datetime.timedelta(days=round(365.25 * years)),
+            now=NOW,
+        )
+    assert caught.value.rule == "too_far_ahead"
+    assert not WaitlistEntry.objects.exists()
 
 
 def test_nobody_waits_for_an_instrument_they_may_not_use(instrument, researcher):
@@ -482,6 +532,6 @@ def test_a_voucher_pays_part_of_a_cross_region_booking_and_comes_back_on_cancel(
     )
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("850.00")  # half of 300
-    services.booking_cancel(booking=booking, by=researcher, reason="")
+    services.booking_cancel(booking=booking, by=researcher, reason="", now=NOW)
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("1000.00")

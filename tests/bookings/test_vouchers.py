@@ -287,6 +287,111 @@ def test_cancelling_gives_the_redeemed_amount_back_once(lab):
     assert voucher_balance_check(voucher).consistent
 
 
+# --- Cancelling after the start: the no-show rule is not sidestepped ---------------------------
+
+
+@pytest.fixture
+def spent(lab):
+    """An approved booking on 2026-03-02 09:00–11:00 whose fee (300) half a voucher paid."""
+    org, researcher, instrument = lab
+    voucher = issue(org)
+    booking = make_booking(instrument, researcher, at("2026-03-02"), fee="300.00")
+    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    voucher.refresh_from_db()
+    assert voucher.balance == D("850.00")
+    return booking, voucher
+
+
+def balance(voucher) -> Decimal:
+    voucher.refresh_from_db()
+    return voucher.balance
+
+
+def test_the_requester_cannot_cancel_after_the_start_and_the_voucher_stays_spent(lab, spent):
+    from portal.errors import Conflict
+    from sharing.bookings import services
+
+    _org, researcher, _instrument = lab
+    booking, voucher = spent
+    with pytest.raises(Conflict) as excinfo:
+        services.booking_cancel(booking=booking, by=researcher, now=at("2026-03-02", 9, 5))
+    assert rule_of(excinfo) == "already_started"
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.APPROVED
+    assert balance(voucher) == D("850.00")
+    # What happens instead is the no-show, which keeps the redemption.
+    assert services.sweep_no_shows(now=at("2026-03-02", 9, 30)) == 1
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.NO_SHOW
+    assert balance(voucher) == D("850.00")
+    assert not VoucherEntry.objects.filter(kind="refund").exists()
+    assert voucher_balance_check(voucher).consistent
+
+
+def test_the_requester_cancelling_before_the_start_gets_the_voucher_back(lab, spent):
+    from sharing.bookings import services
+
+    _org, researcher, _instrument = lab
+    booking, voucher = spent
+    services.booking_cancel(booking=booking, by=researcher, now=at("2026-03-02", 8, 59))
+    assert balance(voucher) == D("1000.00")
+
+
+def test_a_manager_cancelling_after_the_start_refunds_the_voucher(lab, spent):
+    # The instrument broke down: the requester did not miss the time, the instrument did.
+    from sharing.bookings import services
+
+    _org, _researcher, instrument = lab
+    booking, voucher = spent
+    manager = UserFactory(roles=[Role.INSTRUMENT_MANAGER])
+    instrument.managers.add(manager)
+    cancelled = services.booking_cancel(
+        booking=booking, by=manager, reason="仪器故障", now=at("2026-03-02", 9, 30)
+    )
+    assert cancelled.status == Booking.Status.CANCELLED
+    assert balance(voucher) == D("1000.00")
+
+
+def test_a_manager_who_booked_cannot_cancel_their_own_booking_after_the_start(lab, spent):
+    from portal.errors import Conflict
+    from sharing.bookings import services
+
+    _org, researcher, instrument = lab
+    booking, voucher = spent
+    instrument.managers.add(researcher)
+    with pytest.raises(Conflict) as excinfo:
+        services.booking_cancel(booking=booking, by=researcher, now=at("2026-03-02", 9, 5))
+    assert rule_of(excinfo) == "already_started"
+    assert balance(voucher) == D("850.00")
+
+
+def test_a_request_never_approved_may_still_be_withdrawn_after_its_start(lab):
+    # It never held the time (an unanswered request expires with a refund just the same).
+    from sharing.bookings import services
+
+    org, researcher, instrument = lab
+    voucher = issue(org)
+    booking = make_booking(instrument, researcher, at("2026-03-02"), status="requested")
+    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    services.booking_cancel(booking=booking, by=researcher, now=at("2026-03-02", 9, 30))
+    assert balance(voucher) == D("1000.00")
+
+
+def test_api_cancelling_a_started_booking_is_409_naming_the_rule(lab, api):
+    org, researcher, instrument = lab
+    voucher = issue(org, valid_from=datetime.date(2000, 1, 1), until="2099-12-31")
+    start = datetime.datetime.now(CHINA) - datetime.timedelta(minutes=5)
+    booking = make_booking(instrument, researcher, start, fee="300.00")
+    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    api.force_authenticate(researcher)
+    response = api.post(f"/api/bookings/{booking.pk}/cancel", {}, format="json")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["rule"]) == ("conflict", "already_started")
+    assert error["message"]
+    assert balance(voucher) == D("850.00")
+
+
 def test_refunding_a_booking_paid_without_a_voucher_does_nothing(lab):
     _org, researcher, instrument = lab
     booking = make_booking(instrument, researcher, at("2026-03-02"))

@@ -124,6 +124,31 @@ def test_only_administrators_sync_a_source_or_run_a_full_import(api, db, field):
     assert not ImportJob.objects.exists()
 
 
+def test_a_manager_naming_a_source_is_refused_alike_whether_it_exists_or_not(api, db):
+    # Sources are the administrators' business: a manager cannot learn their names by trying.
+    from sharing.catalogue.models import FeedSource
+
+    FeedSource.objects.create(name="national", location="/nonexistent.csv")
+    api.force_authenticate(UserFactory(roles=[Role.INSTRUMENT_MANAGER]))
+    answers = [
+        api.post("/api/imports/", {"file": upload(), "source": name}, format="multipart")
+        for name in ("national", "no-such-source")
+    ]
+    assert [a.status_code for a in answers] == [403, 403]
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["error"]["rule"] == "source_admin_only"
+    assert not ImportJob.objects.exists()
+
+
+def test_an_administrator_naming_a_missing_source_is_told_which_field(api, db):
+    api.force_authenticate(UserFactory(roles=[Role.ADMINISTRATOR]))
+    data = {"file": upload(), "source": "no-such-source"}
+    response = api.post("/api/imports/", data, format="multipart")
+    assert response.status_code == 400
+    assert "source" in response.json()["error"]["fields"]
+    assert not ImportJob.objects.exists()
+
+
 def test_the_import_service_itself_keeps_sources_for_administrators(db):
     # The rule lives in import_job_create, so the admin, the command line and any later caller
     # acting for a person meet it, not only the API view.

@@ -275,6 +275,22 @@ def test_my_bookings_show_status_fee_cancel_and_the_calendar(client, world):
     assert no_inline_scripts(html)
 
 
+def test_my_bookings_offer_no_cancel_once_an_approved_booking_has_started(client, world):
+    started = book(world, purpose="已开始")
+    now = timezone.now()
+    Booking.objects.filter(pk=started.pk).update(
+        status=Booking.Status.APPROVED,
+        period=(now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=1)),
+        blocked=(now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=1)),
+    )
+    waiting = book(world, purpose="还没开始", start="13:00", end="14:00")
+    client.force_login(world["researcher"])
+    html = client.get("/bookings/").content.decode()
+    assert "已开始" in html
+    assert f"/api/bookings/{started.pk}/cancel" not in html
+    assert f"/api/bookings/{waiting.pk}/cancel" in html
+
+
 def test_my_bookings_show_the_live_calendar_address(client, world):
     client.force_login(world["researcher"])
     client.post("/api/calendar/token/")
@@ -312,6 +328,18 @@ def test_the_queue_lists_requests_on_my_instruments_escaped(client, world):
     assert 'class="badge cross">跨地区' in html
     assert "300.00 元" in html
     assert "/approve" in html and "/reject" in html
+
+
+def test_the_queue_offers_no_approve_button_for_my_own_request(client, world):
+    theirs = book(world, purpose="别人的申请")
+    mine = book(world, who="manager", start="13:00", end="14:00", purpose="我自己的申请")
+    client.force_login(world["manager"])
+    html = client.get("/bookings/queue/").content.decode()
+    assert "我自己的申请" in html and "别人的申请" in html
+    assert f"/api/bookings/{theirs.pk}/approve" in html
+    assert f"/api/bookings/{mine.pk}/approve" not in html
+    assert f"/api/bookings/{mine.pk}/reject" in html
+    assert "自己的申请须由其他管理员审批" in html
 
 
 def test_another_managers_queue_does_not_show_my_instruments_requests(client, world):

@@ -23,3 +23,19 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/instruments/import/")
     assert response.status_code == 302
     assert response.url.startswith("/login/")
+
+
+def test_only_administrators_are_offered_the_sources(client):
+    # Importing by source is the administrators' (sharing.catalogue.imports): a manager's page
+    # neither offers it nor lists the sources' names.
+    from sharing.catalogue.models import FeedSource
+
+    FeedSource.objects.create(name="national-secret-feed", location="/nonexistent.csv")
+    client.force_login(UserFactory(roles=[Role.INSTRUMENT_MANAGER]))
+    html = client.get("/instruments/import/").content.decode()
+    assert "national-secret-feed" not in html
+    assert 'name="source"' not in html and 'name="full"' not in html
+    client.force_login(UserFactory(roles=[Role.ADMINISTRATOR]))
+    html = client.get("/instruments/import/").content.decode()
+    assert "national-secret-feed" in html
+    assert 'name="source"' in html and 'name="full"' in html

@@ -116,3 +116,38 @@ def test_service_requests_are_private_to_the_requester(api, firm, other_firm, br
     assert response.status_code == 404
     api.force_authenticate(broker)
     assert len(api.get("/api/tech/services/").json()["results"]) == 1
+
+
+def _service(api, user, **extra):
+    api.force_authenticate(user)
+    body = {"kind": "evaluation", "description": "请评估", **extra}
+    return api.post("/api/tech/services/", body, format="json")
+
+
+@pytest.mark.parametrize("field", ["listing", "need"])
+def test_a_service_for_a_missing_or_a_hidden_item_gets_the_same_answer(
+    api, firm, other_firm, owner, field
+):
+    # A hidden draft's id must not be told apart from an id nobody has: same status, same body.
+    from tests.techmarket.factories import TechListingFactory, TechNeedFactory
+
+    if field == "listing":
+        hidden = TechListingFactory(created_by=owner, status="draft")
+    else:
+        hidden = TechNeedFactory(created_by=other_firm, status="draft")
+    missing = hidden.pk + 10_000
+    for_hidden = _service(api, firm, **{field: hidden.pk})
+    for_missing = _service(api, firm, **{field: missing})
+    assert for_hidden.status_code == for_missing.status_code == 400, for_hidden.content
+    assert for_hidden.json() == for_missing.json()
+    assert field in for_hidden.json()["error"]["fields"]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_service_for_ones_own_listing_or_need_is_accepted(api, firm, owner):
+    from tests.techmarket.factories import TechListingFactory, TechNeedFactory
+
+    draft = TechListingFactory(created_by=owner, status="draft")
+    assert _service(api, owner, listing=draft.pk).status_code == 201
+    need = TechNeedFactory(created_by=firm, status="draft")
+    assert _service(api, firm, need=need.pk).status_code == 201
