@@ -58,7 +58,7 @@ CODE = [
     "sharing/bookings/api.py",
     "sharing/bookings/services.py",
     "sharing/catalogue/api.py",
-    "frontend/views_catalogue.py",
+    "frontend/views/catalogue.py",
     "geo/api.py",
     "portal/settings.py",
 ]

@@ -1,14 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import (
-    views,
-    views_bookings,
-    views_catalogue,
-    views_imports,
-    views_tech,
-    views_tech_deals,
-)
+from frontend.views import bookings as views_bookings
+from frontend.views import catalogue as views_catalogue
+from frontend.views import home as views
+from frontend.views import imports as views_imports
+from frontend.views.tech import deals as views_tech_deals
+from frontend.views.tech import listings as views_tech
 
 app_name = "frontend"
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from frontend import forms_tech
-from frontend.views_tech import (
+from frontend.views.tech.listings import (
     MATCHES_SHOWN,
     MODE_LABELS,
     act,

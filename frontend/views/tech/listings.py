@@ -34,7 +34,7 @@ from sharing.techmarket.models import (
 PAGE_SIZE = 20
 
 
-# --- Shared helpers (also used by views_tech_deals) -------------------------------------------
+# --- Shared helpers (also used by the deals pages) -------------------------------------------
 
 
 def has_any(user, *roles) -> bool:

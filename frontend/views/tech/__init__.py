@@ -1,0 +1,1 @@
+"""The technology exchange's pages."""
