@@ -55,6 +55,16 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+# What a rule (each domain's rules.py) answers: None when allowed, else the refusal with its
+# message, which a service raises, an API answers and a page shows.
+Refusal = DomainError | None
+
+
+def require(refusal: Refusal) -> None:
+    if refusal is not None:
+        raise refusal
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
