@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.accounts",
     "portal.audit",
+    "portal.notifications",
     "sharing.catalogue",
     "sharing.bookings",
     "sharing.techmarket",

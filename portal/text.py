@@ -62,3 +62,12 @@ class ControlCharacterValidator:
 
 ONE_LINE = ControlCharacterValidator(multiline=False)
 SEVERAL_LINES = ControlCharacterValidator(multiline=True)
+
+
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def one_line(text: str | None, *, limit: int = 300) -> str:
+    """Text for one line (an e-mail subject, a calendar field): control characters, CR/LF
+    included, become spaces; at most ``limit`` characters."""
+    return _ANY_CONTROL.sub(" ", text or "").strip()[:limit]

@@ -103,3 +103,13 @@ def celery_worker(transactional_db, settings, tmp_path):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def sent_ids(monkeypatch):
+    """Record the outbox's send_notification.delay calls instead of sending them to Redis."""
+    from portal.notifications import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks.send_notification, "delay", calls.append)
+    return calls

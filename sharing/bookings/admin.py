@@ -10,7 +10,6 @@ from sharing.bookings.models import (
     BookingPolicy,
     BookingTransition,
     CalendarOverride,
-    Notification,
     OpeningHours,
     Qualification,
     Voucher,
@@ -179,15 +178,3 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     list_display = ("user", "instrument", "period", "created_at", "notified_at")
     raw_id_fields = ("user", "instrument")
     readonly_fields = ("notified_at",)
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("kind", "user", "booking", "created_at", "emailed_at", "attempts")
-    list_filter = ("kind",)
-    search_fields = ("user__username", "subject")
-    readonly_fields = [f.name for f in Notification._meta.fields]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False

@@ -1,12 +1,9 @@
-"""In-portal notifications, the private calendar address, and the two ICS feeds.
+"""The private calendar address, and the two ICS feeds.
 
 The feeds are plain Django views outside /api/: calendar clients fetch them without a session
 or an API token (the private feed's token is its secret) and want text/calendar, not JSON.
 """
 
-from datetime import datetime
-
-from django.core import signing
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,14 +11,12 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.errors import NotFound
 from portal.page_throttles import page_throttle
 from sharing.bookings import ics
-from sharing.bookings.models import CalendarToken, Notification
-from sharing.bookings.notifications import notification_mark_read
+from sharing.bookings.models import CalendarToken
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -29,99 +24,6 @@ _CURSOR_SALT = "bookings.notifications.cursor"
 # Feeds are cheap to build but polled by every subscribed client; a few minutes of caching in
 # between is what calendar clients expect anyway.
 FEED_MAX_AGE = 300
-
-
-# --- Notifications --------------------------------------------------------------------------
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "kind_label", "subject", "body", "booking", "created_at", "read_at"]
-        read_only_fields = fields
-
-
-class NotificationListQuerySerializer(serializers.Serializer):
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
-    )
-    cursor = serializers.CharField(
-        required=False, max_length=500, help_text=_("上一页响应中 next 链接携带的游标。")
-    )
-    unread = serializers.BooleanField(
-        required=False, default=False, help_text=_("只列出未读通知。")
-    )
-
-
-class NotificationPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text=_("下一页地址；没有更多结果时为 null。"))
-    results = NotificationSerializer(many=True)
-
-
-def _cursor_encode(note: Notification) -> str:
-    # Signed, so a client cannot forge a position; it reads as an opaque token.
-    return signing.dumps([note.created_at.isoformat(), note.pk], salt=_CURSOR_SALT)
-
-
-def _cursor_decode(token: str) -> tuple[datetime, int]:
-    try:
-        created, pk = signing.loads(token, salt=_CURSOR_SALT)
-        return datetime.fromisoformat(created), int(pk)
-    except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise serializers.ValidationError(
-            {"cursor": [_("翻页游标无效或已失效，请从第一页重新开始。")]}
-        ) from exc
-
-
-class NotificationListApi(APIView):
-    """Signed in: my notifications, newest first, in keyset pages (no counting): follow
-    ``next`` until it is null."""
-
-    @extend_schema(
-        summary="My notifications",
-        operation_id="notifications_list",
-        parameters=[NotificationListQuerySerializer],
-        responses=NotificationPageSerializer,
-    )
-    def get(self, request):
-        params = NotificationListQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
-        qs = Notification.objects.filter(user=request.user)
-        if data["unread"]:
-            qs = qs.filter(read_at__isnull=True)
-        if data.get("cursor"):
-            created, pk = _cursor_decode(data["cursor"])
-            # Strictly after the last row shown in (created_at desc, id desc).
-            qs = qs.filter(created_at__lt=created) | qs.filter(created_at=created, pk__lt=pk)
-        # The order matches the index notification_user_recent (user, -created_at).
-        rows = list(qs.order_by("-created_at", "-pk")[: data["page_size"] + 1])
-        next_url = None
-        if len(rows) > data["page_size"]:
-            rows = rows[: data["page_size"]]
-            next_url = replace_query_param(
-                request.build_absolute_uri(), "cursor", _cursor_encode(rows[-1])
-            )
-        return Response({"next": next_url, "results": NotificationSerializer(rows, many=True).data})
-
-
-class NotificationReadApi(APIView):
-    """Signed in: mark one of my notifications read. Someone else's answers 404, as if it did
-    not exist."""
-
-    @extend_schema(
-        summary="Mark a notification read",
-        operation_id="notifications_read",
-        request=None,
-        responses={200: NotificationSerializer, 404: OpenApiResponse(description="Not mine")},
-    )
-    def post(self, request, pk: int):
-        note = notification_mark_read(user=request.user, notification_id=pk)
-        if note is None:
-            raise NotFound(_("通知不存在。"))
-        return Response(NotificationSerializer(note).data)
 
 
 # --- Private calendar address ---------------------------------------------------------------

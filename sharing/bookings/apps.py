@@ -5,3 +5,9 @@ class BookingsConfig(AppConfig):
     name = "sharing.bookings"
     label = "bookings"
     verbose_name = "仪器预约 Bookings"
+
+    def ready(self):
+        from portal.notifications import kinds
+        from sharing.bookings.models import Notice
+
+        kinds.register(Notice)

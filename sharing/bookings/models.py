@@ -360,56 +360,19 @@ class VoucherEntry(models.Model):
         return f"{self.voucher_id} {self.kind} {self.amount}"
 
 
-class Notification(models.Model):
-    """Outbox: one row per (booking, kind, person), sent by Celery after commit, exactly once."""
+class Notice(models.TextChoices):
+    """The kinds of notification bookings send (registered with the outbox, portal.notifications,
+    in BookingsConfig.ready)."""
 
-    class Kind(models.TextChoices):
-        REQUESTED = "requested", _("新的预约申请")
-        APPROVED = "approved", _("预约已批准")
-        REJECTED = "rejected", _("预约被拒绝")
-        CANCELLED = "cancelled", _("预约已取消")
-        REMINDER_24H = "reminder_24h", _("24 小时后上机")
-        REMINDER_1H = "reminder_1h", _("1 小时后上机")
-        WAITLIST = "waitlist", _("候补时段已空出")
-        EXPIRED = "expired", _("预约审批超时")
-        NO_SHOW = "no_show", _("未到场释放")
-        # The technology exchange tells people through the same outbox.
-        TECH_REVIEW = "tech_review", _("成果审查结论")
-        TECH_MATCH = "tech_match", _("新的技术匹配")
-        TECH_INQUIRY = "tech_inquiry", _("交易意向进展")
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    booking = models.ForeignKey(
-        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    waitlist_entry = models.ForeignKey(
-        WaitlistEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    # The idempotency key: what makes a sweep that runs twice send once.
-    key = models.CharField(max_length=120, unique=True)
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-        ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=Q(emailed_at__isnull=True),
-                name="notification_unsent",
-            ),
-            models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} → {self.user_id}"
+    REQUESTED = "requested", _("新的预约申请")
+    APPROVED = "approved", _("预约已批准")
+    REJECTED = "rejected", _("预约被拒绝")
+    CANCELLED = "cancelled", _("预约已取消")
+    REMINDER_24H = "reminder_24h", _("24 小时后上机")
+    REMINDER_1H = "reminder_1h", _("1 小时后上机")
+    WAITLIST = "waitlist", _("候补时段已空出")
+    EXPIRED = "expired", _("预约审批超时")
+    NO_SHOW = "no_show", _("未到场释放")
 
 
 class CalendarToken(models.Model):

@@ -7,11 +7,11 @@ instrument names) goes out as plain text in a text/plain mail: nothing is ever i
 HTML, and line breaks are flattened so a value cannot forge extra lines or mail headers.
 """
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sharing.bookings.models import Booking, Notification, WaitlistEntry
+from portal.text import one_line
+from sharing.bookings.models import Booking, Notice, WaitlistEntry
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BRAND = "【绵碚共享】"
@@ -23,56 +23,56 @@ SIGNATURE = (
 
 # kind → (Chinese title, English title, Chinese lead, English lead)
 _TEXTS: dict[str, tuple[str, str, str, str]] = {
-    Notification.Kind.REQUESTED: (
+    Notice.REQUESTED: (
         "新的预约申请",
         "New booking request",
         "有一条新的预约申请等待您审批。",
         "A new booking request is waiting for your approval.",
     ),
-    Notification.Kind.APPROVED: (
+    Notice.APPROVED: (
         "预约已批准",
         "Booking approved",
         "您的预约已批准，请按时上机。",
         "Your booking has been approved. Please arrive on time.",
     ),
-    Notification.Kind.REJECTED: (
+    Notice.REJECTED: (
         "预约被拒绝",
         "Booking rejected",
         "您的预约申请未获批准。",
         "Your booking request was not approved.",
     ),
-    Notification.Kind.CANCELLED: (
+    Notice.CANCELLED: (
         "预约已取消",
         "Booking cancelled",
         "该预约已取消，时段已释放。",
         "This booking has been cancelled and its time released.",
     ),
-    Notification.Kind.REMINDER_24H: (
+    Notice.REMINDER_24H: (
         "上机提醒：24 小时内开始",
         "Reminder: your booking starts within 24 hours",
         "您预约的仪器将在 24 小时内开始使用。",
         "Your instrument booking starts within the next 24 hours.",
     ),
-    Notification.Kind.REMINDER_1H: (
+    Notice.REMINDER_1H: (
         "上机提醒：1 小时内开始",
         "Reminder: your booking starts within the hour",
         "您预约的仪器将在 1 小时内开始使用，请按时签到。",
         "Your instrument booking starts within the hour. Please check in on time.",
     ),
-    Notification.Kind.WAITLIST: (
+    Notice.WAITLIST: (
         "候补时段已空出",
         "A time you are waiting for is free",
         "您候补的时段已空出，可前往门户预约（先到先得）。",
         "A time you joined the waitlist for is free again; book it in the portal "
         "(first come, first served).",
     ),
-    Notification.Kind.EXPIRED: (
+    Notice.EXPIRED: (
         "预约审批超时",
         "Booking request expired",
         "您的预约申请在规定时间内未获审批，已自动失效。",
         "Your booking request was not approved in time and has expired.",
     ),
-    Notification.Kind.NO_SHOW: (
+    Notice.NO_SHOW: (
         "未到场，预约已释放",
         "Booking released as a no-show",
         "预约开始后未按时签到，该时段已释放。",
@@ -92,12 +92,10 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     Booking.Status.NO_SHOW: ("未到场", "no-show"),
 }
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-
 
 def plain(text: str | None, *, limit: int = 300) -> str:
     """User text on one line: control characters (CR/LF included) become spaces."""
-    return _CONTROL.sub(" ", text or "").strip()[:limit]
+    return one_line(text, limit=limit)
 
 
 def local(moment: datetime) -> datetime:
@@ -143,7 +141,7 @@ def render(*, kind: str, booking: Booking, reason: str = "") -> tuple[str, str]:
         f"状态 Status：{status_zh} {status_en}",
         f"用途 Purpose：{plain(booking.purpose)}",
     ]
-    if kind == Notification.Kind.REQUESTED:
+    if kind == Notice.REQUESTED:
         details.insert(3, f"申请人 Requester：{person_label(booking.requester)}")
     if reason:
         details.append(f"说明 Reason：{plain(reason)}")
@@ -160,7 +158,7 @@ def render_waitlist(*, entry: WaitlistEntry) -> tuple[str, str]:
         f"时间 Time：{when}（北京时间 Asia/Shanghai, UTC+8）",
     ]
     return _compose(
-        kind=Notification.Kind.WAITLIST,
+        kind=Notice.WAITLIST,
         what=plain(entry.instrument.name, limit=100),
         when=when,
         details=details,

@@ -37,7 +37,7 @@ from sharing.bookings.models import (
     Booking,
     BookingSeries,
     BookingTransition,
-    Notification,
+    Notice,
     Qualification,
     Voucher,
     WaitlistEntry,
@@ -153,7 +153,7 @@ def _tell_waitlist(booking: Booking) -> int:
         start = timezone.localtime(entry.period.lower, TZ)
         end = timezone.localtime(entry.period.upper, TZ)
         when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
-        label = Notification.Kind.WAITLIST.label
+        label = Notice.WAITLIST.label
         subject = f"【绵碚共享】{label}：{booking.instrument.name} {when}"
         body = "\n".join(
             [
@@ -164,11 +164,12 @@ def _tell_waitlist(booking: Booking) -> int:
             ]
         )
         notify(
-            kind=Notification.Kind.WAITLIST,
+            kind=Notice.WAITLIST,
             user=entry.user,
             subject=subject,
             body=body,
-            waitlist_entry=entry,
+            about=("waitlist", entry.pk),
+            ref=f"w{entry.pk}",
             extra=f"w{entry.pk}",
         )
         entry.notified_at = now
@@ -359,9 +360,9 @@ def booking_create(
         from sharing.bookings.vouchers import voucher_redeem
 
         voucher_redeem(voucher=voucher, booking=booking, by=requester)
-    booking_notify(booking=booking, kind=Notification.Kind.REQUESTED)
+    booking_notify(booking=booking, kind=Notice.REQUESTED)
     if status == S.APPROVED:
-        booking_notify(booking=booking, kind=Notification.Kind.APPROVED)
+        booking_notify(booking=booking, kind=Notice.APPROVED)
     return booking
 
 
@@ -455,7 +456,7 @@ def booking_approve(*, booking: Booking, by: User, reason: str = "") -> Booking:
         )
     _require_status(booking, S.REQUESTED)
     _transition(booking, to=S.APPROVED, by=by, reason=reason)
-    booking_notify(booking=booking, kind=Notification.Kind.APPROVED, reason=reason)
+    booking_notify(booking=booking, kind=Notice.APPROVED, reason=reason)
     return booking
 
 
@@ -466,7 +467,7 @@ def booking_reject(*, booking: Booking, by: User, reason: str = "") -> Booking:
     _require_status(booking, S.REQUESTED)
     _transition(booking, to=S.REJECTED, by=by, reason=reason)
     _release(booking, refund=True)
-    booking_notify(booking=booking, kind=Notification.Kind.REJECTED, reason=reason)
+    booking_notify(booking=booking, kind=Notice.REJECTED, reason=reason)
     return booking
 
 
@@ -508,7 +509,7 @@ def booking_cancel(
         )
     _transition(booking, to=S.CANCELLED, by=by, reason=reason)
     _release(booking, refund=True)
-    booking_notify(booking=booking, kind=Notification.Kind.CANCELLED, reason=reason)
+    booking_notify(booking=booking, kind=Notice.CANCELLED, reason=reason)
     return booking
 
 
@@ -614,7 +615,7 @@ def sweep_expired_requests(now: datetime.datetime | None = None) -> int:
     def apply(booking: Booking) -> None:
         _transition(booking, to=S.EXPIRED, by=None, reason=_("审批超时，自动失效"))
         _release(booking, refund=True)
-        booking_notify(booking=booking, kind=Notification.Kind.EXPIRED)
+        booking_notify(booking=booking, kind=Notice.EXPIRED)
 
     return _sweep(batch, apply)
 
@@ -633,6 +634,6 @@ def sweep_no_shows(now: datetime.datetime | None = None) -> int:
     def apply(booking: Booking) -> None:
         _transition(booking, to=S.NO_SHOW, by=None, reason=_("开始后未签到，按未到场释放"))
         _release(booking, refund=False)
-        booking_notify(booking=booking, kind=Notification.Kind.NO_SHOW)
+        booking_notify(booking=booking, kind=Notice.NO_SHOW)
 
     return _sweep(batch, apply)

@@ -30,8 +30,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from portal.accounts.models import Organisation, Role
+from portal.notifications.models import Notification
 from sharing.bookings import ics
-from sharing.bookings.models import Booking, Notification
+from sharing.bookings.models import Booking, Notice
 from sharing.bookings.vouchers import voucher_issue
 from sharing.catalogue.models import FeedSource, ImportJob, Instrument
 from tests.authz.matrix import OPTIONAL_AREAS, PEOPLE
@@ -189,8 +190,9 @@ def build_world() -> SimpleNamespace:
 
     w.notification_mianyang = Notification.objects.create(
         user=rm,
-        booking=w.booking_mianyang,
-        kind=Notification.Kind.REQUESTED,
+        about_type="booking",
+        about_id=w.booking_mianyang.pk,
+        kind=Notice.REQUESTED,
         key=f"matrix-{w.booking_mianyang.pk}",
         subject="matrix-note-mianyang",
         body="授权矩阵测试",

@@ -5,11 +5,11 @@ A booking is seen by its requester, the instrument's managers and administrators
 else it does not exist (404). Of those who see it, the service decides who may act (403).
 """
 
+from portal.notifications.models import Notification
 from sharing.bookings.models import (
     Booking,
     BookingSeries,
     CalendarToken,
-    Notification,
     Voucher,
 )
 from tests.authz.matrix import ONLY, PEOPLE, SIGNED_IN, Row

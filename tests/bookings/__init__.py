@@ -9,10 +9,11 @@ import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from portal.accounts.models import Organisation, Role
-from sharing.bookings.models import BookingPolicy, OpeningHours
+from sharing.bookings.models import Booking, BookingPolicy, OpeningHours
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -94,3 +95,19 @@ def next_weekday(weekday: int, *, days_ahead: int = 2) -> datetime.date:
 
 def local(day: datetime.date, hhmm: str) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.fromisoformat(hhmm), tzinfo=SH)
+
+
+def make_booking(
+    *, requester=None, instrument=None, start=None, hours=2, status="approved", purpose="扫描样品"
+):
+    start = start or timezone.now() + datetime.timedelta(days=2)
+    end = start + datetime.timedelta(hours=hours)
+    return Booking.objects.create(
+        instrument=instrument or InstrumentFactory(),
+        requester=requester or UserFactory(email="someone@example.org"),
+        period=DateTimeTZRange(start, end),
+        blocked=DateTimeTZRange(start, end),
+        status=status,
+        rate_category="internal",
+        purpose=purpose,
+    )

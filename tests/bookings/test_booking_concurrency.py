@@ -8,8 +8,9 @@ import pytest
 from django.db import connection, connections
 
 from portal.errors import Conflict
+from portal.notifications.models import Notification
 from sharing.bookings import services
-from sharing.bookings.models import Booking, BookingTransition, Notification
+from sharing.bookings.models import Booking, BookingTransition
 from tests.bookings import at, instrument_with_rules, person, regions
 
 THREADS = 16

@@ -9,7 +9,7 @@ import vobject
 from django.utils import timezone
 
 from sharing.bookings.models import BookingTransition
-from tests.bookings.test_notifications import make_booking
+from tests.bookings import make_booking
 from tests.factories import InstrumentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

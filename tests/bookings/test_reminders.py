@@ -12,21 +12,14 @@ from django.db import connection
 from django.utils import timezone
 
 from portal.celery import app
+from portal.notifications.models import Notification
 from sharing.bookings import tasks
-from sharing.bookings.models import Notification
 from sharing.bookings.notifications import sweep_reminders
-from tests.bookings.test_notifications import make_booking
-
-
-@pytest.fixture
-def sent_ids(monkeypatch):
-    calls = []
-    monkeypatch.setattr(tasks.send_notification, "delay", calls.append)
-    return calls
+from tests.bookings import make_booking
 
 
 def _reminders():
-    return sorted(Notification.objects.values_list("booking_id", "kind"))
+    return sorted(Notification.objects.values_list("about_id", "kind"))
 
 
 @pytest.mark.django_db

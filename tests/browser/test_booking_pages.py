@@ -14,7 +14,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def no_mail_queue(monkeypatch):
     # Notifications are not under test here; keep their tasks off the shared Redis queue.
-    from sharing.bookings import tasks
+    from portal.notifications import tasks
 
     monkeypatch.setattr(tasks.send_notification, "delay", lambda *args, **kwargs: None)
 

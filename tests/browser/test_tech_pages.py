@@ -24,7 +24,7 @@ def media(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def no_mail_queue(monkeypatch):
     # Notifications are not under test here; keep their tasks off the shared Redis queue.
-    from sharing.bookings import tasks
+    from portal.notifications import tasks
 
     monkeypatch.setattr(tasks.send_notification, "delay", lambda *args, **kwargs: None)
 

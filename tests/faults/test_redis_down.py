@@ -5,8 +5,9 @@ import pytest
 from django.core.cache import cache
 
 from portal.accounts.models import Role
-from sharing.bookings import tasks as booking_tasks
-from sharing.bookings.models import Booking, Notification
+from portal.notifications import tasks as outbox_tasks
+from portal.notifications.models import Notification
+from sharing.bookings.models import Booking
 from tests.bookings import instrument_with_rules, local, next_weekday, person, regions
 from tests.faults.conftest import emailed, wait_until
 
@@ -61,7 +62,7 @@ def test_with_redis_down_pages_and_bookings_work_and_the_outbox_waits_for_its_re
     )
     assert response.status_code == 201, response.content
     booking = Booking.objects.get(pk=response.json()["id"])
-    notes = Notification.objects.filter(booking=booking)
+    notes = Notification.objects.filter(about_type="booking", about_id=booking.pk)
     assert sorted(notes.values_list("kind", flat=True)) == ["approved", "requested"]
     assert not notes.filter(emailed_at__isnull=False).exists()  # waiting in the outbox
 
@@ -73,7 +74,7 @@ def test_with_redis_down_pages_and_bookings_work_and_the_outbox_waits_for_its_re
         EMAIL_FILE_PATH=str(maildir),
     )
     worker.start()
-    booking_tasks.resend_unsent.delay(older_than_minutes=0)  # what beat runs every 5 minutes
+    outbox_tasks.resend_unsent.delay(older_than_minutes=0)  # what beat runs every 5 minutes
     wait_until(
         lambda: not notes.filter(emailed_at__isnull=True).exists(),
         what="the outbox to be sent once Redis is back",

@@ -16,8 +16,9 @@ from django.utils import timezone
 from psycopg import sql
 
 from portal.accounts.models import Role
+from portal.notifications.models import Notification
 from sharing.bookings import tasks as booking_tasks
-from sharing.bookings.models import Booking, Notification
+from sharing.bookings.models import Booking, Notice
 from sharing.catalogue.importer import BATCH_SIZE
 from sharing.catalogue.models import ImportJob, Instrument
 from tests.factories import InstrumentFactory, UserFactory, beibei, mianyang
@@ -185,7 +186,7 @@ def test_a_notification_sweep_killed_mid_send_emails_each_notification_once(work
     caught = wait_until(mid_send, what="the sweep to be half way")
     worker.kill()
     del worker.env["FAULTS_MAIL_HOLD_AFTER"]
-    notes = Notification.objects.filter(kind=Notification.Kind.REMINDER_24H)
+    notes = Notification.objects.filter(kind=Notice.REMINDER_24H)
     assert notes.count() == len(bookings)
     (interrupted,) = caught
     assert notes.get(pk=interrupted).emailed_at is None  # killed before the server took it

@@ -45,7 +45,7 @@ def media(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def no_mail_queue(monkeypatch):
     # Notifications are recorded in the outbox; sending them is not under test here.
-    from sharing.bookings import tasks
+    from portal.notifications import tasks
 
     monkeypatch.setattr(tasks.send_notification, "delay", lambda *args, **kwargs: None)
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from portal.errors import Conflict, Forbidden, RuleBroken
-from sharing.bookings.models import Notification
+from portal.notifications.models import Notification
 from sharing.techmarket import selectors, services
 from sharing.techmarket.models import Inquiry, TechContract
 from tests.factories import UserFactory, mianyang

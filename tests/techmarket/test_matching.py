@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from portal.accounts.models import Role
-from sharing.bookings.models import Notification
+from portal.notifications.models import Notification
 from sharing.techmarket import matching, services
 from sharing.techmarket.models import Match, TechListing
 from tests.factories import UserFactory

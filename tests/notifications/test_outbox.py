@@ -12,32 +12,17 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
-from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
-from sharing.bookings import mail as bookings_mail
-from sharing.bookings import tasks
-from sharing.bookings.models import Booking, Notification, WaitlistEntry
-from sharing.bookings.notifications import booking_notify, notify, waitlist_notify
+from portal.notifications import mail as bookings_mail
+from portal.notifications import tasks
+from portal.notifications.models import Notification
+from sharing.bookings.models import Booking, WaitlistEntry
+from sharing.bookings.notifications import booking_notify, notify_about_booking, waitlist_notify
+from tests.bookings import make_booking
 from tests.factories import InstrumentFactory, UserFactory
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
-
-
-def make_booking(
-    *, requester=None, instrument=None, start=None, hours=2, status="approved", purpose="扫描样品"
-):
-    start = start or timezone.now() + timedelta(days=2)
-    end = start + timedelta(hours=hours)
-    return Booking.objects.create(
-        instrument=instrument or InstrumentFactory(),
-        requester=requester or UserFactory(email="someone@example.org"),
-        period=DateTimeTZRange(start, end),
-        blocked=DateTimeTZRange(start, end),
-        status=status,
-        rate_category="internal",
-        purpose=purpose,
-    )
 
 
 class DirectoryBackend(BaseEmailBackend):
@@ -58,19 +43,32 @@ class DirectoryBackend(BaseEmailBackend):
 @pytest.mark.django_db
 def test_notifying_twice_with_the_same_key_makes_one_row():
     booking = make_booking()
-    first = notify(kind="approved", user=booking.requester, subject="s", body="b", booking=booking)
-    second = notify(kind="approved", user=booking.requester, subject="s", body="b", booking=booking)
+    first = notify_about_booking(
+        kind="approved", user=booking.requester, booking=booking, subject="s", body="b"
+    )
+    second = notify_about_booking(
+        kind="approved", user=booking.requester, booking=booking, subject="s", body="b"
+    )
     assert first is not None
     assert second is None
-    assert Notification.objects.filter(booking=booking, kind="approved").count() == 1
+    assert (
+        Notification.objects.filter(
+            about_type="booking", about_id=booking.pk, kind="approved"
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
 def test_a_duplicate_does_not_break_the_callers_transaction():
     booking = make_booking()
     with transaction.atomic():
-        notify(kind="approved", user=booking.requester, subject="s", body="b", booking=booking)
-        notify(kind="approved", user=booking.requester, subject="s", body="b", booking=booking)
+        notify_about_booking(
+            kind="approved", user=booking.requester, booking=booking, subject="s", body="b"
+        )
+        notify_about_booking(
+            kind="approved", user=booking.requester, booking=booking, subject="s", body="b"
+        )
         booking.purpose = "still writable"
         booking.save(update_fields=["purpose"])
     assert Booking.objects.get(pk=booking.pk).purpose == "still writable"
@@ -80,8 +78,8 @@ def test_a_duplicate_does_not_break_the_callers_transaction():
 def test_the_email_is_enqueued_only_after_commit(sent_ids, django_capture_on_commit_callbacks):
     booking = make_booking()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        note = notify(
-            kind="approved", user=booking.requester, subject="s", body="b", booking=booking
+        note = notify_about_booking(
+            kind="approved", user=booking.requester, booking=booking, subject="s", body="b"
         )
     assert sent_ids == []
     assert len(callbacks) == 1
@@ -99,8 +97,8 @@ def test_a_broker_that_is_down_does_not_fail_the_change(
     monkeypatch.setattr(tasks.send_notification, "delay", broker_down)
     booking = make_booking()
     with django_capture_on_commit_callbacks(execute=True):
-        note = notify(
-            kind="approved", user=booking.requester, subject="s", body="b", booking=booking
+        note = notify_about_booking(
+            kind="approved", user=booking.requester, booking=booking, subject="s", body="b"
         )
     # The row stays, unsent, for the resend sweep.
     assert Notification.objects.get(pk=note.pk).emailed_at is None
@@ -131,7 +129,7 @@ def test_waitlist_notifications_are_once_per_entry(sent_ids):
     assert waitlist_notify(entry=entry) is not None
     assert waitlist_notify(entry=entry) is None
     note = Notification.objects.get(kind="waitlist")
-    assert note.waitlist_entry == entry
+    assert (note.about_type, note.about_id) == ("waitlist", entry.pk)
     assert note.subject.startswith("【绵碚共享】候补时段已空出")
 
 
@@ -270,7 +268,13 @@ def test_resend_enqueues_old_unsent_rows_with_attempts_left_only(sent_ids):
 
     def row(key, **fields):
         note = Notification.objects.create(
-            user=user, booking=booking, kind="approved", key=key, subject="s", body="b"
+            user=user,
+            about_type="booking",
+            about_id=booking.pk,
+            kind="approved",
+            key=key,
+            subject="s",
+            body="b",
         )
         Notification.objects.filter(pk=note.pk).update(**{"created_at": old, **fields})
         return note.pk
@@ -294,10 +298,10 @@ def two_people_notified(sent_ids):
     for n in range(5):
         booking = make_booking(requester=me, start=timezone.now() + timedelta(days=3 + n))
         booking_notify(booking=booking, kind="approved")
-        mine.append(Notification.objects.get(booking=booking))
+        mine.append(Notification.objects.get(about_type="booking", about_id=booking.pk))
     theirs = make_booking(requester=other)
     booking_notify(booking=theirs, kind="approved")
-    return me, other, mine, Notification.objects.get(booking=theirs)
+    return me, other, mine, Notification.objects.get(about_type="booking", about_id=theirs.pk)
 
 
 @pytest.mark.django_db
@@ -393,7 +397,8 @@ def test_each_notification_is_emailed_once_by_a_real_worker_even_when_enqueued_t
     # A notification recorded while Redis was down (never enqueued) goes out with the sweep.
     missed = Notification.objects.create(
         user=booking.requester,
-        booking=booking,
+        about_type="booking",
+        about_id=booking.pk,
         kind="cancelled",
         key="missed-while-redis-was-down",
         subject="s",

@@ -20,8 +20,8 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from sharing.bookings.models import Notification
-from sharing.bookings.notify_texts import plain
+from portal.notifications.models import Notification
+from portal.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def _message(note: Notification) -> EmailMessage:
     return EmailMessage(
         # One line whatever the row holds: a CR/LF in a subject stored before it was flattened
         # on the way in would make Django refuse the header on every attempt.
-        subject=plain(note.subject, limit=200),
+        subject=one_line(note.subject, limit=200),
         body=note.body,  # text/plain only: user text is never read as HTML
         to=[note.user.email],
         headers={
@@ -82,7 +82,7 @@ def notifications_resend(*, older_than_minutes: int = 5) -> int:
     """Enqueue again the notifications that are still unsent after a while: created while Redis
     was down, whose send failed, or whose worker was killed mid-send. Enqueueing a row twice is
     harmless (see notification_send)."""
-    from sharing.bookings import tasks
+    from portal.notifications import tasks
 
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     ids = list(

@@ -6,11 +6,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from sharing.bookings import mail as bookings_mail
-from sharing.bookings.models import Notification
-from sharing.bookings.notifications import notify
-from tests.bookings.test_notifications import LOCMEM, make_booking
+from portal.notifications import mail as bookings_mail
+from portal.notifications.models import Notification
+from portal.notifications.services import notify
+from tests.bookings import make_booking
 from tests.factories import UserFactory
+from tests.notifications.test_outbox import LOCMEM
 
 pytestmark = pytest.mark.django_db
 

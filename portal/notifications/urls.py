@@ -1,0 +1,14 @@
+"""API routes of the outbox (included under /api/)."""
+
+from django.urls import path
+
+from portal.notifications import api
+
+urlpatterns = [
+    path("notifications/", api.NotificationListApi.as_view(), name="notification-list"),
+    path(
+        "notifications/<int:pk>/read",
+        api.NotificationReadApi.as_view(),
+        name="notification-read",
+    ),
+]
