@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test provision venv setup messages lint format bench-data clean
+.PHONY: run test test-fast provision venv setup messages lint format bench-data clean
 
 provision:
 	@bash scripts/provision.sh
@@ -27,6 +27,11 @@ run: setup
 test: provision venv messages lint
 	@$(PY) manage.py makemigrations --check --dry-run -v 1
 	@$(VENV)/bin/pytest
+
+# The edit loop: no browsers, no Celery workers, no fault injection, no fuzzing. `make test` stays
+# the whole suite, and it is what CI runs.
+test-fast: venv messages
+	@$(VENV)/bin/pytest -q -m "not browser and not worker" --ignore=tests/faults --ignore=tests/fuzz
 
 lint: venv
 	@$(VENV)/bin/ruff check .
