@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -195,7 +194,6 @@ REST_FRAMEWORK = {
     ],
     # Closed by default: every view names who may call it.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON only in production: the browsable API's HTML forms are for developers, and a second
     # way in (its own templates and assets) is more to defend. /api/docs/ documents the API.
