@@ -42,7 +42,7 @@ from sharing.bookings.models import (
     Voucher,
     WaitlistEntry,
 )
-from sharing.bookings.notifications import booking_notify, notify
+from sharing.bookings.notifications import booking_notify, waitlist_notify
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
 
@@ -139,8 +139,8 @@ def _refund(booking: Booking) -> None:
 def _tell_waitlist(booking: Booking) -> int:
     """Everyone waiting for time that overlaps the freed period hears once."""
     entries = (
-        WaitlistEntry.objects.select_for_update(skip_locked=True)
-        .select_related("user")
+        WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("user", "instrument")
         .filter(
             instrument_id=booking.instrument_id,
             notified_at__isnull=True,
@@ -150,27 +150,8 @@ def _tell_waitlist(booking: Booking) -> int:
     told = 0
     now = timezone.now()
     for entry in entries:
-        start = timezone.localtime(entry.period.lower, TZ)
-        end = timezone.localtime(entry.period.upper, TZ)
-        when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
-        label = Notification.Kind.WAITLIST.label
-        subject = f"【绵碚共享】{label}：{booking.instrument.name} {when}"
-        body = "\n".join(
-            [
-                f"{label}",
-                f"仪器 Instrument：{booking.instrument.name}",
-                f"候补时段 Waiting for：{when}（北京时间 Asia/Shanghai）",
-                "该时段已空出，请尽快预约。The time you waited for is free again: book it now.",
-            ]
-        )
-        notify(
-            kind=Notification.Kind.WAITLIST,
-            user=entry.user,
-            subject=subject,
-            body=body,
-            waitlist_entry=entry,
-            extra=f"w{entry.pk}",
-        )
+        # The one builder of the text, which flattens what managers typed (the name).
+        waitlist_notify(entry=entry, extra=f"w{entry.pk}")
         entry.notified_at = now
         entry.save(update_fields=["notified_at"])
         told += 1

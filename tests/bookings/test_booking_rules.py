@@ -429,6 +429,31 @@ def test_the_waitlist_is_told_once_when_the_slot_frees(instrument, owner, resear
     assert WaitlistEntry.objects.get(pk=elsewhere.pk).notified_at is not None
 
 
+def test_the_waitlist_mail_is_the_sanitised_text(instrument, owner, researcher):
+    # The instrument's name is the manager's text: a CR/LF or a control character in it must
+    # not forge a line in the mail, whichever path sends it.
+    from sharing.bookings.notify_texts import render_waitlist
+
+    Instrument.objects.filter(pk=instrument.pk).update(
+        name="扫描电镜\r\nBcc: victim@example.com\x07"
+    )
+    instrument.refresh_from_db()
+    booking = create(owner, instrument, "2026-10-12 09:00", "2026-10-12 11:00")
+    entry = services.waitlist_join(
+        user=researcher,
+        instrument=instrument,
+        start=at("2026-10-12 10:00"),
+        end=at("2026-10-12 11:00"),
+        now=NOW,
+    )
+    services.booking_cancel(booking=booking, by=owner, reason="", now=NOW)
+    note = Notification.objects.get(kind="waitlist", user=researcher)
+    entry.refresh_from_db()
+    assert (note.subject, note.body) == render_waitlist(entry=entry)
+    assert not any(line.startswith("Bcc:") for line in note.body.splitlines())
+    assert "\x07" not in note.body and "\r" not in note.body
+
+
 def test_the_waitlist_is_for_taken_time_only(instrument, researcher):
     with pytest.raises(RuleBroken) as caught:
         services.waitlist_join(
