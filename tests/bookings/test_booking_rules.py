@@ -540,7 +540,7 @@ def test_a_checked_in_booking_is_not_a_no_show(instrument, owner):
 def test_a_voucher_pays_part_of_a_cross_region_booking_and_comes_back_on_cancel(
     instrument, researcher, settings
 ):
-    from sharing.bookings.vouchers import voucher_issue
+    from sharing.bookings.vouchers.services import voucher_issue
 
     settings.VOUCHER_MAX_SHARE = Decimal("0.5")
     bb, my = regions()

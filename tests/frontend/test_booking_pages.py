@@ -11,7 +11,7 @@ from portal.accounts.models import Organisation, Role
 from portal.accounts.services import user_verify
 from sharing.bookings import services
 from sharing.bookings.models import Booking, BookingPolicy, OpeningHours
-from sharing.bookings.vouchers import voucher_issue
+from sharing.bookings.vouchers.services import voucher_issue
 from sharing.catalogue.models import Instrument, InstrumentClass
 from tests.bookings import SH
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
@@ -367,7 +367,7 @@ def test_vouchers_show_only_my_organisations(client, world):
     booking = book(world)
     services.booking_cancel(booking=booking, by=world["researcher"])
     mine = book(world, start="14:00", end="16:00")
-    from sharing.bookings.vouchers import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_redeem
 
     voucher_redeem(voucher=world["voucher"], booking=mine, by=world["researcher"])
     voucher_issue(

@@ -5,223 +5,36 @@ portal.errors turns domain errors and constraint violations into the one error s
 come in as ISO 8601 (without an offset they are read as Asia/Shanghai) and go out with +08:00.
 """
 
-import datetime
-
-from django.core import signing
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import permissions, status
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from portal import bounds
-from portal.errors import NotFound
-from portal.text import ONE_LINE, SEVERAL_LINES
+from portal.api import keyset
+from portal.api.cursors import cursor_decode, next_link
+from portal.api.views import ActionApi
 from sharing.bookings import services
+from sharing.bookings.api.booking_serializers import (
+    AvailabilityQuerySerializer,
+    BookingCreateSerializer,
+    BookingDetailSerializer,
+    BookingListQuerySerializer,
+    BookingPageSerializer,
+    BookingSerializer,
+    BookingSeriesCreateSerializer,
+    IntervalSerializer,
+    ReasonSerializer,
+    SeriesResultSerializer,
+    WaitlistCreateSerializer,
+    WaitlistEntrySerializer,
+)
 from sharing.bookings.availability import availability
 from sharing.bookings.models import Booking
-from sharing.bookings.selectors import (
-    bookable_instrument_get,
-    booking_get,
-    booking_list,
-    booking_page,
-)
+from sharing.bookings.selectors import bookable_instrument_get, booking_get, booking_list
 
-AVAILABILITY_MAX_DAYS = 62
-PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-_CURSOR_SALT = "bookings.list.cursor"
-_BIGINT_MAX = 2**63 - 1
-
-
-# --- Input --------------------------------------------------------------------------------
-
-
-class RangeSerializer(serializers.Serializer):
-    # Bounded to 2000–2099 (portal.bounds): far-off years overflow the arithmetic behind.
-    start = bounds.DateTimeField(help_text=_("开始时间，ISO 8601；不带时区时按北京时间。"))
-    end = bounds.DateTimeField(help_text=_("结束时间（不含），ISO 8601。"))
-
-    def validate(self, attrs):
-        if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": [_("结束时间须晚于开始时间。")]})
-        return attrs
-
-
-class AvailabilityQuerySerializer(RangeSerializer):
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if attrs["end"] - attrs["start"] > datetime.timedelta(days=AVAILABILITY_MAX_DAYS):
-            raise serializers.ValidationError({"end": [_("查询范围不能超过 62 天。")]})
-        return attrs
-
-
-def InstrumentField():  # reads as a field in the serializers below
-    return serializers.IntegerField(min_value=1, max_value=_BIGINT_MAX, help_text=_("仪器编号。"))
-
-
-class _InstrumentMixin:
-    def validate_instrument(self, pk):
-        try:
-            return bookable_instrument_get(pk=pk)
-        except NotFound as exc:
-            raise serializers.ValidationError(_("仪器不存在或已撤回。")) from exc
-
-
-class BookingCreateSerializer(_InstrumentMixin, RangeSerializer):
-    instrument = InstrumentField()
-    purpose = serializers.CharField(
-        max_length=300, validators=[ONE_LINE], help_text=_("用途，如测试内容。")
-    )
-    sample_notes = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", validators=[SEVERAL_LINES]
-    )
-    voucher = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=_BIGINT_MAX,
-        help_text=_("所用科技创新券的编号（可选）。"),
-    )
-
-    def validate_voucher(self, pk):
-        if pk is None:
-            return None
-        from sharing.bookings.vouchers import voucher_get
-
-        try:
-            return voucher_get(pk=pk, user=self.context["request"].user)
-        except NotFound as exc:
-            raise serializers.ValidationError(_("没有找到这张创新券。")) from exc
-
-
-class BookingSeriesCreateSerializer(BookingCreateSerializer):
-    weeks = serializers.IntegerField(
-        min_value=1, max_value=52, help_text=_("每周重复的次数（含第一次），1–52。")
-    )
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default="", validators=[ONE_LINE]
-    )
-
-
-class BookingListQuerySerializer(serializers.Serializer):
-    role = serializers.ChoiceField(
-        choices=[("mine", _("我的预约")), ("manager", _("我管理的仪器的预约"))],
-        default="mine",
-        help_text=_("mine：我的预约；manager：我管理的仪器上的预约。"),
-    )
-    status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
-    )
-    cursor = serializers.CharField(
-        required=False, max_length=200, help_text=_("上一页响应中 next 链接携带的游标。")
-    )
-
-
-class WaitlistCreateSerializer(_InstrumentMixin, RangeSerializer):
-    instrument = InstrumentField()
-
-
-# --- Output -------------------------------------------------------------------------------
-
-
-class IntervalSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-
-
-class _InstrumentBrief(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    region = serializers.CharField(source="region.code")
-
-
-class _PersonBrief(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    organisation = serializers.CharField(source="organisation.name", default=None)
-
-
-class TransitionSerializer(serializers.Serializer):
-    from_status = serializers.CharField()
-    to_status = serializers.CharField()
-    by = serializers.CharField(source="by.username", default=None)
-    at = serializers.DateTimeField()
-    reason = serializers.CharField()
-
-
-class BookingSerializer(serializers.ModelSerializer):
-    instrument = _InstrumentBrief()
-    requester = _PersonBrief()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    status_label = serializers.CharField(source="get_status_display")
-    rate_category_label = serializers.CharField(source="get_rate_category_display")
-
-    class Meta:
-        model = Booking
-        fields = [
-            "id",
-            "instrument",
-            "requester",
-            "start",
-            "end",
-            "status",
-            "status_label",
-            "purpose",
-            "sample_notes",
-            "series",
-            "cross_region",
-            "rate_category",
-            "rate_category_label",
-            "hourly_rate",
-            "fee_estimate",
-            "charge",
-            "checked_in_at",
-            "checked_out_at",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class BookingDetailSerializer(BookingSerializer):
-    transitions = TransitionSerializer(many=True)
-
-    class Meta(BookingSerializer.Meta):
-        fields = [*BookingSerializer.Meta.fields, "transitions"]
-        read_only_fields = fields
-
-
-class BookingPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    results = BookingSerializer(many=True)
-
-
-class OccurrenceSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    ok = serializers.BooleanField()
-    booking = BookingSerializer(allow_null=True)
-    error = serializers.DictField(
-        allow_null=True, help_text=_("未成功时的原因：code、rule、message。")
-    )
-
-
-class SeriesResultSerializer(serializers.Serializer):
-    series = serializers.IntegerField()
-    occurrences = OccurrenceSerializer(many=True)
-
-
-class WaitlistEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    instrument = serializers.IntegerField(source="instrument_id")
-    start = serializers.DateTimeField(source="period.lower")
-    end = serializers.DateTimeField(source="period.upper")
-    created_at = serializers.DateTimeField()
+# Newest first by id (ids grow with creation); the cursor carries the last id shown.
+ORDER = (keyset.by_id(descending=True),)
+CURSOR_SCOPE = "bookings"
 
 
 def _detail(booking: Booking) -> dict:
@@ -261,20 +74,6 @@ class InstrumentAvailabilityApi(APIView):
         return Response([{"start": a.isoformat(), "end": b.isoformat()} for a, b in free])
 
 
-def _cursor_decode(token: str) -> int:
-    try:
-        value = signing.loads(token, salt=_CURSOR_SALT)
-    except signing.BadSignature as exc:
-        raise serializers.ValidationError(
-            {"cursor": [_("翻页游标无效或已失效，请从第一页重新开始。")]}
-        ) from exc
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise serializers.ValidationError(
-            {"cursor": [_("翻页游标无效或已失效，请从第一页重新开始。")]}
-        )
-    return value
-
-
 class BookingListCreateApi(APIView):
     """Signed in. GET: my bookings, or with role=manager those on the instruments I manage;
     newest first, keyset pages (follow ``next``), no count. POST: book."""
@@ -289,14 +88,12 @@ class BookingListCreateApi(APIView):
         params = BookingListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        after = _cursor_decode(data["cursor"]) if data.get("cursor") else None
+        after = None
+        if data.get("cursor"):
+            after = cursor_decode(data["cursor"], scope=CURSOR_SCOPE, kinds=keyset.kinds(ORDER))
         qs = booking_list(user=request.user, role=data["role"], status=data.get("status"))
-        rows, last = booking_page(qs, after=after, size=data["page_size"])
-        next_url = None
-        if last is not None:
-            next_url = replace_query_param(
-                request.build_absolute_uri(), "cursor", signing.dumps(last, salt=_CURSOR_SALT)
-            )
+        rows, position = keyset.keyset_page(qs, keys=ORDER, after=after, size=data["page_size"])
+        next_url = next_link(request, scope=CURSOR_SCOPE, position=position)
         return Response({"next": next_url, "results": BookingSerializer(rows, many=True).data})
 
     @extend_schema(
@@ -369,24 +166,21 @@ class BookingDetailApi(APIView):
         return Response(_detail(booking_get(pk=pk, user=request.user)))
 
 
-class _BookingActionApi(APIView):
+class _BookingActionApi(ActionApi):
     """A status change on a booking the caller can see (others 404); the service decides
     whether the caller may do it (403) and whether the status allows it (409)."""
 
-    takes_reason = True
+    def get_object(self, request, pk: int) -> Booking:
+        return booking_get(pk=pk, user=request.user)
 
-    def act(self, booking: Booking, user, reason: str) -> Booking:
-        raise NotImplementedError
+    def respond(self, request, obj: Booking) -> Response:
+        return Response(_detail(obj))
 
-    def post(self, request, pk: int):
-        booking = booking_get(pk=pk, user=request.user)
-        reason = ""
-        if self.takes_reason:
-            body = ReasonSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            reason = body.validated_data["reason"]
-        booking = self.act(booking, request.user, reason)
-        return Response(_detail(booking))
+
+class _BookingReasonedActionApi(_BookingActionApi):
+    """An action that may say why (approve, reject, cancel)."""
+
+    input_serializer = ReasonSerializer
 
 
 def _action_schema(summary: str, operation_id: str, takes_reason: bool = True):
@@ -404,29 +198,29 @@ def _action_schema(summary: str, operation_id: str, takes_reason: bool = True):
     )
 
 
-class BookingApproveApi(_BookingActionApi):
+class BookingApproveApi(_BookingReasonedActionApi):
     """The instrument's managers and administrators approve a request."""
 
     @_action_schema("Approve a request", "bookings_approve")
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, booking, user, reason):
-        return services.booking_approve(booking=booking, by=user, reason=reason)
+    def act(self, request, booking, data):
+        return services.booking_approve(booking=booking, by=request.user, reason=data["reason"])
 
 
-class BookingRejectApi(_BookingActionApi):
+class BookingRejectApi(_BookingReasonedActionApi):
     """The instrument's managers and administrators reject a request, with a reason."""
 
     @_action_schema("Reject a request", "bookings_reject")
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, booking, user, reason):
-        return services.booking_reject(booking=booking, by=user, reason=reason)
+    def act(self, request, booking, data):
+        return services.booking_reject(booking=booking, by=request.user, reason=data["reason"])
 
 
-class BookingCancelApi(_BookingActionApi):
+class BookingCancelApi(_BookingReasonedActionApi):
     """The requester or a manager cancels a requested or approved booking; any voucher amount
     goes back and people waiting for that time are told. Once an approved booking has started
     its requester may no longer cancel it (409, error.rule = already_started): it becomes a
@@ -436,34 +230,30 @@ class BookingCancelApi(_BookingActionApi):
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, booking, user, reason):
-        return services.booking_cancel(booking=booking, by=user, reason=reason)
+    def act(self, request, booking, data):
+        return services.booking_cancel(booking=booking, by=request.user, reason=data["reason"])
 
 
 class BookingCheckInApi(_BookingActionApi):
     """The requester or a manager checks in, from 15 minutes before the start."""
 
-    takes_reason = False
-
     @_action_schema("Check in", "bookings_check_in", takes_reason=False)
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, booking, user, reason):
-        return services.booking_check_in(booking=booking, by=user)
+    def act(self, request, booking, data):
+        return services.booking_check_in(booking=booking, by=request.user)
 
 
 class BookingCheckOutApi(_BookingActionApi):
     """The requester or a manager checks out; the charge is fixed from the time used."""
 
-    takes_reason = False
-
     @_action_schema("Check out", "bookings_check_out", takes_reason=False)
     def post(self, request, pk: int):
         return super().post(request, pk)
 
-    def act(self, booking, user, reason):
-        return services.booking_check_out(booking=booking, by=user)
+    def act(self, request, booking, data):
+        return services.booking_check_out(booking=booking, by=request.user)
 
 
 class WaitlistApi(APIView):
