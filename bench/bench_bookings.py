@@ -32,10 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_common as common
 
 CODE = [
-    "sharing/bookings/services.py",
+    "sharing/bookings/services/bookings.py",
+    "sharing/bookings/times.py",
+    "sharing/bookings/rules.py",
     "sharing/bookings/availability.py",
     "sharing/bookings/workdays.py",
-    "sharing/bookings/api.py",
+    "sharing/bookings/api/bookings.py",
 ]
 ORG_NAME = "基准测试-预约"
 OVERLAPS = """

@@ -55,8 +55,8 @@ POINTS = [(106.43, 29.83), (106.40, 29.80), (104.74, 31.47), (104.68, 31.46)]
 BOXES = ["106.3,29.7,106.6,29.9", "104.5,31.3,104.9,31.6"]
 AVAILABILITY_DAYS = 14
 CODE = [
-    "sharing/bookings/api.py",
-    "sharing/bookings/services.py",
+    "sharing/bookings/api/bookings.py",
+    "sharing/bookings/services/bookings.py",
     "sharing/catalogue/api.py",
     "frontend/views/catalogue.py",
     "geo/api.py",

@@ -65,7 +65,8 @@ def one_round(n: int, threads: int, org, user, instrument, region) -> dict:
 
     from portal.errors import RuleBroken
     from sharing.bookings.models import Booking, VoucherEntry
-    from sharing.bookings.vouchers import voucher_balance_check, voucher_issue, voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_balance_check, voucher_redeem
+    from sharing.bookings.vouchers.services import voucher_issue
 
     share = FEE / 2
     covered = threads // 2  # the balance covers half of the bookings, plus a part of one
@@ -168,7 +169,7 @@ def main() -> None:
     common.django_setup()
     print(common.machine())
     print(common.postgres_version())
-    print(common.code_version("sharing/bookings/vouchers.py", "bench/bench_vouchers.py"))
+    print(common.code_version("sharing/bookings/vouchers/ledger.py", "bench/bench_vouchers.py"))
     org, user, instrument, region = fixtures()
 
     overdrafts = inconsistent = wrong_count = 0

@@ -146,7 +146,7 @@ def _demo_vouchers(regions, users) -> int:
     from datetime import date
 
     from sharing.bookings.models import Voucher
-    from sharing.bookings.vouchers import voucher_issue
+    from sharing.bookings.vouchers.services import voucher_issue
 
     year = timezone.localdate().year
     for user in users:

@@ -22,13 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import bounds
-from portal.accounts.models import Role
-from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import RuleBroken, error_body
 from portal.page_throttles import page_throttle
-from sharing.bookings import fees, ics
+from sharing.bookings import fees, ics, rules
 from sharing.bookings.availability import (
-    NOT_RUNNING,
     TZ,
     availability,
     busy_intervals,
@@ -38,8 +35,8 @@ from sharing.bookings.availability import (
 )
 from sharing.bookings.models import Booking, VoucherEntry
 from sharing.bookings.selectors import booking_list
-from sharing.bookings.services import is_manager_of, is_self_approval, may_cancel
-from sharing.bookings.vouchers import max_share, voucher_cap, voucher_list, voucher_usable
+from sharing.bookings.vouchers.ledger import max_share, voucher_cap
+from sharing.bookings.vouchers.selectors import voucher_list, voucher_usable
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
 
@@ -202,26 +199,14 @@ def _week_grid(*, instrument: Instrument, monday: datetime.date, days: list[Day]
     return rows, step
 
 
-def _not_bookable_reason(instrument: Instrument, user) -> str:
-    """Why nobody, or not this person, can book here; empty when they can try."""
-    if instrument.withdrawn_at is not None:
-        return _("该仪器已从共享目录撤回，不再接受预约。")
-    if instrument.sharing_mode == Instrument.SharingMode.NONE:
-        return _("该仪器不共享，不接受预约。")
-    if instrument.running_status in NOT_RUNNING:
-        return _("该仪器当前状态为“%(status)s”，暂不能预约。") % {
-            "status": instrument.get_running_status_display()
-        }
-    if not user.is_authenticated:
-        return ""
-    if (
-        instrument.sharing_mode == Instrument.SharingMode.INTERNAL
-        and user.organisation_id != instrument.organisation_id
-    ):
-        return _("该仪器仅供本单位内部使用。")
-    if not user_is_recognised_in(user=user, region=instrument.region):
-        return _("您的实名认证地区未被该仪器所在地区互认，请先完成实名认证。")
-    return ""
+def _refusal(instrument: Instrument, user) -> str:
+    """Why nobody, or not this person, can book here (the services' own rule); empty when they
+    can try. Who is not signed in is asked to sign in, not refused."""
+    if user.is_authenticated:
+        refusal = rules.may_use(user=user, instrument=instrument)
+    else:
+        refusal = rules.may_be_booked(instrument=instrument)
+    return refusal.message if refusal is not None else ""
 
 
 @page_throttle()
@@ -238,7 +223,7 @@ def booking_week(request, instrument_id: int):
     kinds = day_kinds(monday, monday + datetime.timedelta(days=6))
     days = _days(monday, kinds)
     rows, step = _week_grid(instrument=instrument, monday=monday, days=days, kinds=kinds)
-    reason = _not_bookable_reason(instrument, request.user)
+    reason = _refusal(instrument, request.user)
     policy = policy_for(instrument)
     return render(
         request,
@@ -326,7 +311,7 @@ def my_bookings(request):
     upcoming = list(mine.filter(period__endswith__gt=now).order_by("period")[:UPCOMING_LIMIT])
     past = list(mine.filter(period__endswith__lte=now).order_by("-period")[:PAST_LIMIT])
     for booking in upcoming:
-        booking.may_cancel = may_cancel(user=request.user, booking=booking, now=now)
+        booking.may_cancel = rules.may_cancel(user=request.user, booking=booking, now=now) is None
     token = ics.calendar_token_live(user=request.user)
     instruments = {b.instrument_id: b.instrument for b in [*upcoming, *past]}
     user = request.user
@@ -342,9 +327,7 @@ def my_bookings(request):
                 else ""
             ),
             "instruments": sorted(instruments.values(), key=lambda i: i.name),
-            "is_manager": user.has_role(Role.ADMINISTRATOR)
-            or user.has_role(Role.INSTRUMENT_MANAGER)
-            or user.managed_instruments.exists(),
+            "is_manager": rules.manages_any(user=user),
         },
     )
 
@@ -357,11 +340,7 @@ def booking_queue(request):
     """Instrument managers (and administrators): requests awaiting approval on instruments they
     manage. Anyone else: 403, whatever the page would have shown."""
     user = request.user
-    if not (
-        user.has_role(Role.ADMINISTRATOR)
-        or user.has_role(Role.INSTRUMENT_MANAGER)
-        or user.managed_instruments.exists()
-    ):
+    if not rules.manages_any(user=user):
         raise PermissionDenied
     requests = list(
         booking_list(user=user, role="manager", status=Booking.Status.REQUESTED)
@@ -369,14 +348,16 @@ def booking_queue(request):
         .order_by("period")
     )
     # booking_list(role=manager) already limits rows to managed instruments; this is the
-    # service's own rule, asked once per instrument, so the page and the API cannot disagree.
+    # services' own rule, asked once per instrument, so the page and the API cannot disagree.
     allowed = {}
     for booking in requests:
         if booking.instrument_id not in allowed:
-            allowed[booking.instrument_id] = is_manager_of(user=user, instrument=booking.instrument)
+            allowed[booking.instrument_id] = rules.is_manager_of(
+                user=user, instrument=booking.instrument
+            )
     requests = [b for b in requests if allowed[b.instrument_id]]
     for booking in requests:
-        booking.own_request = is_self_approval(user=user, booking=booking)
+        booking.own_request = rules.is_self_approval(user=user, booking=booking)
     return render(request, "frontend/booking_queue.html", {"requests": requests})
 
 
@@ -387,7 +368,7 @@ def booking_queue(request):
 def vouchers(request):
     """Signed in: my organisation's vouchers; coordinators and administrators see all."""
     user = request.user
-    sees_all = user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR)
+    sees_all = rules.sees_every_organisation(user=user)
     page = Paginator(voucher_list(user=user), VOUCHERS_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     # One query for the ledgers of the page, newest first, a few per voucher.

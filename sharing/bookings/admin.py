@@ -16,7 +16,7 @@ from sharing.bookings.models import (
     VoucherEntry,
     WaitlistEntry,
 )
-from sharing.catalogue.admin import InstrumentAdmin
+from sharing.catalogue.models import Instrument
 
 
 class BookingPolicyInline(admin.StackedInline):
@@ -44,9 +44,12 @@ class QualificationInline(admin.TabularInline):
 
 
 # The rules belong on the instrument's page; the catalogue app cannot know about bookings
-# (arrows point sharing.bookings → sharing.catalogue), so the inlines are added from here.
-InstrumentAdmin.inlines = [
-    *InstrumentAdmin.inlines,
+# (arrows point sharing.bookings → sharing.catalogue), so the inlines are added from here, to
+# the instrument's admin as registered: the catalogue's admin module is not one bookings reads,
+# and it is registered first (admin modules load in INSTALLED_APPS order, catalogue first).
+instrument_admin = admin.site.get_model_admin(Instrument)
+instrument_admin.inlines = [
+    *instrument_admin.inlines,
     BookingPolicyInline,
     OpeningHoursInline,
     BlackoutInline,

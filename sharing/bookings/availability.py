@@ -25,16 +25,13 @@ from django.db import connections
 from django.db.models import F, FloatField, Func, Q, Value
 from django.utils import timezone
 
+from sharing.bookings import rules
 from sharing.bookings.models import Blackout, Booking, BookingPolicy, OpeningHours
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 MAKEUP_DAY_HOURS_OF = 0  # Monday: see the module docstring
-NOT_RUNNING = (
-    Instrument.RunningStatus.AWAITING_REPAIR,
-    Instrument.RunningStatus.AWAITING_DISPOSAL,
-)
 # TimeField cannot hold 24:00, so a day that closes at 23:59 (or later) closes at midnight.
 END_OF_DAY = datetime.time(23, 59)
 
@@ -91,14 +88,6 @@ def weekly_hours(instrument: Instrument) -> dict[int, list[tuple[datetime.time, 
     for weekday, opens, closes in rows:
         hours.setdefault(weekday, []).append((opens, closes))
     return hours
-
-
-def is_bookable_instrument(instrument: Instrument) -> bool:
-    return (
-        instrument.withdrawn_at is None
-        and instrument.sharing_mode != Instrument.SharingMode.NONE
-        and instrument.running_status not in NOT_RUNNING
-    )
 
 
 def merge(intervals: list[Interval]) -> list[Interval]:
@@ -266,7 +255,7 @@ def availability(
 
     The arithmetic runs on epoch seconds: thousands of bookings become floats, not datetimes,
     and only the answer is turned back into datetimes."""
-    if not is_bookable_instrument(instrument):
+    if rules.may_be_booked(instrument=instrument) is not None:
         return []
     now = now or timezone.now()
     policy = policy_for(instrument)

@@ -37,8 +37,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from portal.accounts.models import Role, User
-from portal.errors import Forbidden, RuleBroken
+from portal.accounts.models import User
+from portal.errors import RuleBroken, require
+from sharing.bookings import rules
 from sharing.bookings.models import Booking
 from sharing.catalogue.models import Instrument
 
@@ -193,12 +194,7 @@ def indicators_for_user(*, user: User, level: str, year: int) -> list[IndicatorR
     """Coordinators and administrators see every level; an instrument manager sees the
     instrument level for the instruments they manage (a platform's figure from part of its
     instruments would mislead). Others are refused."""
-    if user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR):
+    require(rules.may_see_indicators(user=user, level=level))
+    if rules.sees_every_organisation(user=user):
         return indicators(level=level, year=year)
-    if user.has_role(Role.INSTRUMENT_MANAGER):
-        if level != "instrument":
-            raise Forbidden(
-                _("仪器管理员只能查看自己所管仪器的单台指标。"), rule="indicator_level_forbidden"
-            )
-        return indicators(level=level, year=year, instruments=user.managed_instruments.all())
-    raise Forbidden(_("只有协调员、管理员和仪器管理员可以查看共享指标。"))
+    return indicators(level=level, year=year, instruments=user.managed_instruments.all())

@@ -1,9 +1,9 @@
-"""Reads of bookings: who may see which, keyset pages, the instrument for availability."""
+"""Reads of bookings: who may see which, the instrument for availability."""
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.errors import NotFound
 from sharing.bookings.models import Booking
 from sharing.catalogue.models import Instrument
@@ -20,7 +20,7 @@ def booking_visible(*, user: User) -> QuerySet[Booking]:
     """Bookings a person may see: their own and those on instruments they manage;
     administrators see all. Everyone else's are, for them, not there (404)."""
     qs = _base()
-    if user.has_role(Role.ADMINISTRATOR):
+    if user.is_administrator:
         return qs
     return qs.filter(Q(requester=user) | Q(instrument__managers=user)).distinct()
 
@@ -30,7 +30,7 @@ def booking_list(*, user: User, role: str = "mine", status: str | None = None) -
     them for an administrator)."""
     qs = _base()
     if role == "manager":
-        if not user.has_role(Role.ADMINISTRATOR):
+        if not user.is_administrator:
             managed = Instrument.objects.filter(managers=user).values("pk")
             qs = qs.filter(instrument_id__in=managed)
     else:
@@ -38,21 +38,6 @@ def booking_list(*, user: User, role: str = "mine", status: str | None = None) -
     if status:
         qs = qs.filter(status=status)
     return qs
-
-
-def booking_page(
-    qs: QuerySet[Booking], *, after: int | None, size: int
-) -> tuple[list[Booking], int | None]:
-    """Newest first by id (ids grow with creation); one query, no COUNT. Returns the rows and
-    the id to continue after, or None on the last page."""
-    qs = qs.order_by("-pk")
-    if after is not None:
-        qs = qs.filter(pk__lt=after)
-    rows = list(qs[: size + 1])
-    if len(rows) <= size:
-        return rows, None
-    rows = rows[:size]
-    return rows, rows[-1].pk
 
 
 def booking_get(*, pk: int, user: User) -> Booking:

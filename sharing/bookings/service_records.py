@@ -19,9 +19,10 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from portal import spreadsheets
-from portal.accounts.models import Organisation, Role, User
+from portal.accounts.models import Organisation, User
 from portal.errors import Forbidden, RuleBroken
 from portal.privacy import mask_email, mask_phone
+from sharing.bookings import rules
 from sharing.bookings.fees import hours_between, money
 from sharing.bookings.models import Booking, VoucherEntry
 
@@ -42,7 +43,7 @@ class Viewer:
 
     @classmethod
     def of(cls, user: User) -> "Viewer":
-        sees_all = user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR)
+        sees_all = rules.sees_every_organisation(user=user)
         managed = (
             frozenset()
             if sees_all

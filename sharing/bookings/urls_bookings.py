@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from sharing.bookings import api
+from sharing.bookings.api import bookings as api
 
 ACTIONS = {
     "approve": api.BookingApproveApi,

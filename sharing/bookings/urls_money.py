@@ -2,20 +2,20 @@
 
 from django.urls import path
 
-from sharing.bookings import api_vouchers as api
+from sharing.bookings.api import indicators, service_records, vouchers
 
 urlpatterns = [
-    path("vouchers/", api.VoucherListApi.as_view(), name="voucher-list"),
-    path("vouchers/<int:pk>/", api.VoucherDetailApi.as_view(), name="voucher-detail"),
-    path("indicators/", api.IndicatorsApi.as_view(), name="indicators"),
+    path("vouchers/", vouchers.VoucherListApi.as_view(), name="voucher-list"),
+    path("vouchers/<int:pk>/", vouchers.VoucherDetailApi.as_view(), name="voucher-detail"),
+    path("indicators/", indicators.IndicatorsApi.as_view(), name="indicators"),
     path(
         "service-records/export.csv",
-        api.ServiceRecordCsvExportApi.as_view(),
+        service_records.ServiceRecordCsvExportApi.as_view(),
         name="service-records-export-csv",
     ),
     path(
         "service-records/export.xlsx",
-        api.ServiceRecordXlsxExportApi.as_view(),
+        service_records.ServiceRecordXlsxExportApi.as_view(),
         name="service-records-export-xlsx",
     ),
 ]

@@ -33,7 +33,7 @@ from portal.accounts.models import Organisation, Role
 from portal.notifications.models import Notification
 from sharing.bookings import ics
 from sharing.bookings.models import Booking, Notice
-from sharing.bookings.vouchers import voucher_issue
+from sharing.bookings.vouchers.services import voucher_issue
 from sharing.catalogue.models import FeedSource, ImportJob, Instrument
 from tests.authz.matrix import OPTIONAL_AREAS, PEOPLE
 from tests.bookings import instrument_with_rules, local, next_weekday, regions, verified

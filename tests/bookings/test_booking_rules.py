@@ -438,6 +438,31 @@ def test_the_waitlist_is_told_once_when_the_slot_frees(instrument, owner, resear
     assert WaitlistEntry.objects.get(pk=elsewhere.pk).notified_at is not None
 
 
+def test_the_waitlist_mail_is_the_sanitised_text(instrument, owner, researcher):
+    # The instrument's name is the manager's text: a CR/LF or a control character in it must
+    # not forge a line in the mail, whichever path sends it.
+    from sharing.bookings.notify_texts import render_waitlist
+
+    Instrument.objects.filter(pk=instrument.pk).update(
+        name="扫描电镜\r\nBcc: victim@example.com\x07"
+    )
+    instrument.refresh_from_db()
+    booking = create(owner, instrument, "2026-10-12 09:00", "2026-10-12 11:00")
+    entry = services.waitlist_join(
+        user=researcher,
+        instrument=instrument,
+        start=at("2026-10-12 10:00"),
+        end=at("2026-10-12 11:00"),
+        now=NOW,
+    )
+    services.booking_cancel(booking=booking, by=owner, reason="", now=NOW)
+    note = Notification.objects.get(kind="waitlist", user=researcher)
+    entry.refresh_from_db()
+    assert (note.subject, note.body) == render_waitlist(entry=entry)
+    assert not any(line.startswith("Bcc:") for line in note.body.splitlines())
+    assert "\x07" not in note.body and "\r" not in note.body
+
+
 def test_the_waitlist_is_for_taken_time_only(instrument, researcher):
     with pytest.raises(RuleBroken) as caught:
         services.waitlist_join(
@@ -534,7 +559,7 @@ def test_a_checked_in_booking_is_not_a_no_show(instrument, owner):
 def test_a_voucher_pays_part_of_a_cross_region_booking_and_comes_back_on_cancel(
     instrument, researcher, settings
 ):
-    from sharing.bookings.vouchers import voucher_issue
+    from sharing.bookings.vouchers.services import voucher_issue
 
     settings.VOUCHER_MAX_SHARE = Decimal("0.5")
     bb, my = regions()

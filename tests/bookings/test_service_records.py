@@ -13,7 +13,8 @@ from portal.accounts.models import Role
 from portal.errors import Forbidden, RuleBroken
 from sharing.bookings.models import Booking
 from sharing.bookings.service_records import HEADERS, Viewer, csv_chunks, service_records
-from sharing.bookings.vouchers import voucher_issue, voucher_redeem
+from sharing.bookings.vouchers.ledger import voucher_redeem
+from sharing.bookings.vouchers.services import voucher_issue
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -11,15 +11,9 @@ from django.db import IntegrityError, connection, connections, transaction
 from portal.accounts.models import Organisation, Role
 from portal.errors import Forbidden, NotFound, RuleBroken
 from sharing.bookings.models import Booking, Voucher, VoucherEntry
-from sharing.bookings.vouchers import (
-    voucher_balance_check,
-    voucher_get,
-    voucher_issue,
-    voucher_list,
-    voucher_redeem,
-    voucher_refund,
-    voucher_usable,
-)
+from sharing.bookings.vouchers.ledger import voucher_balance_check, voucher_redeem, voucher_refund
+from sharing.bookings.vouchers.selectors import voucher_get, voucher_list, voucher_usable
+from sharing.bookings.vouchers.services import voucher_issue
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
 CHINA = ZoneInfo("Asia/Shanghai")

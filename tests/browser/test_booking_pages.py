@@ -109,7 +109,7 @@ def test_book_from_the_week_lose_a_race_and_get_approved(page, live_server, arti
 def test_my_bookings_calendar_address_cancel_and_vouchers(page, live_server, artifacts):
     world = booking_world(approval_required=False)
     booking = book(world, purpose="<b>不是粗体</b>")
-    from sharing.bookings.vouchers import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_redeem
 
     voucher_redeem(voucher=world["voucher"], booking=booking, by=world["researcher"])
 

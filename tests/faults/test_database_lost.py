@@ -15,7 +15,7 @@ from django.db import connection
 from portal.accounts.models import Role
 from portal.notifications.models import Notification
 from sharing.bookings.models import Booking, BookingTransition, VoucherEntry
-from sharing.bookings.vouchers import voucher_issue
+from sharing.bookings.vouchers.services import voucher_issue
 from tests.bookings import instrument_with_rules, local, next_weekday, person, regions
 from tests.faults.conftest import wait_until
 

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from portal.accounts.models import Organisation, Role
 from portal.accounts.services import user_verify
+from portal.errors import RuleBroken
 from sharing.bookings import services
 from sharing.bookings.models import Booking, BookingPolicy, OpeningHours
-from sharing.bookings.vouchers import voucher_issue
+from sharing.bookings.vouchers.services import voucher_issue
 from sharing.catalogue.models import Instrument, InstrumentClass
 from tests.bookings import SH
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
@@ -187,6 +188,34 @@ def test_instruments_that_cannot_be_booked_say_why(client, world, change, says):
     assert "暂不能预约" in html
     assert says in html
     assert "slot-pick" not in html and 'id="booking-form"' not in html
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"withdrawn_at": datetime.datetime(2026, 1, 1, tzinfo=SH)},
+        {"sharing_mode": Instrument.SharingMode.NONE},
+        {"sharing_mode": Instrument.SharingMode.INTERNAL},
+        {"running_status": Instrument.RunningStatus.AWAITING_DISPOSAL},
+    ],
+)
+def test_the_week_page_shows_the_refusal_the_service_gives(client, world, change):
+    # One rule: the page says exactly what booking would answer.
+    Instrument.objects.filter(pk=world["instrument"].pk).update(**change)
+    instrument = Instrument.objects.get(pk=world["instrument"].pk)
+    day = next_week_day(1)
+    with pytest.raises(RuleBroken) as refused:
+        services.booking_create(
+            requester=world["researcher"],
+            instrument=instrument,
+            start=at(day, "09:00"),
+            end=at(day, "10:00"),
+            purpose="形貌观察",
+        )
+    client.force_login(world["researcher"])
+    html = client.get(f"/instruments/{instrument.pk}/book/?week={day}").content.decode()
+    assert refused.value.message in html
+    assert 'id="booking-form"' not in html
 
 
 def test_an_unverified_person_is_told_to_verify(client, world):
@@ -367,7 +396,7 @@ def test_vouchers_show_only_my_organisations(client, world):
     booking = book(world)
     services.booking_cancel(booking=booking, by=world["researcher"])
     mine = book(world, start="14:00", end="16:00")
-    from sharing.bookings.vouchers import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_redeem
 
     voucher_redeem(voucher=world["voucher"], booking=mine, by=world["researcher"])
     voucher_issue(

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from frontend import forms_tech
 from portal.text import ControlCharacterValidator
-from sharing.bookings import api as booking_api
+from sharing.bookings.api import bookings as booking_api
 from sharing.techmarket import api as tech_api
 from sharing.techmarket import api_deals, api_files
 

@@ -12,7 +12,7 @@ import json
 import pytest
 from django.core import signing
 
-from sharing.bookings.api import _CURSOR_SALT as BOOKINGS_SALT
+from portal.api.cursors import SALT as BOOKINGS_SALT
 from sharing.bookings.api_calendar import _CURSOR_SALT as NOTIFICATIONS_SALT
 from sharing.catalogue.api import _CURSOR_SALT as INSTRUMENTS_SALT
 from tests.factories import InstrumentFactory, UserFactory, beibei, mianyang
@@ -84,7 +84,21 @@ WRONG_SHAPES = {
         {"o": "id", "p": [10**30]},
         {"o": "id", "p": [-(10**30)]},
     ],
-    "bookings": ["x", True, None, [1], 10**30, -(10**30), 1.5],
+    "bookings": [
+        "x",
+        True,
+        None,
+        [1],
+        10**30,
+        {"s": "notifications", "p": [1]},
+        {"s": "bookings", "p": ["x"]},
+        {"s": "bookings", "p": [True]},
+        {"s": "bookings", "p": [1.5]},
+        {"s": "bookings", "p": [1, 2]},
+        {"s": "bookings", "p": []},
+        {"s": "bookings", "p": [10**30]},
+        {"s": "bookings", "p": [-(10**30)]},
+    ],
     "notifications": [
         {"a": 1},
         [None, None],

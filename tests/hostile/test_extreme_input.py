@@ -91,12 +91,13 @@ def test_a_series_that_fails_unexpectedly_leaves_no_empty_series(
     researcher, instrument, monkeypatch
 ):
     from sharing.bookings import services
+    from sharing.bookings.services import series
     from tests.bookings import local, next_weekday
 
     def broken(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "booking_create", broken)
+    monkeypatch.setattr(series, "booking_create", broken)
     start = local(next_weekday(2), "09:00")
     with pytest.raises(RuntimeError):
         services.booking_series_create(

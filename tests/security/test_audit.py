@@ -11,7 +11,7 @@ from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_record
 from sharing.bookings import services
-from sharing.bookings.vouchers import voucher_redeem
+from sharing.bookings.vouchers.ledger import voucher_redeem
 from tests.bookings.test_vouchers import at, issue, make_booking
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei
 

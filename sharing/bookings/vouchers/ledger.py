@@ -1,4 +1,5 @@
-"""科技创新券 (innovation vouchers), honoured in every region they list (通用通兑).
+"""The voucher ledger: redeem part of a booking's fee, refund it when the booking ends unused,
+and reconcile a balance against its entries.
 
 Services write the ledger (VoucherEntry) and the balance together, under a row lock on the
 voucher; the check constraint ``voucher_balance_within_amount`` is the last word, so no
@@ -12,24 +13,22 @@ exactly one redemption to give back.
 """
 
 import datetime
-import secrets
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.accounts.models import Organisation, Region, Role, User
+from portal.accounts.models import User
 from portal.audit.services import audit_record
-from portal.errors import Forbidden, NotFound, RuleBroken
+from portal.errors import RuleBroken, require
+from sharing.bookings import rules
 from sharing.bookings.fees import CENT
 from sharing.bookings.models import Booking, Voucher, VoucherEntry
-from sharing.catalogue.models import Instrument
 
 # Validity is a calendar matter: a voucher valid until 2026-12-31 covers a booking that starts
 # at 23:30 on that day in China, whatever UTC says.
@@ -38,7 +37,7 @@ DEFAULT_MAX_SHARE = Decimal("0.5")
 # A booking that ended without use, or is still to be used, may carry a redemption.
 _REDEEMABLE = (*Booking.LIVE, Booking.Status.COMPLETED)
 
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def max_share() -> Decimal:
@@ -49,51 +48,8 @@ def max_share() -> Decimal:
     return share
 
 
-def _china_date(moment: datetime.datetime) -> datetime.date:
+def china_date(moment: datetime.datetime) -> datetime.date:
     return moment.astimezone(CHINA).date()
-
-
-def _new_code(region: Region, valid_from: datetime.date) -> str:
-    # adcode-year-random: readable on paper, unguessable enough not to be enumerated.
-    return f"{region.adcode}-{valid_from:%Y}-{secrets.token_hex(4).upper()}"
-
-
-# --- Services --------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def voucher_issue(
-    *,
-    issuing_region: Region,
-    organisation: Organisation,
-    amount: Decimal,
-    valid_from: datetime.date,
-    valid_until: datetime.date,
-    accepted_in: list[Region],
-    code: str | None = None,
-) -> Voucher:
-    amount = Decimal(amount)
-    if amount <= 0 or amount != amount.quantize(CENT):
-        raise RuleBroken(_("创新券面额须为正数，精确到分。"), rule="voucher_amount")
-    if valid_from > valid_until:
-        raise RuleBroken(_("创新券的生效日期不能晚于截止日期。"), rule="voucher_validity_order")
-    if not accepted_in:
-        raise RuleBroken(_("创新券至少要在一个地区通用。"), rule="voucher_accepted_nowhere")
-    voucher = Voucher.objects.create(
-        code=code or _new_code(issuing_region, valid_from),
-        issuing_region=issuing_region,
-        organisation=organisation,
-        amount=amount,
-        balance=amount,
-        valid_from=valid_from,
-        valid_until=valid_until,
-    )
-    voucher.accepted_in.set(accepted_in)
-    return voucher
-
-
-def _may_act_for(*, by: User, booking: Booking) -> bool:
-    return by.pk == booking.requester_id or by.has_role(Role.ADMINISTRATOR)
 
 
 def voucher_cap(*, fee: Decimal) -> Decimal:
@@ -115,8 +71,7 @@ def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEn
         .select_related("instrument", "requester")
         .get(pk=booking.pk)
     )
-    if not _may_act_for(by=by, booking=booking):
-        raise Forbidden(_("只能为自己的预约使用创新券。"), rule="not_your_booking")
+    require(rules.may_pay_for(user=by, booking=booking))
     earlier = VoucherEntry.objects.filter(
         booking=booking, kind=VoucherEntry.Kind.REDEMPTION
     ).first()
@@ -147,7 +102,7 @@ def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEn
         raise RuleBroken(
             _("这张创新券不能在该仪器所在地区使用。"), rule="voucher_not_accepted_here"
         )
-    day = _china_date(booking.start)
+    day = china_date(booking.start)
     if not voucher.valid_from <= day <= voucher.valid_until:
         raise RuleBroken(_("创新券在预约日期不在有效期内。"), rule="voucher_expired")
     if voucher.balance <= 0:
@@ -218,83 +173,8 @@ def voucher_balance_check(voucher: Voucher) -> BalanceCheck:
     so a concurrent redemption cannot fall between the two."""
     row = (
         Voucher.objects.filter(pk=voucher.pk)
-        .annotate(ledger=Coalesce(Sum("entries__amount"), Value(Decimal(0)), output_field=_MONEY))
+        .annotate(ledger=Coalesce(Sum("entries__amount"), Value(Decimal(0)), output_field=MONEY))
         .values("amount", "balance", "ledger")
         .get()
     )
     return BalanceCheck(recorded=row["balance"], from_ledger=row["amount"] + row["ledger"])
-
-
-# --- Selectors -------------------------------------------------------------------------------
-
-
-def _sees_all(user: User) -> bool:
-    return user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR)
-
-
-def voucher_list(*, user: User) -> QuerySet[Voucher]:
-    """The vouchers of the user's organisation (all of them for coordinators and
-    administrators), each with its ledger summed up: redeemed, refunded, entries."""
-    qs = Voucher.objects.all()
-    if not _sees_all(user):
-        if not user.organisation_id:
-            return Voucher.objects.none()
-        qs = qs.filter(organisation_id=user.organisation_id)
-    zero = Value(Decimal(0))
-    return (
-        qs.select_related("issuing_region", "organisation")
-        .prefetch_related("accepted_in")
-        .annotate(
-            redeemed=Coalesce(
-                -Sum("entries__amount", filter=Q(entries__kind=VoucherEntry.Kind.REDEMPTION)),
-                zero,
-                output_field=_MONEY,
-            ),
-            refunded=Coalesce(
-                Sum("entries__amount", filter=Q(entries__kind=VoucherEntry.Kind.REFUND)),
-                zero,
-                output_field=_MONEY,
-            ),
-            entry_count=Count("entries"),
-        )
-        .order_by("-valid_until", "-pk")
-    )
-
-
-def voucher_get(*, pk: int, user: User) -> Voucher:
-    """One voucher the user may see, or NotFound (no hint that others' vouchers exist)."""
-    voucher = voucher_list(user=user).filter(pk=pk).first()
-    if voucher is None:
-        raise NotFound(_("没有找到这张创新券。"))
-    return voucher
-
-
-def voucher_ledger(*, voucher: Voucher) -> QuerySet[VoucherEntry]:
-    return (
-        VoucherEntry.objects.filter(voucher=voucher)
-        .select_related("booking__instrument")
-        .order_by("created_at", "pk")
-    )
-
-
-def voucher_usable(
-    *, user: User, instrument: Instrument, start: datetime.datetime
-) -> QuerySet[Voucher]:
-    """The requester's organisation's vouchers that a booking of this instrument starting at
-    ``start`` could use: accepted in the instrument's region, valid that day, not empty. For the
-    booking form; voucher_redeem checks again under the lock."""
-    if not user.organisation_id:
-        return Voucher.objects.none()
-    day = _china_date(start)
-    return Voucher.objects.filter(
-        organisation_id=user.organisation_id,
-        accepted_in=instrument.region_id,
-        valid_from__lte=day,
-        valid_until__gte=day,
-        balance__gt=0,
-    ).order_by("valid_until", "pk")
-
-
-def voucher_today_valid(voucher: Voucher) -> bool:
-    today = timezone.now().astimezone(CHINA).date()
-    return voucher.valid_from <= today <= voucher.valid_until

@@ -1,0 +1,28 @@
+"""Writes of the booking engine, by what they change: bookings.py (create, approve, reject,
+cancel, check in and out), series.py (weekly series), waitlist.py, sweeps.py (what beat runs).
+The names callers use are here: ``from sharing.bookings import services``."""
+
+from sharing.bookings.services.bookings import (
+    booking_approve,
+    booking_cancel,
+    booking_check_in,
+    booking_check_out,
+    booking_create,
+    booking_reject,
+)
+from sharing.bookings.services.series import booking_series_create
+from sharing.bookings.services.sweeps import sweep_expired_requests, sweep_no_shows
+from sharing.bookings.services.waitlist import waitlist_join
+
+__all__ = [
+    "booking_approve",
+    "booking_cancel",
+    "booking_check_in",
+    "booking_check_out",
+    "booking_create",
+    "booking_reject",
+    "booking_series_create",
+    "sweep_expired_requests",
+    "sweep_no_shows",
+    "waitlist_join",
+]

@@ -1,0 +1,207 @@
+"""Writes of a booking's life: create, approve, reject, cancel, check in and out.
+
+Who may do each, and which status allows it, is asked of rules.py; the rules of time of a new
+booking of times.may_book, in a fixed order, each with its own name (RuleBroken.rule). The
+last rule, "no overlap", is the database's: the exclusion constraint booking_no_overlap decides
+races that no check in Python can, and its violation becomes Conflict(rule="slot_taken").
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from psycopg import errors as pg_errors
+
+from portal.accounts.models import User
+from portal.audit.services import audit_record
+from portal.errors import Conflict, require
+from sharing.bookings import fees, rules, times
+from sharing.bookings.availability import policy_for
+from sharing.bookings.models import (
+    Booking,
+    BookingSeries,
+    BookingTransition,
+    Notice,
+    Voucher,
+)
+from sharing.bookings.notifications import booking_notify
+from sharing.bookings.services.waitlist import waitlist_tell
+from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_refund
+from sharing.catalogue.models import Instrument
+
+S = Booking.Status
+
+
+# --- Status changes -------------------------------------------------------------------------
+
+
+def _locked(booking: Booking) -> Booking:
+    """The row again, locked: two managers pressing "approve" at once must not both win."""
+    return (
+        Booking.objects.select_for_update()
+        .select_related("instrument", "requester")
+        .get(pk=booking.pk)
+    )
+
+
+def record_transition(
+    booking: Booking, *, to: str, by: User | None, reason: str = "", fields: tuple = ()
+) -> Booking:
+    before = booking.status
+    booking.status = to
+    booking.save(update_fields=["status", "updated_at", *fields])
+    BookingTransition.objects.create(
+        booking=booking, from_status=before, to_status=to, by=by, reason=reason[:300]
+    )
+    _audit_transition(booking, before=before, by=by, reason=reason)
+    return booking
+
+
+def _audit_transition(booking: Booking, *, before: str, by: User | None, reason: str) -> None:
+    # Every status change passes here or through booking_create: one audit line each.
+    changes = {"status": [before, booking.status]}
+    if reason:
+        changes["reason"] = reason[:300]
+    audit_record(actor=by, action=f"booking.{booking.status}", target=booking, changes=changes)
+
+
+def release(booking: Booking, *, refund: bool) -> None:
+    """The time is free again: the voucher amount goes back (unless a no-show keeps it) and
+    the people waiting for that time are told."""
+    if refund:
+        voucher_refund(booking=booking)
+    waitlist_tell(booking)
+
+
+# --- Creating ------------------------------------------------------------------------------
+
+
+def _is_overlap(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, pg_errors.ExclusionViolation)
+
+
+def slot_taken() -> Conflict:
+    return Conflict(_("该时间段已被占用，可加入候补。"), rule="slot_taken")
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    requester: User,
+    instrument: Instrument,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    purpose: str,
+    sample_notes: str = "",
+    voucher: Voucher | None = None,
+    series: BookingSeries | None = None,
+    now: datetime.datetime | None = None,
+) -> Booking:
+    """A new booking, approved at once when the instrument needs no approval."""
+    now = now or timezone.now()
+    policy = policy_for(instrument)
+    if policy.weekly_quota_minutes is not None:
+        # Serialise one person's bookings so two at once cannot both fit under the quota.
+        User.objects.select_for_update().filter(pk=requester.pk).first()
+    require(times.may_book(user=requester, instrument=instrument, start=start, end=end, now=now))
+    quote = fees.quote(instrument=instrument, requester=requester, start=start, end=end)
+    status = S.REQUESTED if instrument.approval_required else S.APPROVED
+    booking = Booking(
+        instrument=instrument,
+        requester=requester,
+        period=DateTimeTZRange(start, end, "[)"),
+        blocked=DateTimeTZRange(
+            start, end + datetime.timedelta(minutes=policy.buffer_minutes), "[)"
+        ),
+        status=status,
+        purpose=purpose,
+        sample_notes=sample_notes,
+        series=series,
+        cross_region=quote.cross_region,
+        rate_category=quote.rate_category,
+        hourly_rate=quote.hourly_rate,
+        fee_estimate=quote.amount,
+    )
+    try:
+        # A savepoint, so the caller's transaction survives a lost race.
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        if _is_overlap(exc):
+            raise slot_taken() from exc
+        raise
+    BookingTransition.objects.create(
+        booking=booking,
+        from_status="",
+        to_status=status,
+        by=requester,
+        reason="" if status == S.REQUESTED else _("无需审批，自动批准"),
+    )
+    _audit_transition(booking, before="", by=requester, reason="")
+    if voucher is not None:
+        voucher_redeem(voucher=voucher, booking=booking, by=requester)
+    booking_notify(booking=booking, kind=Notice.REQUESTED)
+    if status == S.APPROVED:
+        booking_notify(booking=booking, kind=Notice.APPROVED)
+    return booking
+
+
+# --- Manager and requester actions ---------------------------------------------------------
+
+
+@transaction.atomic
+def booking_approve(*, booking: Booking, by: User, reason: str = "") -> Booking:
+    booking = _locked(booking)
+    require(rules.may_approve(user=by, booking=booking))
+    record_transition(booking, to=S.APPROVED, by=by, reason=reason)
+    booking_notify(booking=booking, kind=Notice.APPROVED, reason=reason)
+    return booking
+
+
+@transaction.atomic
+def booking_reject(*, booking: Booking, by: User, reason: str = "") -> Booking:
+    booking = _locked(booking)
+    require(rules.may_reject(user=by, booking=booking))
+    record_transition(booking, to=S.REJECTED, by=by, reason=reason)
+    release(booking, refund=True)
+    booking_notify(booking=booking, kind=Notice.REJECTED, reason=reason)
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(
+    *, booking: Booking, by: User, reason: str = "", now: datetime.datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
+    booking = _locked(booking)
+    require(rules.may_cancel(user=by, booking=booking, now=now))
+    record_transition(booking, to=S.CANCELLED, by=by, reason=reason)
+    release(booking, refund=True)
+    booking_notify(booking=booking, kind=Notice.CANCELLED, reason=reason)
+    return booking
+
+
+@transaction.atomic
+def booking_check_in(
+    *, booking: Booking, by: User, now: datetime.datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
+    booking = _locked(booking)
+    require(rules.may_check_in(user=by, booking=booking, now=now))
+    booking.checked_in_at = now
+    return record_transition(booking, to=S.CHECKED_IN, by=by, fields=("checked_in_at",))
+
+
+@transaction.atomic
+def booking_check_out(
+    *, booking: Booking, by: User, now: datetime.datetime | None = None
+) -> Booking:
+    now = now or timezone.now()
+    booking = _locked(booking)
+    require(rules.may_check_out(user=by, booking=booking))
+    booking.checked_out_at = max(now, booking.checked_in_at)
+    booking.charge = fees.charge_for(booking=booking)
+    return record_transition(booking, to=S.COMPLETED, by=by, fields=("checked_out_at", "charge"))

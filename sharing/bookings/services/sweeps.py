@@ -1,0 +1,83 @@
+"""The two sweeps beat runs: requests nobody answered expire, approved bookings nobody
+checked in to are released as no-shows."""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sharing.bookings.models import Booking, Notice
+from sharing.bookings.notifications import booking_notify
+from sharing.bookings.services.bookings import record_transition, release
+
+SWEEP_BATCH = 100
+S = Booking.Status
+
+
+def request_expiry_minutes() -> int:
+    """Requests nobody approved or rejected in this time expire (beat: sweep_expired_requests)."""
+    return getattr(settings, "BOOKING_REQUEST_EXPIRY_MINUTES", 24 * 60)
+
+
+def no_show_minutes() -> int:
+    """An approved booking without a check-in this long after its start is a no-show."""
+    return getattr(settings, "BOOKING_NO_SHOW_MINUTES", 15)
+
+
+def _sweep(queryset_for_batch, apply) -> int:
+    """Run ``apply`` on every row of the batches, one transaction per batch. Rows another
+    sweep holds are skipped (skip_locked) and, once it commits, no longer match the filter, so
+    two sweeps at once, or one twice, change each booking once."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                queryset_for_batch()
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("instrument", "requester")
+                .order_by("pk")[:SWEEP_BATCH]
+            )
+            for booking in batch:
+                apply(booking)
+            done += len(batch)
+        if len(batch) < SWEEP_BATCH:
+            return done
+
+
+def sweep_expired_requests(now: datetime.datetime | None = None) -> int:
+    """Requests still waiting for a decision after BOOKING_REQUEST_EXPIRY_MINUTES expire:
+    the slot frees, the voucher amount goes back, the requester is told."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=request_expiry_minutes())
+
+    def batch():
+        return Booking.objects.filter(status=S.REQUESTED, created_at__lt=cutoff)
+
+    def apply(booking: Booking) -> None:
+        record_transition(booking, to=S.EXPIRED, by=None, reason=_("审批超时，自动失效"))
+        release(booking, refund=True)
+        booking_notify(booking=booking, kind=Notice.EXPIRED)
+
+    return _sweep(batch, apply)
+
+
+def sweep_no_shows(now: datetime.datetime | None = None) -> int:
+    """Approved bookings without a check-in BOOKING_NO_SHOW_MINUTES after their start are
+    released as no-shows. The voucher redemption stands: the time was held for them."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=no_show_minutes())
+
+    def batch():
+        return Booking.objects.filter(
+            Q(status=S.APPROVED), Q(checked_in_at__isnull=True), Q(period__startswith__lt=cutoff)
+        )
+
+    def apply(booking: Booking) -> None:
+        record_transition(booking, to=S.NO_SHOW, by=None, reason=_("开始后未签到，按未到场释放"))
+        release(booking, refund=False)
+        booking_notify(booking=booking, kind=Notice.NO_SHOW)
+
+    return _sweep(batch, apply)
