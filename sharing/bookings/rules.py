@@ -20,7 +20,6 @@ from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
 from sharing.bookings.models import Booking
 from sharing.catalogue.models import Instrument
 
-S = Booking.Status
 NOT_RUNNING = (
     Instrument.RunningStatus.AWAITING_REPAIR,
     Instrument.RunningStatus.AWAITING_DISPOSAL,
@@ -117,13 +116,15 @@ def may_approve(*, user: User, booking: Booking) -> Refusal:
             _("不能批准自己的预约申请，须由该仪器的其他管理员或平台管理员审批。"),
             rule="self_approval",
         )
-    return refusal or status_allows(booking, S.REQUESTED)
+    return refusal or status_allows(booking, Booking.Status.REQUESTED)
 
 
 def may_reject(*, user: User, booking: Booking) -> Refusal:
     """A manager of the instrument or an administrator. Rejecting one's own request frees the
     time as withdrawing it would, so it is not refused as self-approval is."""
-    return may_manage(user=user, booking=booking) or status_allows(booking, S.REQUESTED)
+    return may_manage(user=user, booking=booking) or status_allows(
+        booking, Booking.Status.REQUESTED
+    )
 
 
 def started_for_requester(*, user: User, booking: Booking, now: datetime.datetime) -> bool:
@@ -135,13 +136,17 @@ def started_for_requester(*, user: User, booking: Booking, now: datetime.datetim
     requester may still cancel (the instrument broke down, say), and then the voucher comes
     back: the requester did not miss the time, the instrument did. A request never approved
     held nothing and may be withdrawn, with its refund, at any time."""
-    return booking.status == S.APPROVED and booking.requester_id == user.pk and now >= booking.start
+    return (
+        booking.status == Booking.Status.APPROVED
+        and booking.requester_id == user.pk
+        and now >= booking.start
+    )
 
 
 def may_cancel(*, user: User, booking: Booking, now: datetime.datetime) -> Refusal:
     """The service's decision, which the requester's page also asks to offer a cancel button."""
     refusal = may_act_on(user=user, booking=booking) or status_allows(
-        booking, S.REQUESTED, S.APPROVED
+        booking, Booking.Status.REQUESTED, Booking.Status.APPROVED
     )
     if refusal is None and started_for_requester(user=user, booking=booking, now=now):
         refusal = Conflict(
@@ -155,7 +160,9 @@ def may_cancel(*, user: User, booking: Booking, now: datetime.datetime) -> Refus
 
 
 def may_check_in(*, user: User, booking: Booking, now: datetime.datetime) -> Refusal:
-    refusal = may_act_on(user=user, booking=booking) or status_allows(booking, S.APPROVED)
+    refusal = may_act_on(user=user, booking=booking) or status_allows(
+        booking, Booking.Status.APPROVED
+    )
     if refusal is not None:
         return refusal
     if now < booking.start - datetime.timedelta(minutes=CHECK_IN_EARLY_MINUTES):
@@ -169,7 +176,9 @@ def may_check_in(*, user: User, booking: Booking, now: datetime.datetime) -> Ref
 
 
 def may_check_out(*, user: User, booking: Booking) -> Refusal:
-    return may_act_on(user=user, booking=booking) or status_allows(booking, S.CHECKED_IN)
+    return may_act_on(user=user, booking=booking) or status_allows(
+        booking, Booking.Status.CHECKED_IN
+    )
 
 
 # --- Money and figures --------------------------------------------------------------------------

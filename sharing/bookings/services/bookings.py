@@ -31,9 +31,6 @@ from sharing.bookings.services.waitlist import waitlist_tell
 from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_refund
 from sharing.catalogue.models import Instrument
 
-S = Booking.Status
-
-
 # --- Status changes -------------------------------------------------------------------------
 
 
@@ -108,7 +105,7 @@ def booking_create(
         User.objects.select_for_update().filter(pk=requester.pk).first()
     require(times.may_book(user=requester, instrument=instrument, start=start, end=end, now=now))
     quote = fees.quote(instrument=instrument, requester=requester, start=start, end=end)
-    status = S.REQUESTED if instrument.approval_required else S.APPROVED
+    status = Booking.Status.REQUESTED if instrument.approval_required else Booking.Status.APPROVED
     booking = Booking(
         instrument=instrument,
         requester=requester,
@@ -138,13 +135,13 @@ def booking_create(
         from_status="",
         to_status=status,
         by=requester,
-        reason="" if status == S.REQUESTED else _("无需审批，自动批准"),
+        reason="" if status == Booking.Status.REQUESTED else _("无需审批，自动批准"),
     )
     _audit_transition(booking, before="", by=requester, reason="")
     if voucher is not None:
         voucher_redeem(voucher=voucher, booking=booking, by=requester)
     booking_notify(booking=booking, kind=Notice.REQUESTED)
-    if status == S.APPROVED:
+    if status == Booking.Status.APPROVED:
         booking_notify(booking=booking, kind=Notice.APPROVED)
     return booking
 
@@ -156,7 +153,7 @@ def booking_create(
 def booking_approve(*, booking: Booking, by: User, reason: str = "") -> Booking:
     booking = _locked(booking)
     require(rules.may_approve(user=by, booking=booking))
-    record_transition(booking, to=S.APPROVED, by=by, reason=reason)
+    record_transition(booking, to=Booking.Status.APPROVED, by=by, reason=reason)
     booking_notify(booking=booking, kind=Notice.APPROVED, reason=reason)
     return booking
 
@@ -165,7 +162,7 @@ def booking_approve(*, booking: Booking, by: User, reason: str = "") -> Booking:
 def booking_reject(*, booking: Booking, by: User, reason: str = "") -> Booking:
     booking = _locked(booking)
     require(rules.may_reject(user=by, booking=booking))
-    record_transition(booking, to=S.REJECTED, by=by, reason=reason)
+    record_transition(booking, to=Booking.Status.REJECTED, by=by, reason=reason)
     release(booking, refund=True)
     booking_notify(booking=booking, kind=Notice.REJECTED, reason=reason)
     return booking
@@ -178,7 +175,7 @@ def booking_cancel(
     now = now or timezone.now()
     booking = _locked(booking)
     require(rules.may_cancel(user=by, booking=booking, now=now))
-    record_transition(booking, to=S.CANCELLED, by=by, reason=reason)
+    record_transition(booking, to=Booking.Status.CANCELLED, by=by, reason=reason)
     release(booking, refund=True)
     booking_notify(booking=booking, kind=Notice.CANCELLED, reason=reason)
     return booking
@@ -192,7 +189,9 @@ def booking_check_in(
     booking = _locked(booking)
     require(rules.may_check_in(user=by, booking=booking, now=now))
     booking.checked_in_at = now
-    return record_transition(booking, to=S.CHECKED_IN, by=by, fields=("checked_in_at",))
+    return record_transition(
+        booking, to=Booking.Status.CHECKED_IN, by=by, fields=("checked_in_at",)
+    )
 
 
 @transaction.atomic
@@ -204,4 +203,6 @@ def booking_check_out(
     require(rules.may_check_out(user=by, booking=booking))
     booking.checked_out_at = max(now, booking.checked_in_at)
     booking.charge = fees.charge_for(booking=booking)
-    return record_transition(booking, to=S.COMPLETED, by=by, fields=("checked_out_at", "charge"))
+    return record_transition(
+        booking, to=Booking.Status.COMPLETED, by=by, fields=("checked_out_at", "charge")
+    )

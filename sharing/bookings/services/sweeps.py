@@ -14,7 +14,6 @@ from sharing.bookings.notifications import booking_notify
 from sharing.bookings.services.bookings import record_transition, release
 
 SWEEP_BATCH = 100
-S = Booking.Status
 
 
 def request_expiry_minutes() -> int:
@@ -54,10 +53,12 @@ def sweep_expired_requests(now: datetime.datetime | None = None) -> int:
     cutoff = now - datetime.timedelta(minutes=request_expiry_minutes())
 
     def batch():
-        return Booking.objects.filter(status=S.REQUESTED, created_at__lt=cutoff)
+        return Booking.objects.filter(status=Booking.Status.REQUESTED, created_at__lt=cutoff)
 
     def apply(booking: Booking) -> None:
-        record_transition(booking, to=S.EXPIRED, by=None, reason=_("审批超时，自动失效"))
+        record_transition(
+            booking, to=Booking.Status.EXPIRED, by=None, reason=_("审批超时，自动失效")
+        )
         release(booking, refund=True)
         booking_notify(booking=booking, kind=Notice.EXPIRED)
 
@@ -72,11 +73,15 @@ def sweep_no_shows(now: datetime.datetime | None = None) -> int:
 
     def batch():
         return Booking.objects.filter(
-            Q(status=S.APPROVED), Q(checked_in_at__isnull=True), Q(period__startswith__lt=cutoff)
+            Q(status=Booking.Status.APPROVED),
+            Q(checked_in_at__isnull=True),
+            Q(period__startswith__lt=cutoff),
         )
 
     def apply(booking: Booking) -> None:
-        record_transition(booking, to=S.NO_SHOW, by=None, reason=_("开始后未签到，按未到场释放"))
+        record_transition(
+            booking, to=Booking.Status.NO_SHOW, by=None, reason=_("开始后未签到，按未到场释放")
+        )
         release(booking, refund=False)
         booking_notify(booking=booking, kind=Notice.NO_SHOW)
 
