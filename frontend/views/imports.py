@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from portal.accounts.models import Role
-from sharing.catalogue.imports import may_import_by_source
+from sharing.catalogue.feed_import.jobs import may_import_by_source
 from sharing.catalogue.models import FeedSource, ImportJob
 
 

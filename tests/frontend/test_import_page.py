@@ -26,7 +26,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 
 def test_only_administrators_are_offered_the_sources(client):
-    # Importing by source is the administrators' (sharing.catalogue.imports): a manager's page
+    # Importing by source is the administrators' (sharing.catalogue.rules): a manager's page
     # neither offers it nor lists the sources' names.
     from sharing.catalogue.models import FeedSource
 

@@ -17,8 +17,8 @@ from portal.accounts.models import Role
 from portal.audit.services import audit_record
 from portal.errors import Conflict, Forbidden, RuleBroken
 from portal.uploads import safe_upload_name
-from sharing.catalogue.feed import FeedError, open_feed
-from sharing.catalogue.importer import Counts, InstrumentImport, Rejection, Stored
+from sharing.catalogue.feed_import.read import FeedError, open_feed
+from sharing.catalogue.feed_import.store import Counts, InstrumentImport, Rejection, Stored
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
 
 log = logging.getLogger(__name__)

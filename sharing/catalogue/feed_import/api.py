@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 from portal.accounts.models import Role
 from portal.enqueue import enqueue_on_commit
 from portal.uploads import too_large_message
-from sharing.catalogue import tasks
-from sharing.catalogue.imports import (
+from sharing.catalogue.feed_import import tasks
+from sharing.catalogue.feed_import.jobs import (
     ALLOWED_SUFFIXES,
     MAX_UPLOAD_BYTES,
     import_job_create,

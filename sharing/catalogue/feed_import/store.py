@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from portal.accounts.models import Organisation, Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
-from sharing.catalogue.feed import Feed, open_feed
-from sharing.catalogue.feed_rules import Clean, Context, clean_row
+from sharing.catalogue.feed_import.read import Feed, open_feed
+from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 from sharing.catalogue.models import FeedSource, Instrument, InstrumentClass
 from sharing.catalogue.services import platform_match_or_create
 from sharing.catalogue.text import SEARCH_VECTOR_SQL, weighted_texts
