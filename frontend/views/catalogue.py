@@ -12,6 +12,7 @@ from frontend import selectors
 from portal.accounts.models import Organisation, Region
 from portal.page_throttles import page_throttle
 from portal.privacy import mask_email, mask_name, mask_phone
+from sharing.catalogue import rules
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -60,8 +61,7 @@ def instrument_point(instrument: Instrument) -> MapPoint | None:
 
 
 def _contact(instrument: Instrument, user) -> dict:
-    """Contact details are personal data: in full for signed-in users only."""
-    if user.is_authenticated:
+    if rules.may_see_contacts(user):
         return {
             "name": instrument.contact_name,
             "phone": instrument.contact_phone,

@@ -16,6 +16,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from portal.privacy import mask_email, mask_name, mask_phone
+from sharing.catalogue import rules
 from sharing.catalogue.export import LAYOUTS, csv_chunks, xlsx_file
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import (
@@ -300,7 +301,7 @@ class InstrumentPageSerializer(serializers.Serializer):
 
 
 def _context(request) -> dict:
-    return {"request": request, "mask_contacts": not request.user.is_authenticated}
+    return {"request": request, "mask_contacts": not rules.may_see_contacts(request.user)}
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -371,7 +372,7 @@ class _ExportApi(APIView):
         data = params.validated_data
         qs = instrument_search(user=request.user, **_filters(data))
         rows = instrument_export_rows(qs, ordering=data["ordering"], limit=EXPORT_MAX_ROWS)
-        return rows, data["layout"], not request.user.is_authenticated
+        return rows, data["layout"], not rules.may_see_contacts(request.user)
 
     def _filename(self) -> str:
         return f"instruments-{timezone.localdate().isoformat()}.{self.extension}"

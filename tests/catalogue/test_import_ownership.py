@@ -11,6 +11,7 @@ from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
 from sharing.catalogue.feed_import.store import InstrumentImport
 from sharing.catalogue.models import Instrument
+from sharing.catalogue.rules import EVERYWHERE, ImportScope
 from tests.catalogue.feeds import column, sample_rows, write_csv
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
@@ -40,7 +41,10 @@ def feed(tmp_path, *, code: str, name: str = SWU, internal_code: str = "SWU-2019
 def run(path, *, only):
     rejections = []
     counts = InstrumentImport(
-        path=path, only_organisation=only, pipeline=False, on_rejections=rejections.extend
+        path=path,
+        scope=EVERYWHERE if only is None else ImportScope(organisation=only),
+        pipeline=False,
+        on_rejections=rejections.extend,
     ).run()
     return counts, rejections
 

@@ -18,8 +18,9 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from portal.accounts.models import Organisation, Region
+from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
+from sharing.catalogue import rules
 from sharing.catalogue.feed_import.read import Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 from sharing.catalogue.models import FeedSource, Instrument, InstrumentClass
@@ -137,8 +138,7 @@ class InstrumentImport:
         on_rejections: Callable[[list[Rejection]], None] | None = None,
         on_stored: Callable[["Stored"], None] | None = None,
         pipeline: bool = True,
-        only_organisation: Organisation | None = None,
-        restricted: bool = False,
+        scope: rules.ImportScope = rules.EVERYWHERE,
     ):
         if full and source is None:
             raise ValueError("a full import needs a source: only that source's rows can be missing")
@@ -154,10 +154,9 @@ class InstrumentImport:
         # at all, so a job's counts stay true when its worker is killed between two batches.
         self.on_stored = on_stored or (lambda stored: None)
         self.pipeline = pipeline
-        # An instrument manager's upload may touch their own organisation's instruments only
-        # (and a manager without an organisation, none at all).
-        self.only_organisation = only_organisation
-        self.restricted = restricted or only_organisation is not None
+        # Whose instruments the rows may write (rules.import_scope): a manager's upload only
+        # their own organisation's, and a manager without an organisation none at all.
+        self.scope = scope
         self.counts = Counts()
         self._lock = threading.Lock()
         self._organisations: dict[tuple[str, str], int] = {}
@@ -321,22 +320,16 @@ class InstrumentImport:
             self.on_rejections(rejections)
 
     def _may_import(self, clean: Clean) -> bool:
-        """A restricted row is accepted only when the one matching rule resolves it to the
-        uploader's organisation and it carries no code but that organisation's: a row naming
-        us with another's code, or with a code nobody has yet, would otherwise overwrite the
-        other's instruments or squat the code (organisation_match_or_create)."""
-        if not self.restricted:
-            return True
-        own = self.only_organisation
-        if own is None:
-            return False
-        if clean.organisation_uscc and clean.organisation_uscc != own.uscc:
-            return False
+        return rules.may_write_row(
+            self.scope, uscc=clean.organisation_uscc, match=lambda: self._match(clean)
+        )
+
+    def _match(self, clean: Clean) -> int | None:
         key = (clean.organisation_uscc, clean.organisation.strip())
         if key not in self._matches:
             match = organisation_match(name=key[1], uscc=key[0])
             self._matches[key] = match.pk if match else None
-        return self._matches[key] == own.pk
+        return self._matches[key]
 
     def _values(self, clean: Clean) -> dict:
         values = clean.values
@@ -388,9 +381,9 @@ class InstrumentImport:
                 values[column] = texts[column[-1].upper()]
 
     def _organisation(self, clean: Clean, region_id: int) -> int:
-        if self.restricted:
+        if not self.scope.everywhere:
             # Never creates an organisation nor writes a code onto one (_may_import).
-            return self.only_organisation.pk
+            return self.scope.organisation.pk
         key = (clean.organisation_uscc, clean.organisation)
         if key not in self._organisations:
             org = organisation_match_or_create(
