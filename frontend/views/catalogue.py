@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend import selectors
 from portal.accounts.models import Organisation, Region
+from portal.api.cursors import InvalidCursor
 from portal.page_throttles import page_throttle
 from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue import rules
@@ -245,7 +246,7 @@ def instrument_list(request):
                 cursor=request.GET.get("cursor"),
                 size=SEARCH_PAGE_SIZE,
             )
-        except selectors.BadCursor:
+        except InvalidCursor:
             cursor_error = True
     query = request.GET
     return render(

@@ -3,7 +3,8 @@
 API cursors are signed: garbage, unsigned base64 JSON, a cursor of another endpoint and a
 huge one are all the same "invalid cursor". A validly signed cursor of the wrong shape (an
 older release's, say) must fail the same way, so those are signed here with the real salts.
-The catalogue page's cursor is plain text and answers with its own notice, not an error page.
+The catalogue page's cursor is the same signed token and answers with its own notice, not an
+error page.
 """
 
 import base64
@@ -12,9 +13,9 @@ import json
 import pytest
 from django.core import signing
 
+from portal.api.cursors import SALT as INSTRUMENTS_SALT
 from sharing.bookings.api import _CURSOR_SALT as BOOKINGS_SALT
 from sharing.bookings.api_calendar import _CURSOR_SALT as NOTIFICATIONS_SALT
-from sharing.catalogue.api import _CURSOR_SALT as INSTRUMENTS_SALT
 from tests.factories import InstrumentFactory, UserFactory, beibei, mianyang
 
 pytestmark = pytest.mark.django_db
@@ -76,13 +77,15 @@ WRONG_SHAPES = {
     "instruments": [
         [],
         {"p": [1]},
-        {"o": "id"},
-        {"o": "id", "p": ["x"]},
-        {"o": "id", "p": [True]},
-        {"o": "id", "p": [1, 2]},
-        {"o": "relevance", "p": [1.0, 1]},
-        {"o": "id", "p": [10**30]},
-        {"o": "id", "p": [-(10**30)]},
+        {"s": "instruments:id"},
+        {"o": "id", "p": [1]},  # the catalogue's own cursor before the one portal cursor
+        {"s": "bookings", "p": [1]},
+        {"s": "instruments:id", "p": ["x"]},
+        {"s": "instruments:id", "p": [True]},
+        {"s": "instruments:id", "p": [1, 2]},
+        {"s": "instruments:relevance", "p": [1.0, 1]},
+        {"s": "instruments:id", "p": [10**30]},
+        {"s": "instruments:id", "p": [-(10**30)]},
     ],
     "bookings": ["x", True, None, [1], 10**30, -(10**30), 1.5],
     "notifications": [
@@ -106,7 +109,7 @@ def test_a_signed_cursor_of_the_wrong_shape_is_refused(api, member, endpoint, pa
     path, salt = ENDPOINTS[endpoint]
     api.force_authenticate(member)
     response = api.get(path, {"cursor": signing.dumps(payload, salt=salt)})
-    if endpoint == "instruments" and payload == {"o": "id", "p": [-(10**30)]}:
+    if endpoint == "instruments" and payload == {"s": "instruments:id", "p": [-(10**30)]}:
         # Out of range below is still a position (before the first row): a full first page.
         assert response.status_code in (200, 400), response.content
         return
