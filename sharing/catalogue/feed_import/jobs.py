@@ -18,7 +18,8 @@ from portal.errors import Conflict, RuleBroken, require
 from portal.uploads import safe_upload_name
 from sharing.catalogue import rules
 from sharing.catalogue.feed_import.read import FeedError, open_feed
-from sharing.catalogue.feed_import.store import Counts, InstrumentImport, Rejection, Stored
+from sharing.catalogue.feed_import.store import Counts, InstrumentImport
+from sharing.catalogue.feed_import.upsert import Rejection, Stored
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
 
 log = logging.getLogger(__name__)
