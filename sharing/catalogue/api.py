@@ -15,12 +15,12 @@ from portal.api.cursors import CURSOR_HELP, cursor_decode, next_link
 from portal.api.keyset import kinds
 from portal.api.serializers import LocationSerializer, NamedSerializer, RegionSerializer
 from portal.api.views import JsonForErrors
-from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue import rules
 from sharing.catalogue.export import LAYOUTS, csv_chunks, xlsx_file
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import (
     ORDERINGS,
+    contact_field,
     cursor_scope,
     instrument_export_rows,
     instrument_get,
@@ -227,13 +227,13 @@ class InstrumentSerializer(serializers.ModelSerializer):
         return self.context.get("mask_contacts", True)
 
     def get_contact_name(self, instrument: Instrument) -> str:
-        return mask_name(instrument.contact_name) if self._mask() else instrument.contact_name
+        return contact_field(instrument, "contact_name", masked=self._mask())
 
     def get_contact_phone(self, instrument: Instrument) -> str:
-        return mask_phone(instrument.contact_phone) if self._mask() else instrument.contact_phone
+        return contact_field(instrument, "contact_phone", masked=self._mask())
 
     def get_contact_email(self, instrument: Instrument) -> str:
-        return mask_email(instrument.contact_email) if self._mask() else instrument.contact_email
+        return contact_field(instrument, "contact_email", masked=self._mask())
 
 
 class InstrumentPageSerializer(serializers.Serializer):

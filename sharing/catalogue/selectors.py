@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import Organisation
 from portal.api.keyset import SortKey, by_id, keyset_page, ordered
 from portal.errors import NotFound
+from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.text import normalise, tsquery_text
 
@@ -146,6 +147,20 @@ def instrument_search(
     if q and q.strip():
         qs = _search(qs, q)
     return qs
+
+
+_CONTACT_MASKS = {
+    "contact_name": mask_name,
+    "contact_phone": mask_phone,
+    "contact_email": mask_email,
+}
+
+
+def contact_field(instrument: Instrument, name: str, *, masked: bool) -> str:
+    """One of the instrument's contact fields as a reader sees it: masked (张**, 138****5678)
+    for those rules.may_see_contacts keeps them from."""
+    value = getattr(instrument, name)
+    return _CONTACT_MASKS[name](value) if masked else value
 
 
 def instrument_get(*, pk: int, user=None) -> Instrument:
