@@ -50,7 +50,7 @@ def child_import(path: Path, empty: bool) -> dict:
     """One import in this (fresh) process; returns its figures."""
     common.django_setup()
     common.ensure_regions()
-    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.feed_import.store import InstrumentImport
 
     if empty:
         _truncate()
@@ -79,7 +79,7 @@ def bare_copy(path: Path) -> dict:
     """COPY the CSV into a plain text table (no indexes, no constraints), committed."""
     from django.db import connection
 
-    from sharing.catalogue.feed import COLUMNS
+    from sharing.catalogue.feed_import.read import COLUMNS
 
     columns = ", ".join(f"{field} text" for field, _zh, _en in COLUMNS)
     with connection.cursor() as cursor:
@@ -104,7 +104,7 @@ def profile(rows: int) -> None:
 
     common.django_setup()
     common.ensure_regions()
-    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.feed_import.store import InstrumentImport
 
     path = common.feed_file(rows)
     _truncate()

@@ -125,7 +125,7 @@ def seed(instruments: int) -> None:
     """Migrations, the demo data and generated instruments (only what is missing)."""
     from django.core.management import call_command
 
-    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.feed_import.store import InstrumentImport
     from sharing.catalogue.models import FeedSource, Instrument
 
     call_command("migrate", verbosity=0, skip_checks=True)

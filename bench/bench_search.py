@@ -59,7 +59,7 @@ def label(params: dict) -> str:
 def ensure_rows(n: int) -> int:
     from django.db import connection
 
-    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.feed_import.store import InstrumentImport
     from sharing.catalogue.models import Instrument
 
     have = Instrument.objects.count()

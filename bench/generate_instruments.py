@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import instrument_vocab as V
 
-from sharing.catalogue.feed import COLUMNS
+from sharing.catalogue.feed_import.read import COLUMNS
 
 HEADERS = [zh for _field, zh, _en in COLUMNS]
 FIELDS = [field for field, _zh, _en in COLUMNS]

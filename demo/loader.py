@@ -16,7 +16,7 @@ from portal.accounts.services import (
     regions_recognise_each_other,
     user_upsert,
 )
-from sharing.catalogue.importer import InstrumentImport
+from sharing.catalogue.feed_import.store import InstrumentImport
 from sharing.catalogue.models import FeedSource, Instrument
 from sharing.catalogue.places import places_load
 

@@ -1,8 +1,8 @@
-import math
-
 from django.db.models import Count, Q
 
 from portal.accounts.models import Organisation, Region
+from portal.api.cursors import cursor_decode, cursor_encode
+from portal.api.keyset import kinds
 from sharing.catalogue import selectors as catalogue_selectors
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 
@@ -75,41 +75,21 @@ def regions():
     return Region.objects.order_by("adcode")
 
 
-class BadCursor(ValueError):
-    """A cursor this page did not write (edited by hand, or from another ordering)."""
-
-
-CURSOR_SEPARATOR = "_"  # never part of a float's or an integer's text
-
-
-def _encode_cursor(position: list) -> str:
-    return CURSOR_SEPARATOR.join(repr(value) for value in position)
-
-
-def _decode_cursor(cursor: str, ordering: str) -> list:
-    keys = catalogue_selectors.ordering_keys(ordering)
-    parts = cursor.split(CURSOR_SEPARATOR)
-    if len(parts) != len(keys):
-        raise BadCursor(cursor)
-    try:
-        values = [key.kind(part) for key, part in zip(keys, parts, strict=True)]
-    except (ValueError, TypeError, ArithmeticError) as exc:
-        raise BadCursor(cursor) from exc
-    if any(isinstance(v, float) and not math.isfinite(v) for v in values):
-        raise BadCursor(cursor)
-    return values
-
-
 def instrument_search_page(*, user, filters: dict, cursor: str | None, size: int):
     """One page of the catalogue search and the cursor of the next page (None on the last).
 
     Ranked by relevance when there are keywords, else by id; keyset paging in either case,
-    so no COUNT and no OFFSET however deep the reader goes.
+    so no COUNT and no OFFSET however deep the reader goes. The cursor is the API's signed
+    token: one the page did not write raises InvalidCursor.
     """
     ordering = "relevance" if filters.get("q") else "id"
-    after = _decode_cursor(cursor, ordering) if cursor else None
+    scope = catalogue_selectors.cursor_scope(ordering)
+    after = None
+    if cursor:
+        keys = catalogue_selectors.ordering_keys(ordering)
+        after = cursor_decode(cursor, scope=scope, kinds=kinds(keys))
     queryset = catalogue_selectors.instrument_search(user=user, **filters)
     rows, position = catalogue_selectors.instrument_page(
         queryset, ordering=ordering, after=after, size=size
     )
-    return rows, (_encode_cursor(position) if position is not None else None)
+    return rows, (cursor_encode(scope=scope, position=position) if position is not None else None)

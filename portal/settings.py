@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "frontend.context_processors.can",
             ],
         },
     },
@@ -289,7 +290,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message a dead worker held comes back only after visibility_timeout; it must outlast the
 # longest task (CELERY_TASK_TIME_LIMIT), or a slow task would run twice at once. Work a killed
 # worker left is recovered sooner by sweeps that look at the database, not at the broker: see
-# sharing.catalogue.tasks.recover_imports and sharing.bookings.tasks.resend_unsent.
+# sharing.catalogue.feed_import.tasks.recover_imports and sharing.bookings.tasks.resend_unsent.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
@@ -486,7 +487,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # The largest multipart request at all, refused from its Content-Length before the body is
 # read (portal.uploads.UploadSizeLimitMiddleware). The largest upload is a catalogue feed
-# (200 MB, sharing.catalogue.imports); each endpoint checks its own limit as well.
+# (200 MB, sharing.catalogue.feed_import.jobs); each endpoint checks its own limit as well.
 UPLOAD_MAX_REQUEST_BYTES = env.integer("UPLOAD_MAX_REQUEST_BYTES", 201 * 1024 * 1024)
 
 SILENCED_SYSTEM_CHECKS = [

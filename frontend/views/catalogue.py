@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from frontend import selectors
 from portal.accounts.models import Organisation, Region
+from portal.api.cursors import InvalidCursor
 from portal.page_throttles import page_throttle
-from portal.privacy import mask_email, mask_name, mask_phone
+from sharing.catalogue import rules
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
+from sharing.catalogue.selectors import contact_field
 
 DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILES_ATTRIBUTION = "© OpenStreetMap"
@@ -60,19 +62,12 @@ def instrument_point(instrument: Instrument) -> MapPoint | None:
 
 
 def _contact(instrument: Instrument, user) -> dict:
-    """Contact details are personal data: in full for signed-in users only."""
-    if user.is_authenticated:
-        return {
-            "name": instrument.contact_name,
-            "phone": instrument.contact_phone,
-            "email": instrument.contact_email,
-            "masked": False,
-        }
+    masked = not rules.may_see_contacts(user)
     return {
-        "name": mask_name(instrument.contact_name),
-        "phone": mask_phone(instrument.contact_phone),
-        "email": mask_email(instrument.contact_email),
-        "masked": True,
+        "name": contact_field(instrument, "contact_name", masked=masked),
+        "phone": contact_field(instrument, "contact_phone", masked=masked),
+        "email": contact_field(instrument, "contact_email", masked=masked),
+        "masked": masked,
     }
 
 
@@ -245,7 +240,7 @@ def instrument_list(request):
                 cursor=request.GET.get("cursor"),
                 size=SEARCH_PAGE_SIZE,
             )
-        except selectors.BadCursor:
+        except InvalidCursor:
             cursor_error = True
     query = request.GET
     return render(

@@ -2,29 +2,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
-from portal.accounts.models import Role
-from sharing.catalogue.imports import may_import_by_source
-from sharing.catalogue.models import FeedSource, ImportJob
+from sharing.catalogue import rules
+from sharing.catalogue.feed_import.jobs import import_jobs_visible
+from sharing.catalogue.models import FeedSource
 
 
 @login_required
 def instrument_import(request):
     """Instrument managers and administrators: upload a feed and watch it import."""
     user = request.user
-    if not (user.has_role(Role.INSTRUMENT_MANAGER) or user.has_role(Role.ADMINISTRATOR)):
-        raise PermissionDenied
-    jobs = (
-        ImportJob.objects.all()
-        if user.has_role(Role.ADMINISTRATOR)
-        else (ImportJob.objects.filter(created_by=user))
-    )
+    if refusal := rules.may_import(user):
+        raise PermissionDenied(refusal.message)
+    # Sources are named to those who may import by them, and to nobody else.
+    by_source = rules.may_import_by_source(user) is None
     return render(
         request,
         "frontend/instrument_import.html",
         {
-            "jobs": jobs.order_by("-created_at")[:10],
-            # Sources are named to those who may import by them, and to nobody else.
-            "by_source": may_import_by_source(user),
-            "sources": FeedSource.objects.all() if may_import_by_source(user) else [],
+            "jobs": import_jobs_visible(user=user).order_by("-created_at")[:10],
+            "by_source": by_source,
+            "sources": FeedSource.objects.all() if by_source else [],
         },
     )

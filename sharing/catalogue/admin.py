@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.enqueue import enqueue_on_commit
 from portal.widgets import LocalOSMWidget
-from sharing.catalogue import tasks
+from sharing.catalogue.feed_import import tasks
 from sharing.catalogue.models import (
     FeedSource,
     ImportJob,

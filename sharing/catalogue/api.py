@@ -1,25 +1,27 @@
 """The public instrument catalogue: search, detail and export."""
 
-import datetime
 from decimal import Decimal
 
-from django.core import signing
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from portal.privacy import mask_email, mask_name, mask_phone
+from portal.api.cursors import CURSOR_HELP, cursor_decode, next_link
+from portal.api.keyset import kinds
+from portal.api.serializers import LocationSerializer, NamedSerializer, RegionSerializer
+from portal.api.views import JsonForErrors
+from sharing.catalogue import rules
 from sharing.catalogue.export import LAYOUTS, csv_chunks, xlsx_file
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import (
     ORDERINGS,
+    contact_field,
+    cursor_scope,
     instrument_export_rows,
     instrument_get,
     instrument_page,
@@ -31,7 +33,9 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # An export is capped so a request ends in reasonable time; narrow the filters for more.
 EXPORT_MAX_ROWS = 100_000
-_CURSOR_SALT = "catalogue.instruments.cursor"
+# Read from here by sharing.bookings.api_vouchers (and NamedSerializer and RegionSerializer by
+# sharing.techmarket.api) until those import them from portal.api.
+_JsonForErrors = JsonForErrors
 _BIGINT_MAX = 2**63 - 1
 
 
@@ -94,9 +98,7 @@ class InstrumentListQuerySerializer(InstrumentFilterSerializer):
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
     )
-    cursor = serializers.CharField(
-        required=False, max_length=1000, help_text=_("上一页响应中 next 链接携带的游标。")
-    )
+    cursor = serializers.CharField(required=False, max_length=1000, help_text=CURSOR_HELP)
 
 
 class InstrumentExportQuerySerializer(InstrumentFilterSerializer):
@@ -121,50 +123,6 @@ def _filters(data: dict) -> dict:
     return {name: data.get(name) for name in names}
 
 
-# --- Cursor -------------------------------------------------------------------------------
-
-
-def _encode(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
-
-
-def _decode(kind: type, value):
-    if kind is datetime.date:
-        return datetime.date.fromisoformat(value)
-    if kind is Decimal:
-        return Decimal(value)
-    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind is str and isinstance(value, str):
-        return value
-    raise ValueError(value)
-
-
-def cursor_encode(ordering: str, position: list) -> str:
-    """Signed, so a client cannot forge a position; it reads as an opaque token."""
-    return signing.dumps({"o": ordering, "p": [_encode(v) for v in position]}, salt=_CURSOR_SALT)
-
-
-def cursor_decode(token: str, *, ordering: str) -> list:
-    invalid = serializers.ValidationError(
-        {"cursor": [_("翻页游标无效或已失效，请从第一页重新开始。")]}
-    )
-    try:
-        payload = signing.loads(token, salt=_CURSOR_SALT)
-        keys = ordering_keys(ordering)
-        if payload["o"] != ordering or len(payload["p"]) != len(keys):
-            raise invalid
-        return [_decode(k.kind, v) for k, v in zip(keys, payload["p"], strict=True)]
-    except (signing.BadSignature, KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise invalid from exc
-
-
 # --- Output -------------------------------------------------------------------------------
 
 
@@ -172,22 +130,6 @@ class CategorySerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     name_en = serializers.CharField()
-
-
-class NamedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class RegionSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    adcode = serializers.CharField()
-    name = serializers.CharField()
-
-
-class LocationSerializer(serializers.Serializer):
-    lon = serializers.FloatField()
-    lat = serializers.FloatField()
 
 
 class RatesSerializer(serializers.Serializer):
@@ -285,13 +227,13 @@ class InstrumentSerializer(serializers.ModelSerializer):
         return self.context.get("mask_contacts", True)
 
     def get_contact_name(self, instrument: Instrument) -> str:
-        return mask_name(instrument.contact_name) if self._mask() else instrument.contact_name
+        return contact_field(instrument, "contact_name", masked=self._mask())
 
     def get_contact_phone(self, instrument: Instrument) -> str:
-        return mask_phone(instrument.contact_phone) if self._mask() else instrument.contact_phone
+        return contact_field(instrument, "contact_phone", masked=self._mask())
 
     def get_contact_email(self, instrument: Instrument) -> str:
-        return mask_email(instrument.contact_email) if self._mask() else instrument.contact_email
+        return contact_field(instrument, "contact_email", masked=self._mask())
 
 
 class InstrumentPageSerializer(serializers.Serializer):
@@ -300,7 +242,7 @@ class InstrumentPageSerializer(serializers.Serializer):
 
 
 def _context(request) -> dict:
-    return {"request": request, "mask_contacts": not request.user.is_authenticated}
+    return {"request": request, "mask_contacts": not rules.may_see_contacts(request.user)}
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -323,16 +265,16 @@ class InstrumentListApi(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         ordering = data["ordering"]
-        after = cursor_decode(data["cursor"], ordering=ordering) if data.get("cursor") else None
+        scope = cursor_scope(ordering)
+        after = None
+        if data.get("cursor"):
+            after = cursor_decode(data["cursor"], scope=scope, kinds=kinds(ordering_keys(ordering)))
         qs = instrument_search(user=request.user, **_filters(data))
         rows, last = instrument_page(qs, ordering=ordering, after=after, size=data["page_size"])
-        next_url = None
-        if last is not None:
-            next_url = replace_query_param(
-                request.build_absolute_uri(), "cursor", cursor_encode(ordering, last)
-            )
         results = InstrumentSerializer(rows, many=True, context=_context(request)).data
-        return Response({"next": next_url, "results": results})
+        return Response(
+            {"next": next_link(request, scope=scope, position=last), "results": results}
+        )
 
 
 class InstrumentDetailApi(APIView):
@@ -350,19 +292,9 @@ class InstrumentDetailApi(APIView):
         return Response(InstrumentSerializer(instrument, context=_context(request)).data)
 
 
-class _JsonForErrors(BaseContentNegotiation):
-    """Exports answer with a file whatever Accept says; errors still leave as JSON."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class _ExportApi(APIView):
     permission_classes = [permissions.AllowAny]
-    content_negotiation_class = _JsonForErrors
+    content_negotiation_class = JsonForErrors
     extension = ""
 
     def _prepared(self, request):
@@ -371,7 +303,7 @@ class _ExportApi(APIView):
         data = params.validated_data
         qs = instrument_search(user=request.user, **_filters(data))
         rows = instrument_export_rows(qs, ordering=data["ordering"], limit=EXPORT_MAX_ROWS)
-        return rows, data["layout"], not request.user.is_authenticated
+        return rows, data["layout"], not rules.may_see_contacts(request.user)
 
     def _filename(self) -> str:
         return f"instruments-{timezone.localdate().isoformat()}.{self.extension}"

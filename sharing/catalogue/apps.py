@@ -10,6 +10,9 @@ class CatalogueConfig(AppConfig):
     def ready(self):
         from portal.startup import on_web_boot
         from sharing.catalogue.classes import ensure_instrument_classes
+
+        # The tasks live in the feed_import package, where autodiscover_tasks does not look.
+        from sharing.catalogue.feed_import import tasks  # noqa: F401
         from sharing.catalogue.text import warm_up
 
         post_migrate.connect(ensure_instrument_classes, sender=self)

@@ -12,8 +12,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from portal import spreadsheets
-from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
+from sharing.catalogue.selectors import contact_field
 
 Column = tuple[str, Callable[[Instrument, bool], object]]
 
@@ -22,12 +22,8 @@ def _label(choices, value: str) -> str:
     return str(choices(value).label) if value else ""
 
 
-def _phone(i: Instrument, mask: bool) -> str:
-    return mask_phone(i.contact_phone) if mask else i.contact_phone
-
-
-def _email(i: Instrument, mask: bool) -> str:
-    return mask_email(i.contact_email) if mask else i.contact_email
+def _contact(name: str) -> Callable[[Instrument, bool], str]:
+    return lambda i, mask: contact_field(i, name, masked=mask)
 
 
 def _lon(i: Instrument, mask: bool):
@@ -65,9 +61,9 @@ NATIONAL: list[Column] = [
     ("安放地址", lambda i, m: i.address),
     ("经度", _lon),
     ("纬度", _lat),
-    ("联系人", lambda i, m: mask_name(i.contact_name) if m else i.contact_name),
-    ("联系电话", _phone),
-    ("电子邮箱", _email),
+    ("联系人", _contact("contact_name")),
+    ("联系电话", _contact("contact_phone")),
+    ("电子邮箱", _contact("contact_email")),
     ("预约服务网址", lambda i, m: i.booking_url),
     ("年总运行机时", lambda i, m: i.annual_running_hours),
     ("年服务机时", lambda i, m: i.annual_service_hours),
@@ -91,9 +87,9 @@ PORTAL: list[Column] = [
     (_("所属平台"), lambda i, m: i.platform.name if i.platform else ""),
     (_("所在地区"), lambda i, m: i.region.name),
     (_("安放地址"), lambda i, m: i.address),
-    (_("联系人"), lambda i, m: mask_name(i.contact_name) if m else i.contact_name),
-    (_("联系电话"), _phone),
-    (_("电子邮箱"), _email),
+    (_("联系人"), _contact("contact_name")),
+    (_("联系电话"), _contact("contact_phone")),
+    (_("电子邮箱"), _contact("contact_email")),
     (_("预约服务网址"), lambda i, m: i.booking_url),
     (_("本单位费率（元/小时）"), lambda i, m: i.rate_internal),
     (_("同地区费率（元/小时）"), lambda i, m: i.rate_same_region),

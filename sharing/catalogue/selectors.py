@@ -1,7 +1,6 @@
 """Reads of the instrument catalogue: search, filters, keyset pages."""
 
 import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
@@ -22,7 +21,9 @@ from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation
+from portal.api.keyset import SortKey, by_id, keyset_page, ordered
 from portal.errors import NotFound
+from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.text import normalise, tsquery_text
 
@@ -148,6 +149,20 @@ def instrument_search(
     return qs
 
 
+_CONTACT_MASKS = {
+    "contact_name": mask_name,
+    "contact_phone": mask_phone,
+    "contact_email": mask_email,
+}
+
+
+def contact_field(instrument: Instrument, name: str, *, masked: bool) -> str:
+    """One of the instrument's contact fields as a reader sees it: masked (张**, 138****5678)
+    for those rules.may_see_contacts keeps them from."""
+    value = getattr(instrument, name)
+    return _CONTACT_MASKS[name](value) if masked else value
+
+
 def instrument_get(*, pk: int, user=None) -> Instrument:
     instrument = _base().annotate(applicable_rate=applicable_rate(user=user)).filter(pk=pk).first()
     if instrument is None:
@@ -156,16 +171,6 @@ def instrument_get(*, pk: int, user=None) -> Instrument:
 
 
 # --- Keyset pages --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SortKey:
-    """One column of an ordering: its expression, its direction and how a cursor stores it."""
-
-    name: str
-    expression: object
-    descending: bool = False
-    kind: type = str
 
 
 _LOW_DATE, _HIGH_DATE = datetime.date(1, 1, 1), datetime.date(9999, 12, 31)
@@ -177,8 +182,8 @@ ORDERINGS: dict[str, tuple[SortKey, ...]] = {
     "relevance": (SortKey("rank", F("rank"), descending=True, kind=float),),
     "id": (),
     "-id": (),
-    "name": (SortKey("k_name", F("name")),),
-    "-name": (SortKey("k_name", F("name"), descending=True),),
+    "name": (SortKey("k_name", F("name"), kind=str),),
+    "-name": (SortKey("k_name", F("name"), descending=True, kind=str),),
     "original_value": (
         SortKey("k_value", Coalesce("original_value", Value(_HIGH_VALUE)), kind=Decimal),
     ),
@@ -206,41 +211,7 @@ ORDERINGS: dict[str, tuple[SortKey, ...]] = {
 
 def _keys(ordering: str) -> tuple[SortKey, ...]:
     # id breaks ties in the ordering's own direction and makes every position unique.
-    descending = ordering == "-id"
-    return (*ORDERINGS[ordering], SortKey("id", F("id"), descending=descending, kind=int))
-
-
-def _after(keys: tuple[SortKey, ...], values: list) -> Q:
-    """Rows strictly after ``values`` in the order of ``keys``: (a > x) or (a = x and b > y)…"""
-    condition = Q()
-    equal = Q()
-    for key, value in zip(keys, values, strict=True):
-        beyond = Q(**{f"{key.name}__{'lt' if key.descending else 'gt'}": value})
-        condition |= equal & beyond
-        equal &= Q(**{key.name: value})
-    return condition
-
-
-def _ordered(qs: QuerySet[Instrument], keys: tuple[SortKey, ...]) -> QuerySet[Instrument]:
-    qs = qs.annotate(**{k.name: k.expression for k in keys if k.name not in ("id", "rank")})
-    return qs.order_by(*(f"-{k.name}" if k.descending else k.name for k in keys))
-
-
-def instrument_page(
-    qs: QuerySet[Instrument], *, ordering: str, after: list | None, size: int
-) -> tuple[list[Instrument], list | None]:
-    """One page of ``qs`` in ``ordering`` after the position ``after`` (from a previous page's
-    second return value). Returns the rows and the position of the last one when more follow,
-    else None. One query, and no COUNT."""
-    keys = _keys(ordering)
-    qs = _ordered(qs, keys)
-    if after is not None:
-        qs = qs.filter(_after(keys, after))
-    rows = list(qs[: size + 1])
-    if len(rows) <= size:
-        return rows, None
-    rows = rows[:size]
-    return rows, [getattr(rows[-1], k.name) for k in keys]
+    return (*ORDERINGS[ordering], by_id(descending=ordering == "-id"))
 
 
 def ordering_keys(ordering: str) -> tuple[SortKey, ...]:
@@ -248,9 +219,22 @@ def ordering_keys(ordering: str) -> tuple[SortKey, ...]:
     return _keys(ordering)
 
 
+def cursor_scope(ordering: str) -> str:
+    """The scope of a cursor into the instruments in ``ordering`` (portal.api.cursors): a
+    cursor written for another ordering, or another list, is refused."""
+    return f"instruments:{ordering}"
+
+
+def instrument_page(
+    qs: QuerySet[Instrument], *, ordering: str, after: list | None, size: int
+) -> tuple[list[Instrument], list | None]:
+    """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page)."""
+    return keyset_page(qs, keys=_keys(ordering), after=after, size=size)
+
+
 def instrument_export_rows(
     qs: QuerySet[Instrument], *, ordering: str, limit: int, chunk_size: int = 2000
 ):
     """The rows of an export in ``ordering``, at most ``limit``, streamed from a server-side
     cursor ``chunk_size`` rows at a time so memory stays flat whatever the size."""
-    return _ordered(qs, _keys(ordering))[:limit].iterator(chunk_size=chunk_size)
+    return ordered(qs, _keys(ordering))[:limit].iterator(chunk_size=chunk_size)

@@ -1,11 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from sharing.catalogue import api
-from sharing.catalogue.api_imports import ImportDetailView, ImportListView
 
 urlpatterns = [
-    path("imports/", ImportListView.as_view(), name="imports"),
-    path("imports/<int:pk>/", ImportDetailView.as_view(), name="import-detail"),
+    path("", include("sharing.catalogue.feed_import.urls")),
     path("instruments/", api.InstrumentListApi.as_view(), name="instrument-list"),
     path("instruments/<int:pk>/", api.InstrumentDetailApi.as_view(), name="instrument-detail"),
     path(

@@ -132,7 +132,7 @@ def test_national_layout_writes_the_feed_headers_in_order(instrument, api):
 
 
 def test_national_headers_are_the_ones_the_feed_importer_reads():
-    from sharing.catalogue.feed import COLUMNS
+    from sharing.catalogue.feed_import.read import COLUMNS
 
     assert [zh for _field, zh, _en in COLUMNS] == NATIONAL_HEADERS
 
@@ -218,7 +218,7 @@ def test_control_characters_do_not_break_the_workbook(db, api):
 
 
 def test_an_anonymous_export_imported_back_leaves_the_real_contacts(instrument, api, tmp_path):
-    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.feed_import.store import InstrumentImport
     from sharing.catalogue.models import Instrument
 
     feed = tmp_path / "masked.csv"

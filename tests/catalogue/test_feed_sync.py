@@ -1,7 +1,7 @@
 import pytest
 from django.db import connections
 
-from sharing.catalogue import tasks
+from sharing.catalogue.feed_import import tasks
 from sharing.catalogue.models import FeedSource, ImportJob, Instrument
 from tests.catalogue.feeds import SAMPLE
 from tests.factories import beibei, mianyang
@@ -36,7 +36,7 @@ def test_a_missing_file_shows_as_a_failure_on_the_source(source):
 
 def test_the_database_refuses_a_second_live_run_of_one_source(source):
     from portal.errors import Conflict
-    from sharing.catalogue.imports import import_job_create
+    from sharing.catalogue.feed_import.jobs import import_job_create
 
     import_job_create(source=source)
     with pytest.raises(Conflict):
@@ -44,7 +44,7 @@ def test_the_database_refuses_a_second_live_run_of_one_source(source):
 
 
 def test_a_run_held_by_another_worker_is_left_alone(source):
-    from sharing.catalogue.imports import import_job_create, import_job_run
+    from sharing.catalogue.feed_import.jobs import import_job_create, import_job_run
 
     job = import_job_create(source=source)
     other = connections.create_connection("default")

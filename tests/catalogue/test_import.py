@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from portal.accounts.models import Organisation
-from sharing.catalogue.feed import FeedError
-from sharing.catalogue.importer import InstrumentImport
+from sharing.catalogue.feed_import.read import FeedError
+from sharing.catalogue.feed_import.store import InstrumentImport
 from sharing.catalogue.models import FeedSource, Instrument
 from tests.catalogue.feeds import SAMPLE, column, sample_rows, write_csv, write_xlsx
 from tests.factories import beibei, mianyang

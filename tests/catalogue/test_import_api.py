@@ -43,7 +43,7 @@ def test_an_upload_is_imported_by_a_real_worker_and_followed(api, owner, celery_
 
 
 def test_rejected_rows_are_listed_with_number_column_and_reason(api, owner, settings, tmp_path):
-    from sharing.catalogue.imports import import_job_run
+    from sharing.catalogue.feed_import.jobs import import_job_run
 
     settings.MEDIA_ROOT = str(tmp_path)
     content = SAMPLE.read_text(encoding="utf-8").replace("2019-06-18", "2019-02-30")
@@ -93,7 +93,7 @@ def test_a_file_of_another_type_is_refused_clearly(api, owner):
 
 
 def test_a_manager_imports_only_their_own_organisations_instruments(api, db, settings, tmp_path):
-    from sharing.catalogue.imports import import_job_run
+    from sharing.catalogue.feed_import.jobs import import_job_run
     from tests.factories import OrganisationFactory
 
     settings.MEDIA_ROOT = str(tmp_path)
@@ -153,7 +153,7 @@ def test_the_import_service_itself_keeps_sources_for_administrators(db):
     # The rule lives in import_job_create, so the admin, the command line and any later caller
     # acting for a person meet it, not only the API view.
     from portal.errors import Forbidden
-    from sharing.catalogue.imports import import_job_create
+    from sharing.catalogue.feed_import.jobs import import_job_create
     from sharing.catalogue.models import FeedSource
 
     source = FeedSource.objects.create(name="national", location="/nonexistent.csv")

@@ -9,8 +9,9 @@ import pytest
 
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
-from sharing.catalogue.importer import InstrumentImport
+from sharing.catalogue.feed_import.store import InstrumentImport
 from sharing.catalogue.models import Instrument
+from sharing.catalogue.rules import EVERYWHERE, ImportScope
 from tests.catalogue.feeds import column, sample_rows, write_csv
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
@@ -40,7 +41,10 @@ def feed(tmp_path, *, code: str, name: str = SWU, internal_code: str = "SWU-2019
 def run(path, *, only):
     rejections = []
     counts = InstrumentImport(
-        path=path, only_organisation=only, pipeline=False, on_rejections=rejections.extend
+        path=path,
+        scope=EVERYWHERE if only is None else ImportScope(organisation=only),
+        pipeline=False,
+        on_rejections=rejections.extend,
     ).run()
     return counts, rejections
 
@@ -84,7 +88,7 @@ def test_it_accepts_my_own_rows_by_name_or_by_my_own_code(swu, tmp_path):
 
 
 def test_a_manager_without_an_organisation_imports_nothing(db, swu, tmp_path):
-    from sharing.catalogue.imports import import_job_create, import_job_run
+    from sharing.catalogue.feed_import.jobs import import_job_create, import_job_run
 
     manager = UserFactory(roles=[Role.INSTRUMENT_MANAGER], organisation=None)
     path = feed(tmp_path, code="")

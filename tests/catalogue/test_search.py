@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from portal.accounts.models import Organisation
-from sharing.catalogue.api import cursor_encode
+from portal.api.cursors import cursor_encode
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import instrument_search
 from tests.catalogue.labelled_queries import INSTRUMENTS, QUERIES
@@ -256,10 +256,10 @@ def test_ranked_pages_walk_every_hit_once(catalogue, api):
     [
         "garbage",
         "eyJvIjoiaWQiLCJwIjpbMV19:1tYx:forged",
-        cursor_encode("name", ["a", 1]),  # another ordering's cursor
-        cursor_encode("id", ["x"]),
-        cursor_encode("id", [1, 2]),
-        cursor_encode("id", [True]),
+        cursor_encode(scope="instruments:name", position=["a", 1]),  # another ordering's
+        cursor_encode(scope="instruments:id", position=["x"]),
+        cursor_encode(scope="instruments:id", position=[1, 2]),
+        cursor_encode(scope="instruments:id", position=[True]),
     ],
 )
 def test_a_tampered_cursor_is_a_400(db, api, cursor):

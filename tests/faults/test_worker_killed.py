@@ -19,7 +19,7 @@ from portal.accounts.models import Role
 from portal.notifications.models import Notification
 from sharing.bookings import tasks as booking_tasks
 from sharing.bookings.models import Booking, Notice
-from sharing.catalogue.importer import BATCH_SIZE
+from sharing.catalogue.feed_import.store import BATCH_SIZE
 from sharing.catalogue.models import ImportJob, Instrument
 from tests.factories import InstrumentFactory, UserFactory, beibei, mianyang
 from tests.faults.conftest import ROOT, emailed, in_flight, wait_until

@@ -26,7 +26,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 
 def test_only_administrators_are_offered_the_sources(client):
-    # Importing by source is the administrators' (sharing.catalogue.imports): a manager's page
+    # Importing by source is the administrators' (sharing.catalogue.rules): a manager's page
     # neither offers it nor lists the sources' names.
     from sharing.catalogue.models import FeedSource
 
@@ -39,3 +39,25 @@ def test_only_administrators_are_offered_the_sources(client):
     html = client.get("/instruments/import/").content.decode()
     assert "national-secret-feed" in html
     assert 'name="source"' in html and 'name="full"' in html
+
+
+NAV_LINK = 'href="/instruments/import/"'
+
+
+@pytest.mark.parametrize(
+    ("roles", "superuser", "offered"),
+    [
+        ([Role.INSTRUMENT_MANAGER], False, True),
+        ([Role.ADMINISTRATOR], False, True),
+        ([], True, True),
+        ([Role.RESEARCHER], False, False),
+    ],
+    ids=["manager", "administrator", "superuser", "researcher"],
+)
+def test_the_import_link_is_offered_to_exactly_those_the_page_lets_in(
+    client, roles, superuser, offered
+):
+    person = UserFactory(roles=roles, is_superuser=superuser)
+    client.force_login(person)
+    assert (NAV_LINK in client.get("/").content.decode()) is offered
+    assert (client.get("/instruments/import/").status_code == 200) is offered

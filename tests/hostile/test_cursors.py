@@ -3,7 +3,8 @@
 API cursors are signed: garbage, unsigned base64 JSON, a cursor of another endpoint and a
 huge one are all the same "invalid cursor". A validly signed cursor of the wrong shape (an
 older release's, say) must fail the same way, so those are signed here with the real salts.
-The catalogue page's cursor is plain text and answers with its own notice, not an error page.
+The catalogue page's cursor is the same signed token and answers with its own notice, not an
+error page.
 """
 
 import base64
@@ -12,9 +13,7 @@ import json
 import pytest
 from django.core import signing
 
-from portal.api.cursors import SALT as BOOKINGS_SALT
-from sharing.bookings.api_calendar import _CURSOR_SALT as NOTIFICATIONS_SALT
-from sharing.catalogue.api import _CURSOR_SALT as INSTRUMENTS_SALT
+from portal.api.cursors import SALT
 from tests.factories import InstrumentFactory, UserFactory, beibei, mianyang
 
 pytestmark = pytest.mark.django_db
@@ -42,10 +41,11 @@ GARBAGE = [
     "%",
 ]
 
+# Each list's path and the scope its cursors carry: one signed format, told apart by scope.
 ENDPOINTS = {
-    "instruments": ("/api/instruments/", INSTRUMENTS_SALT),
-    "bookings": ("/api/bookings/", BOOKINGS_SALT),
-    "notifications": ("/api/notifications/", NOTIFICATIONS_SALT),
+    "instruments": ("/api/instruments/", "instruments:id"),
+    "bookings": ("/api/bookings/", "bookings"),
+    "notifications": ("/api/notifications/", "notifications"),
 }
 
 
@@ -66,9 +66,9 @@ def test_a_tampered_cursor_is_refused(api, member, endpoint, cursor):
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_a_cursor_from_another_endpoint_is_refused(api, member, endpoint):
     api.force_authenticate(member)
-    for other, (_path, salt) in ENDPOINTS.items():
+    for other, (_path, scope) in ENDPOINTS.items():
         if other != endpoint:
-            cursor = signing.dumps([1, 2], salt=salt)
+            cursor = signing.dumps({"s": scope, "p": [1]}, salt=SALT)
             assert_bad_cursor(api.get(ENDPOINTS[endpoint][0], {"cursor": cursor}))
 
 
@@ -76,13 +76,15 @@ WRONG_SHAPES = {
     "instruments": [
         [],
         {"p": [1]},
-        {"o": "id"},
-        {"o": "id", "p": ["x"]},
-        {"o": "id", "p": [True]},
-        {"o": "id", "p": [1, 2]},
-        {"o": "relevance", "p": [1.0, 1]},
-        {"o": "id", "p": [10**30]},
-        {"o": "id", "p": [-(10**30)]},
+        {"s": "instruments:id"},
+        {"o": "id", "p": [1]},  # the catalogue's own cursor before the one portal cursor
+        {"s": "bookings", "p": [1]},
+        {"s": "instruments:id", "p": ["x"]},
+        {"s": "instruments:id", "p": [True]},
+        {"s": "instruments:id", "p": [1, 2]},
+        {"s": "instruments:relevance", "p": [1.0, 1]},
+        {"s": "instruments:id", "p": [10**30]},
+        {"s": "instruments:id", "p": [-(10**30)]},
     ],
     "bookings": [
         "x",
@@ -100,6 +102,10 @@ WRONG_SHAPES = {
         {"s": "bookings", "p": [-(10**30)]},
     ],
     "notifications": [
+        {"s": "bookings", "p": ["2026-01-01T00:00:00+08:00", 1]},
+        {"s": "notifications", "p": ["2026-01-01T00:00:00", 1]},  # naive
+        {"s": "notifications", "p": ["yesterday", 1]},
+        {"s": "notifications", "p": ["2026-01-01T00:00:00+08:00", "1"]},
         {"a": 1},
         [None, None],
         ["yesterday", 1],
@@ -117,10 +123,10 @@ WRONG_SHAPES = {
     [(endpoint, payload) for endpoint, payloads in WRONG_SHAPES.items() for payload in payloads],
 )
 def test_a_signed_cursor_of_the_wrong_shape_is_refused(api, member, endpoint, payload):
-    path, salt = ENDPOINTS[endpoint]
+    path = ENDPOINTS[endpoint][0]
     api.force_authenticate(member)
-    response = api.get(path, {"cursor": signing.dumps(payload, salt=salt)})
-    if endpoint == "instruments" and payload == {"o": "id", "p": [-(10**30)]}:
+    response = api.get(path, {"cursor": signing.dumps(payload, salt=SALT)})
+    if endpoint == "instruments" and payload == {"s": "instruments:id", "p": [-(10**30)]}:
         # Out of range below is still a position (before the first row): a full first page.
         assert response.status_code in (200, 400), response.content
         return

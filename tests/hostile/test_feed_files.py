@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from portal.accounts.models import Role
-from sharing.catalogue.imports import import_job_run
+from sharing.catalogue.feed_import.jobs import import_job_run
 from sharing.catalogue.models import ImportJob, ImportRejection, Instrument
 from tests.catalogue.feeds import sample_rows, write_xlsx
 from tests.factories import InstrumentFactory, UserFactory, beibei, mianyang
@@ -138,9 +138,9 @@ def test_a_zip_bomb_named_csv_is_still_caught(api, owner, tmp_path):
 def test_an_oversized_upload_is_refused_before_a_job_exists(api, owner, monkeypatch):
     # The real limit is 200 MB; the gate is the same code at any limit. (The early gate on
     # Content-Length belongs to the upload defences; this pins the behaviour either way.)
-    from sharing.catalogue import api_imports
+    from sharing.catalogue.feed_import import api as import_api
 
-    monkeypatch.setattr(api_imports, "MAX_UPLOAD_BYTES", 1024)
+    monkeypatch.setattr(import_api, "MAX_UPLOAD_BYTES", 1024)
     response = upload(api, owner, corpus.sample_csv())
     assert response.status_code in (400, 413), response.content
     error = response.json()["error"]
@@ -162,9 +162,9 @@ def test_a_problem_past_the_upload_scan_fails_the_job_before_any_row_is_written(
 ):
     """Above UPLOAD_SCAN_BYTES (32 MB) the uploader does not wait for the whole read: the job
     is queued, and the worker reads the file through before its first batch."""
-    from sharing.catalogue import imports
+    from sharing.catalogue.feed_import import jobs
 
-    monkeypatch.setattr(imports, "UPLOAD_SCAN_BYTES", 1024)
+    monkeypatch.setattr(jobs, "UPLOAD_SCAN_BYTES", 1024)
     content = corpus.nul_bytes_deep().replace(b"\x00", b"") + b'X-1,"never closed\n'
     response = upload(api, owner, content)
     assert response.status_code == 202, response.content
@@ -177,8 +177,8 @@ def test_a_problem_past_the_upload_scan_fails_the_job_before_any_row_is_written(
 def test_a_worker_given_a_broken_file_fails_the_job_and_writes_nothing(owner, tmp_path):
     """Files that never passed the upload check (a feed source's file): the whole file is read
     before the first batch is written, so a broken quote near the end costs nothing."""
-    from sharing.catalogue.feed import FeedError
-    from sharing.catalogue.importer import InstrumentImport
+    from sharing.catalogue.feed_import.read import FeedError
+    from sharing.catalogue.feed_import.store import InstrumentImport
 
     path = tmp_path / "feed.csv"
     path.write_bytes(corpus.unbalanced_quote())

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from sharing.catalogue.imports import import_job_create, import_job_run
+from sharing.catalogue.feed_import.jobs import import_job_create, import_job_run
 from sharing.catalogue.models import FeedSource
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from sharing.catalogue.feed import FeedError
+from sharing.catalogue.feed_import.read import FeedError
 from sharing.catalogue.models import FeedSource
 
 MAX_DOWNLOAD_BYTES = 500 * 1024 * 1024

@@ -4,7 +4,7 @@ Each batch is one transaction: a row is stored whole or not at all, and a bad ro
 back the good ones (a batch the database refuses is retried row by row). The key is
 (organisation, 所在单位仪器内部编码); an unchanged row is recognised by its hash and left alone,
 so importing the same file twice changes nothing. Memory stays flat: the keys seen so far live
-in a temporary table, not in Python.
+in a temporary table, not in Python (the SQL is upsert's).
 """
 
 import hashlib
@@ -18,58 +18,19 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from portal.accounts.models import Organisation, Region
+from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
-from sharing.catalogue.feed import Feed, open_feed
-from sharing.catalogue.feed_rules import Clean, Context, clean_row
-from sharing.catalogue.models import FeedSource, Instrument, InstrumentClass
+from sharing.catalogue import rules
+from sharing.catalogue.feed_import import upsert
+from sharing.catalogue.feed_import.read import Feed, open_feed
+from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
+from sharing.catalogue.feed_import.upsert import Rejection, Stored
+from sharing.catalogue.models import FeedSource, InstrumentClass
 from sharing.catalogue.services import platform_match_or_create
-from sharing.catalogue.text import SEARCH_VECTOR_SQL, weighted_texts
+from sharing.catalogue.text import weighted_texts
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
-
-# The columns a feed fills, in COPY order; everything else keeps its value on update.
-FEED_COLUMNS = [
-    "organisation_id",
-    "internal_code",
-    "name",
-    "name_en",
-    "category_code",
-    "category_id",
-    "purpose",
-    "model",
-    "manufacturer",
-    "country",
-    "original_value",
-    "in_service_date",
-    "specifications",
-    "functions",
-    "disciplines",
-    "services",
-    "fee_text",
-    "running_status",
-    "sharing_mode",
-    "platform_id",
-    "region_id",
-    "address",
-    "location",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "booking_url",
-    "annual_running_hours",
-    "annual_service_hours",
-    "source_id",
-    "source_key",
-    "row_hash",
-]
-_UPDATABLE = [c for c in FEED_COLUMNS if c not in ("organisation_id", "internal_code")]
-# Token strings per weight; PostgreSQL turns them into the search vector in the upsert.
-SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_d"]
-_VECTOR = SEARCH_VECTOR_SQL.format(**{c[-1]: f"b.{c}" for c in SEARCH_COLUMNS})
-_NO_SEARCH = dict.fromkeys(SEARCH_COLUMNS)
-_TABLE = Instrument._meta.db_table
 
 
 @dataclass
@@ -86,25 +47,9 @@ class Counts:
 
 
 @dataclass
-class Rejection:
-    row_number: int
-    column: str
-    reason: str
-    value: str = ""
-
-
-@dataclass
 class Prepared:
     accepted: list[tuple[int, dict]]
     rejections: list[Rejection]
-
-
-@dataclass
-class Stored:
-    rejections: list[Rejection]
-    created: int
-    updated: int
-    unchanged: int
 
 
 def _context() -> Context:
@@ -119,7 +64,7 @@ def _context() -> Context:
 
 
 def _row_hash(values: dict) -> str:
-    parts = [str(values[c]) for c in FEED_COLUMNS if c != "row_hash"]
+    parts = [str(values[c]) for c in upsert.FEED_COLUMNS if c != "row_hash"]
     return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
@@ -135,10 +80,9 @@ class InstrumentImport:
         batch_size: int = BATCH_SIZE,
         on_progress: Callable[[Counts, int, int], None] | None = None,
         on_rejections: Callable[[list[Rejection]], None] | None = None,
-        on_stored: Callable[["Stored"], None] | None = None,
+        on_stored: Callable[[Stored], None] | None = None,
         pipeline: bool = True,
-        only_organisation: Organisation | None = None,
-        restricted: bool = False,
+        scope: rules.ImportScope = rules.EVERYWHERE,
     ):
         if full and source is None:
             raise ValueError("a full import needs a source: only that source's rows can be missing")
@@ -154,10 +98,9 @@ class InstrumentImport:
         # at all, so a job's counts stay true when its worker is killed between two batches.
         self.on_stored = on_stored or (lambda stored: None)
         self.pipeline = pipeline
-        # An instrument manager's upload may touch their own organisation's instruments only
-        # (and a manager without an organisation, none at all).
-        self.only_organisation = only_organisation
-        self.restricted = restricted or only_organisation is not None
+        # Whose instruments the rows may write (rules.import_scope): a manager's upload only
+        # their own organisation's, and a manager without an organisation none at all.
+        self.scope = scope
         self.counts = Counts()
         self._lock = threading.Lock()
         self._organisations: dict[tuple[str, str], int] = {}
@@ -187,14 +130,14 @@ class InstrumentImport:
         if pipelined:
             self._run_pipelined(feed)
             return
-        self._create_temp_tables()
+        upsert.create_temp_tables()
         try:
             for batch in self._batches(feed):
                 self._write(self._prepare(batch))
                 self.on_progress(self.counts, feed.position(), feed.bytes_total)
             self._finish(feed)
         finally:
-            self._drop_temp_tables()
+            upsert.drop_temp_tables()
 
     def _batches(self, feed: Feed):
         batch: list[tuple[int, dict]] = []
@@ -208,12 +151,11 @@ class InstrumentImport:
 
     def _finish(self, feed: Feed) -> None:
         if self.full:
-            self._withdraw_missing()
+            self.counts.withdrawn = upsert.withdraw_missing(self.source.pk)
         if not self.dry_run and self.counts.created + self.counts.updated >= ANALYZE_AFTER_ROWS:
             # Fresh statistics after a large load: without them the planner misjudges the new
             # organisations and search plans go from milliseconds to seconds (seen in bench/).
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {_TABLE}")
+            upsert.analyze()
         self.on_progress(self.counts, feed.bytes_total, feed.bytes_total)
 
     def _run_pipelined(self, feed: Feed) -> None:
@@ -222,7 +164,7 @@ class InstrumentImport:
 
         def writer() -> None:
             try:
-                self._create_temp_tables()
+                upsert.create_temp_tables()
                 try:
                     while (item := work.get()) is not None:
                         prepared, position = item
@@ -230,7 +172,7 @@ class InstrumentImport:
                         self.on_progress(self.counts, position, feed.bytes_total)
                     self._finish(feed)
                 finally:
-                    self._drop_temp_tables()
+                    upsert.drop_temp_tables()
             except BaseException as exc:
                 failure.append(exc)
                 while work.get() is not None:  # let the reader finish putting
@@ -250,25 +192,6 @@ class InstrumentImport:
             thread.join()
         if failure:
             raise failure[0]
-
-    def _drop_temp_tables(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS import_batch, import_seen")
-
-    def _create_temp_tables(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS import_batch, import_seen")
-            cursor.execute(
-                f"""CREATE TEMP TABLE import_batch AS
-                    SELECT 0::integer AS row_number, {", ".join(FEED_COLUMNS)},
-                           {", ".join(f"''::text AS {c}" for c in SEARCH_COLUMNS)}
-                    FROM {_TABLE} WITH NO DATA"""
-            )
-            cursor.execute(
-                """CREATE TEMP TABLE import_seen (
-                       organisation_id bigint, internal_code varchar(64), row_number integer,
-                       PRIMARY KEY (organisation_id, internal_code))"""
-            )
 
     # --- one batch --------------------------------------------------------------------------
 
@@ -300,7 +223,7 @@ class InstrumentImport:
         if accepted:
             try:
                 with transaction.atomic():
-                    stored = self._store(accepted)
+                    stored = upsert.store_batch(accepted)
                     self.on_stored(stored)
                 self._count(stored, rejections)
             except (DatabaseError, psycopg.Error):
@@ -308,7 +231,7 @@ class InstrumentImport:
                 for number, values in accepted:
                     try:
                         with transaction.atomic():
-                            stored = self._store([(number, values)])
+                            stored = upsert.store_batch([(number, values)])
                             self.on_stored(stored)
                         self._count(stored, rejections)
                     except (DatabaseError, psycopg.Error) as exc:
@@ -321,22 +244,16 @@ class InstrumentImport:
             self.on_rejections(rejections)
 
     def _may_import(self, clean: Clean) -> bool:
-        """A restricted row is accepted only when the one matching rule resolves it to the
-        uploader's organisation and it carries no code but that organisation's: a row naming
-        us with another's code, or with a code nobody has yet, would otherwise overwrite the
-        other's instruments or squat the code (organisation_match_or_create)."""
-        if not self.restricted:
-            return True
-        own = self.only_organisation
-        if own is None:
-            return False
-        if clean.organisation_uscc and clean.organisation_uscc != own.uscc:
-            return False
+        return rules.may_write_row(
+            self.scope, uscc=clean.organisation_uscc, match=lambda: self._match(clean)
+        )
+
+    def _match(self, clean: Clean) -> int | None:
         key = (clean.organisation_uscc, clean.organisation.strip())
         if key not in self._matches:
             match = organisation_match(name=key[1], uscc=key[0])
             self._matches[key] = match.pk if match else None
-        return self._matches[key] == own.pk
+        return self._matches[key]
 
     def _values(self, clean: Clean) -> dict:
         values = clean.values
@@ -357,22 +274,10 @@ class InstrumentImport:
         holds will not be written: only new and changed rows are segmented."""
         if not rows:
             return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""SELECT i.organisation_id, i.internal_code FROM {_TABLE} i
-                    JOIN unnest(%s::bigint[], %s::text[], %s::text[]) AS k(o, c, h)
-                      ON i.organisation_id = k.o AND i.internal_code = k.c AND i.row_hash = k.h
-                    WHERE i.withdrawn_at IS NULL""",
-                [
-                    [v["organisation_id"] for _, v in rows],
-                    [v["internal_code"] for _, v in rows],
-                    [v["row_hash"] for _, v in rows],
-                ],
-            )
-            unchanged = set(cursor.fetchall())
+        unchanged = upsert.unchanged_keys(rows)
         for _, values in rows:
             if (values["organisation_id"], values["internal_code"]) in unchanged:
-                values.update(_NO_SEARCH)
+                values.update(upsert.NO_SEARCH)
                 continue
             texts = weighted_texts(
                 name=values["name"],
@@ -384,13 +289,13 @@ class InstrumentImport:
                 services=values["services"],
                 specifications=values["specifications"],
             )
-            for column in SEARCH_COLUMNS:
+            for column in upsert.SEARCH_COLUMNS:
                 values[column] = texts[column[-1].upper()]
 
     def _organisation(self, clean: Clean, region_id: int) -> int:
-        if self.restricted:
+        if not self.scope.everywhere:
             # Never creates an organisation nor writes a code onto one (_may_import).
-            return self.only_organisation.pk
+            return self.scope.organisation.pk
         key = (clean.organisation_uscc, clean.organisation)
         if key not in self._organisations:
             org = organisation_match_or_create(
@@ -404,71 +309,10 @@ class InstrumentImport:
             self._platforms[name] = platform_match_or_create(name=name, region_id=region_id).pk
         return self._platforms[name]
 
-    def _count(self, stored: "Stored", rejections: list[Rejection]) -> None:
+    def _count(self, stored: Stored, rejections: list[Rejection]) -> None:
         rejections.extend(stored.rejections)
         with self._lock:
             self.counts.rejected += len(stored.rejections)
             self.counts.created += stored.created
             self.counts.updated += stored.updated
             self.counts.unchanged += stored.unchanged
-
-    def _store(self, rows: list[tuple[int, dict]]) -> "Stored":
-        rejections = []
-        with connection.cursor() as cursor:
-            # A batch lost to a crash between commit and disk is re-imported on the next run
-            # (imports are idempotent), so waiting for the WAL flush buys nothing here.
-            cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute("TRUNCATE import_batch")
-            copied = [*FEED_COLUMNS, *SEARCH_COLUMNS]
-            columns = ", ".join(["row_number", *copied])
-            with cursor.cursor.copy(f"COPY import_batch ({columns}) FROM STDIN") as copy:
-                for number, values in rows:
-                    copy.write_row([number, *(values[c] for c in copied)])
-            # The first row with a key wins; later rows with the same key are rejected.
-            cursor.execute(
-                """INSERT INTO import_seen
-                   SELECT organisation_id, internal_code, row_number FROM import_batch
-                   ORDER BY row_number ON CONFLICT DO NOTHING"""
-            )
-            cursor.execute(
-                """DELETE FROM import_batch b USING import_seen s
-                   WHERE s.organisation_id = b.organisation_id
-                     AND s.internal_code = b.internal_code AND s.row_number <> b.row_number
-                   RETURNING b.row_number, s.row_number, b.internal_code"""
-            )
-            for number, first, code in cursor.fetchall():
-                rejections.append(
-                    Rejection(number, "所在单位仪器内部编码", f"与第 {first} 行重复", code)
-                )
-            updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*_UPDATABLE, "search_vector"])
-            selected = ", ".join(f"b.{c}" for c in FEED_COLUMNS)
-            cursor.execute(
-                f"""INSERT INTO {_TABLE} ({", ".join(FEED_COLUMNS)}, search_vector,
-                                          approval_required, created_at, updated_at)
-                    SELECT {selected}, {_VECTOR}, true, now(), now() FROM import_batch b
-                    ON CONFLICT (organisation_id, internal_code) DO UPDATE
-                    SET {updates}, withdrawn_at = NULL, updated_at = now()
-                    WHERE {_TABLE}.row_hash IS DISTINCT FROM EXCLUDED.row_hash
-                       OR {_TABLE}.withdrawn_at IS NOT NULL
-                    RETURNING (xmax = 0)"""
-            )
-            written = [inserted for (inserted,) in cursor.fetchall()]
-        created = sum(written)
-        return Stored(
-            rejections=rejections,
-            created=created,
-            updated=len(written) - created,
-            unchanged=len(rows) - len(rejections) - len(written),
-        )
-
-    def _withdraw_missing(self) -> None:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"""UPDATE {_TABLE} i SET withdrawn_at = now(), updated_at = now()
-                    WHERE i.source_id = %s AND i.withdrawn_at IS NULL
-                      AND NOT EXISTS (SELECT 1 FROM import_seen s
-                                      WHERE s.organisation_id = i.organisation_id
-                                        AND s.internal_code = i.internal_code)""",
-                [self.source.pk],
-            )
-            self.counts.withdrawn = cursor.rowcount

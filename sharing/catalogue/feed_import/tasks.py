@@ -1,3 +1,11 @@
+"""The feed import's Celery tasks.
+
+Their names stay those they were registered under when they lived in sharing.catalogue.tasks:
+queued messages and the beat schedule (CELERY_BEAT_SCHEDULE, copied into django-celery-beat's
+tables) name them so. autodiscover_tasks looks only at <app>.tasks, so the app's ready()
+imports this module.
+"""
+
 import logging
 from datetime import timedelta
 
@@ -6,26 +14,26 @@ from celery.signals import worker_ready
 from django.utils import timezone
 
 from portal.errors import Conflict
-from sharing.catalogue import feed_fetch
-from sharing.catalogue.feed import FeedError
-from sharing.catalogue.imports import (
+from sharing.catalogue.feed_import import fetch
+from sharing.catalogue.feed_import.jobs import (
     import_job_create,
     import_job_fail,
     import_job_run,
     import_jobs_stale,
 )
+from sharing.catalogue.feed_import.read import FeedError
 from sharing.catalogue.models import FeedSource, ImportJob
 
 logger = logging.getLogger(__name__)
 
 
 # No result kept, as for send_notification: the job row is the result (see ImportJob.status).
-@shared_task(ignore_result=True)
+@shared_task(name="sharing.catalogue.tasks.run_import", ignore_result=True)
 def run_import(job_id: int) -> str:
     return import_job_run(job_id=job_id).status
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sharing.catalogue.tasks.sync_feed_source", ignore_result=True)
 def sync_feed_source(source_id: int) -> str:
     source = FeedSource.objects.get(pk=source_id)
     # A live job left by a worker that died is picked up again rather than blocking the source.
@@ -36,14 +44,14 @@ def sync_feed_source(source_id: int) -> str:
         except Conflict:
             return "already running"
     try:
-        with feed_fetch.local_copy(source) as path:
+        with fetch.local_copy(source) as path:
             return import_job_run(job_id=job.pk, path=path).status
     except FeedError as exc:
         import_job_fail(job_id=job.pk, error=str(exc))
         return "failed"
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sharing.catalogue.tasks.sync_due_feed_sources", ignore_result=True)
 def sync_due_feed_sources() -> None:
     """Beat calls this every few minutes; each enabled source whose interval has passed is
     imported. A source with a live run is skipped by the database constraint, not by luck."""
@@ -56,9 +64,9 @@ def sync_due_feed_sources() -> None:
             sync_feed_source.delay(source.pk)
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="sharing.catalogue.tasks.recover_imports", ignore_result=True)
 def recover_imports() -> int:
-    """Enqueue again the imports a dead worker left (see imports.import_jobs_stale). Beat runs
+    """Enqueue again the imports a dead worker left (see jobs.import_jobs_stale). Beat runs
     it every few minutes and every worker once at start; a job enqueued twice runs once."""
     stale = import_jobs_stale()
     for job in stale:

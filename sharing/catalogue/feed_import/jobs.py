@@ -9,16 +9,17 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.accounts.models import Role
 from portal.audit.services import audit_record
-from portal.errors import Conflict, Forbidden, RuleBroken
+from portal.errors import Conflict, RuleBroken, require
 from portal.uploads import safe_upload_name
-from sharing.catalogue.feed import FeedError, open_feed
-from sharing.catalogue.importer import Counts, InstrumentImport, Rejection, Stored
+from sharing.catalogue import rules
+from sharing.catalogue.feed_import.read import FeedError, open_feed
+from sharing.catalogue.feed_import.store import Counts, InstrumentImport
+from sharing.catalogue.feed_import.upsert import Rejection, Stored
 from sharing.catalogue.models import FeedSource, ImportJob, ImportRejection
 
 log = logging.getLogger(__name__)
@@ -56,23 +57,17 @@ def feed_upload_check(*, upload: UploadedFile) -> None:
             upload.seek(0)
 
 
-def may_import_by_source(user) -> bool:
-    """Only administrators import by source or run a full sync: a source's sync can update and
-    withdraw every organisation's instruments. ``user=None`` acts for the site. The import page
-    asks this too, so it offers (and names) the sources to nobody else."""
-    return user is None or user.has_role(Role.ADMINISTRATOR)
-
-
-def _require_source_admin(user) -> None:
-    if not may_import_by_source(user):
-        raise Forbidden(_("只有管理员可以按数据源导入或全量同步。"), rule="source_admin_only")
+def import_jobs_visible(*, user) -> QuerySet[ImportJob]:
+    """The import jobs a person may follow: every one for administrators, else their own."""
+    jobs = ImportJob.objects.all()
+    return jobs if rules.may_follow_every_import(user) else jobs.filter(created_by=user)
 
 
 def import_source_get(*, user, name: str) -> FeedSource:
     """The source an import names, for a person (``user``; None acts for the site). Anyone but
     an administrator is refused before the name is looked up: a source that exists and one that
     does not get the same 403, so trying names tells nothing."""
-    _require_source_admin(user)
+    require(rules.may_import_by_source(user))
     source = FeedSource.objects.filter(name=name).first()
     if source is None:
         message = _("没有名为“%(name)s”的数据源。") % {"name": name}
@@ -99,7 +94,7 @@ def import_job_create(
             rule="full_needs_source",
         )
     if source or full:
-        _require_source_admin(user)
+        require(rules.may_import_by_source(user))
     if upload is not None:
         feed_upload_check(upload=upload)
     job = ImportJob(
@@ -234,11 +229,8 @@ def _run(job: ImportJob, path: Path | None, on_progress) -> ImportJob:
         else:
             _flush_rejections(job, rejections, stored)
 
-    creator = job.created_by
-    restricted = creator is not None and not creator.has_role(Role.ADMINISTRATOR)
     runner = InstrumentImport(
-        restricted=restricted,
-        only_organisation=creator.organisation if restricted else None,
+        scope=rules.import_scope(job.created_by),
         path=path,
         filename=job.original_filename or None,
         source=job.source,

@@ -16,7 +16,7 @@ from django.core.validators import EmailValidator, URLValidator
 
 from portal.accounts import uscc as uscc_rules
 from portal.text import HIDDEN_CHARACTERS
-from sharing.catalogue.feed import HEADER_OF, SHAPE
+from sharing.catalogue.feed_import.read import HEADER_OF, SHAPE
 
 RUNNING_STATUS = {
     "正常": "normal",

@@ -10,28 +10,25 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.accounts.models import Role
 from portal.enqueue import enqueue_on_commit
 from portal.uploads import too_large_message
-from sharing.catalogue import tasks
-from sharing.catalogue.imports import (
+from sharing.catalogue import rules
+from sharing.catalogue.feed_import import tasks
+from sharing.catalogue.feed_import.jobs import (
     ALLOWED_SUFFIXES,
     MAX_UPLOAD_BYTES,
     import_job_create,
+    import_jobs_visible,
     import_source_get,
 )
 from sharing.catalogue.models import ImportJob, ImportRejection
 
 
 class CanImport(permissions.BasePermission):
-    """Instrument managers and administrators."""
+    """Instrument managers and administrators (rules.may_import)."""
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(
-            user.is_authenticated
-            and (user.has_role(Role.INSTRUMENT_MANAGER) or user.has_role(Role.ADMINISTRATOR))
-        )
+        return rules.may_import(request.user) is None
 
 
 class UploadSerializer(serializers.Serializer):
@@ -123,7 +120,5 @@ class ImportDetailView(APIView):
 
     @extend_schema(responses=ImportJobSerializer)
     def get(self, request, pk: int):
-        jobs = ImportJob.objects.all()
-        if not request.user.has_role(Role.ADMINISTRATOR):
-            jobs = jobs.filter(created_by=request.user)
+        jobs = import_jobs_visible(user=request.user)
         return Response(ImportJobSerializer(get_object_or_404(jobs, pk=pk)).data)
