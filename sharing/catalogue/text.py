@@ -166,7 +166,7 @@ SEARCH_VECTOR_SQL = " || ".join(
 
 
 @lru_cache(maxsize=65_536)
-def _precise(text: str) -> tuple[str, ...]:
+def precise(text: str) -> tuple[str, ...]:
     _ensure_dictionary()
     return tuple(
         t.strip() for t in jieba.cut(normalise(text), HMM=False) if t.strip() and _KEEP.search(t)
@@ -174,7 +174,7 @@ def _precise(text: str) -> tuple[str, ...]:
 
 
 def _all_of(text: str) -> str | None:
-    tokens = list(dict.fromkeys(_precise(text)))
+    tokens = list(dict.fromkeys(precise(text)))
     if not tokens:
         return None
     return " & ".join(_lexeme(t) for t in tokens)
@@ -195,7 +195,7 @@ def tsquery_text(query: str) -> str | None:
     synonym, or as all of the words jieba cuts it into (扫描电镜 → 扫描 & 电镜)."""
     words = []
     for word in normalise(query).split():
-        pieces = [p for p in dict.fromkeys(_precise(word))]
+        pieces = [p for p in dict.fromkeys(precise(word))]
         if not pieces:
             continue
         whole = _term(word)

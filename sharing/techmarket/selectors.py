@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
 from portal.errors import Forbidden
-from sharing.catalogue.text import _precise, normalise, tsquery_text
+from sharing.catalogue.text import normalise, precise, tsquery_text
 from sharing.techmarket.models import (
     Inquiry,
     ListingFile,
@@ -169,7 +169,7 @@ def _broad(q: str) -> bool:
     words = [w for w in normalise(q).split() if w]
     counts = []
     for word in words:
-        pieces = _precise(word)
+        pieces = precise(word)
         # A word jieba splits must have all its pieces: at most as common as the rarest.
         counts.append(min((stats.df.get(p, 0) for p in pieces), default=0))
     return bool(counts) and min(counts) > BROAD_QUERY
