@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import Organisation, Region, Role
+from portal.accounts.models import Role
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.techmarket.models.classification import (
     StrategicIndustry,
@@ -22,45 +22,35 @@ from sharing.techmarket.models.classification import (
     industry_section_field,
     keywords_field,
 )
+from sharing.techmarket.models.filed import (
+    FiledQuerySet,
+    filed_by_field,
+    organisation_field,
+    region_field,
+)
 
 
-class ListingQuerySet(models.QuerySet):
+class ListingQuerySet(FiledQuerySet):
+    owner_role = Role.TECHNOLOGY_OWNER
+
     def published(self):
         return self.filter(status=TechListing.Status.PUBLISHED)
 
-    def owned_by(self, user):
-        """The listings this person acts for as owner: their own, and their organisation's when
-        they hold the technology owner's role (rules.listing_is_owner, as a set)."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        owned = Q(created_by=user)
-        if user.organisation_id and user.has_role(Role.TECHNOLOGY_OWNER):
-            owned |= Q(organisation_id=user.organisation_id)
-        return self.filter(owned)
-
     def for_user(self, user):
-        """What a person may know exists (the tier of detail is the serializer's business).
+        """What a person may know exists (the tier of detail is rules.listing_tier).
 
         Anonymous: published and public. Members: every published listing. Owners: their
         organisation's in any state. Reviewers: everything past draft. Brokers: published, and
         listings of inquiries they carry. Administrators: everything.
         """
-        S = TechListing.Status
         if user is None or not user.is_authenticated:
             return self.filter(
-                status=S.PUBLISHED, confidentiality=TechListing.Confidentiality.PUBLIC
+                status=TechListing.Status.PUBLISHED,
+                confidentiality=TechListing.Confidentiality.PUBLIC,
             )
         if user.is_administrator:
             return self
-        visible = Q(status=S.PUBLISHED)
-        if user.organisation_id and user.has_role(Role.TECHNOLOGY_OWNER):
-            visible |= Q(organisation_id=user.organisation_id)
-        visible |= Q(created_by=user)
-        if user.has_role(Role.REVIEWER):
-            visible |= ~Q(status=S.DRAFT)
-        if user.has_role(Role.BROKER):
-            visible |= Q(inquiries__broker=user)
-        return self.filter(visible).distinct()
+        return self._member_visible(user)
 
 
 class TechListing(models.Model):
@@ -153,21 +143,9 @@ class TechListing(models.Model):
     pricing_route = models.CharField(
         _("定价方式"), max_length=16, choices=PricingRoute.choices, blank=True
     )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="tech_listings",
-        verbose_name=_("成果持有单位"),
-    )
-    region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地区")
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="tech_listings",
-        verbose_name=_("填报人"),
-    )
+    organisation = organisation_field(related_name="tech_listings", verbose_name=_("成果持有单位"))
+    region = region_field()
+    created_by = filed_by_field(related_name="tech_listings", verbose_name=_("填报人"))
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True, validators=[ONE_LINE])
     contact_phone = models.CharField(
         _("联系电话"), max_length=32, blank=True, validators=[ONE_LINE]

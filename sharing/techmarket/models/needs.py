@@ -1,6 +1,5 @@
 """Needs (技术需求) posted by firms, published after a light review."""
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -8,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import Organisation, Region, Role
+from portal.accounts.models import Role
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.techmarket.models.classification import (
     TransferMode,
@@ -18,33 +17,25 @@ from sharing.techmarket.models.classification import (
     industry_section_field,
     keywords_field,
 )
+from sharing.techmarket.models.filed import (
+    FiledQuerySet,
+    filed_by_field,
+    organisation_field,
+    region_field,
+)
 
 
-class NeedQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        """The needs this person acts for: their own, and their organisation's when they hold
-        the firm's role (rules.need_is_owner, as a set)."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        owned = Q(created_by=user)
-        if user.organisation_id and user.has_role(Role.FIRM):
-            owned |= Q(organisation_id=user.organisation_id)
-        return self.filter(owned)
+class NeedQuerySet(FiledQuerySet):
+    owner_role = Role.FIRM
 
     def for_user(self, user):
-        S = TechNeed.Status
+        """Anonymous: published. Members: published, their own and their firm's, past draft
+        for reviewers, those of inquiries a broker carries. Administrators: everything."""
         if user is None or not user.is_authenticated:
-            return self.filter(status=S.PUBLISHED)
+            return self.filter(status=TechNeed.Status.PUBLISHED)
         if user.is_administrator:
             return self
-        visible = Q(status=S.PUBLISHED) | Q(created_by=user)
-        if user.organisation_id and user.has_role(Role.FIRM):
-            visible |= Q(organisation_id=user.organisation_id)
-        if user.has_role(Role.REVIEWER):
-            visible |= ~Q(status=S.DRAFT)
-        if user.has_role(Role.BROKER):
-            visible |= Q(inquiries__broker=user)
-        return self.filter(visible).distinct()
+        return self._member_visible(user)
 
 
 class TechNeed(models.Model):
@@ -76,21 +67,9 @@ class TechNeed(models.Model):
     budget = models.DecimalField(
         _("预算（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    organisation = models.ForeignKey(
-        Organisation,
-        on_delete=models.PROTECT,
-        related_name="tech_needs",
-        verbose_name=_("需求单位"),
-    )
-    region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在地区")
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="tech_needs",
-        verbose_name=_("发布人"),
-    )
+    organisation = organisation_field(related_name="tech_needs", verbose_name=_("需求单位"))
+    region = region_field()
+    created_by = filed_by_field(related_name="tech_needs", verbose_name=_("发布人"))
     expires_on = models.DateField(_("截止日期"))
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
