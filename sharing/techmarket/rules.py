@@ -8,6 +8,10 @@ yes/no predicates answer a bool.
 
 How much of a listing a person sees is its tier (listing_tier): a teaser, the member's
 details, or everything with documents and contact.
+
+Longer than 400 lines on purpose: the exchange's rules are read together (the states of
+listings, needs, inquiries and service requests refer to one another), and the design names
+one rules module per domain.
 """
 
 from django.utils.translation import gettext as _
