@@ -681,7 +681,11 @@ def main() -> None:
     print(common.postgres_version())
     print(
         common.code_version(
-            "sharing/techmarket/matching.py",
+            "sharing/techmarket/matching/terms.py",
+            "sharing/techmarket/matching/corpus.py",
+            "sharing/techmarket/matching/score.py",
+            "sharing/techmarket/matching/candidates.py",
+            "sharing/techmarket/matching/run.py",
             "sharing/techmarket/search.py",
             "sharing/techmarket/selectors.py",
         )

@@ -36,6 +36,19 @@ def keywords_parse(text: str) -> list[str]:
     return [k for k in KEYWORD_SPLIT.split(text or "") if k]
 
 
+def text_box(
+    label, *, max_length: int = 4000, required: bool = False, rows: int | None = None
+) -> forms.CharField:
+    """A box of several lines: line breaks allowed, other control characters refused."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}) if rows else forms.Textarea,
+        validators=[SEVERAL_LINES],
+    )
+
+
 class _Form(forms.Form):
     def __init__(self, *args, **kwargs):
         # Labels sit above their fields; a trailing ASCII colon reads wrong in Chinese.
@@ -98,9 +111,7 @@ class ListingForm(_Form):
     """Every field an owner fills in; the three key points are three boxes."""
 
     title = forms.CharField(label=_("成果名称"), max_length=200, validators=[ONE_LINE])
-    abstract = forms.CharField(
-        label=_("成果简介"), max_length=4000, widget=forms.Textarea, validators=[SEVERAL_LINES]
-    )
+    abstract = text_box(_("成果简介"), required=True)
     key_point_1 = forms.CharField(
         label=_("技术要点一"), max_length=300, required=False, validators=[ONE_LINE]
     )
@@ -110,27 +121,9 @@ class ListingForm(_Form):
     key_point_3 = forms.CharField(
         label=_("技术要点三"), max_length=300, required=False, validators=[ONE_LINE]
     )
-    advantages = forms.CharField(
-        label=_("与现有技术相比的优势"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea,
-        validators=[SEVERAL_LINES],
-    )
-    applications = forms.CharField(
-        label=_("应用领域"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea,
-        validators=[SEVERAL_LINES],
-    )
-    specifications = forms.CharField(
-        label=_("技术指标"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea,
-        validators=[SEVERAL_LINES],
-    )
+    advantages = text_box(_("与现有技术相比的优势"))
+    applications = text_box(_("应用领域"))
+    specifications = text_box(_("技术指标"))
     keywords = KeywordsField(label=_("关键词"))
     hightech_field = forms.ChoiceField(
         label=_("高新技术领域"), choices=NONE + HighTechField.choices, required=False
@@ -151,13 +144,7 @@ class ListingForm(_Form):
         label=_("技术成熟度"), choices=[(n, str(n)) for n in range(1, 10)], coerce=int
     )
     trl_scale = forms.ChoiceField(label=_("成熟度标准"), choices=TechListing.TrlScale.choices)
-    trl_evidence = forms.CharField(
-        label=_("成熟度依据"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea,
-        validators=[SEVERAL_LINES],
-    )
+    trl_evidence = text_box(_("成熟度依据"), max_length=2000)
     stage = forms.ChoiceField(
         label=_("所处阶段"), choices=NONE + TechListing.Stage.choices, required=False
     )
@@ -316,13 +303,7 @@ def patents_from(formset) -> list[dict]:
 
 
 class InterestForm(_Form):
-    message = forms.CharField(
-        label=_("意向说明"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        validators=[SEVERAL_LINES],
-    )
+    message = text_box(_("意向说明"), rows=3)
     nda_accepted = forms.BooleanField(label=_("我已阅读并接受保密条款"), required=False)
 
 
@@ -330,13 +311,7 @@ class ListingDecisionForm(_Form):
     secrecy_checked = forms.BooleanField(label=_("保密审查"), required=False)
     export_control_checked = forms.BooleanField(label=_("出口管制审查"), required=False)
     members_only = forms.BooleanField(label=_("仅对会员发布"), required=False)
-    reason = forms.CharField(
-        label=_("审查理由"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[SEVERAL_LINES],
-    )
+    reason = text_box(_("审查理由"), max_length=2000, rows=2)
     decision = forms.ChoiceField(choices=ListingReview.Decision.choices)
 
 
@@ -354,16 +329,8 @@ class CloseListingForm(_Form):
 class NeedForm(_Form):
     WIDE = {"title", "problem", "target_specs", "cooperation_modes"}
     title = forms.CharField(label=_("需求名称"), max_length=200, validators=[ONE_LINE])
-    problem = forms.CharField(
-        label=_("需解决的问题"), max_length=4000, widget=forms.Textarea, validators=[SEVERAL_LINES]
-    )
-    target_specs = forms.CharField(
-        label=_("目标技术指标"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea,
-        validators=[SEVERAL_LINES],
-    )
+    problem = text_box(_("需解决的问题"), required=True)
+    target_specs = text_box(_("目标技术指标"))
     keywords = KeywordsField(label=_("关键词"))
     hightech_field = forms.ChoiceField(
         label=_("高新技术领域"), choices=NONE + HighTechField.choices, required=False
@@ -412,13 +379,7 @@ class InquiryCloseForm(_Form):
     reason = forms.ChoiceField(
         label=_("关闭原因"), choices=NONE + Inquiry.CloseReason.choices, required=False
     )
-    note = forms.CharField(
-        label=_("说明"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[SEVERAL_LINES],
-    )
+    note = text_box(_("说明"), max_length=2000, rows=2)
 
 
 class ContractForm(_Form):
@@ -446,12 +407,7 @@ class RegisterForm(_Form):
 
 class ServiceRequestForm(_Form):
     kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceRequest.Kind.choices)
-    description = forms.CharField(
-        label=_("需求说明"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        validators=[SEVERAL_LINES],
-    )
+    description = text_box(_("需求说明"), required=True, rows=3)
     listing = forms.ModelChoiceField(
         label=_("相关成果"), queryset=TechListing.objects.none(), required=False, empty_label="—"
     )
@@ -469,10 +425,4 @@ class ServiceRequestForm(_Form):
 
 class ServiceAdvanceForm(_Form):
     to = forms.ChoiceField(choices=ServiceRequest.Status.choices)
-    result = forms.CharField(
-        label=_("办理结果"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[SEVERAL_LINES],
-    )
+    result = text_box(_("办理结果"), rows=2)

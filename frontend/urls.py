@@ -5,8 +5,11 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
-from frontend.views.tech import deals as views_tech_deals
-from frontend.views.tech import listings as views_tech
+from frontend.views.tech import centre as tech_centre
+from frontend.views.tech import deals as tech_deals
+from frontend.views.tech import listings as tech_listings
+from frontend.views.tech import needs as tech_needs
+from frontend.views.tech import review as tech_review
 
 app_name = "frontend"
 
@@ -34,45 +37,45 @@ urlpatterns = [
     path("bookings/queue/", views_bookings.booking_queue, name="booking-queue"),
     path("vouchers/", views_bookings.vouchers, name="vouchers"),
     # Dual-use technology exchange (两用技术交易).
-    path("tech/", views_tech.listing_list, name="tech"),
-    path("tech/listings/new/", views_tech.listing_new, name="tech-listing-new"),
-    path("tech/listings/<int:pk>/", views_tech.listing_detail, name="tech-listing"),
-    path("tech/listings/<int:pk>/edit/", views_tech.listing_edit, name="tech-listing-edit"),
+    path("tech/", tech_listings.listing_list, name="tech"),
+    path("tech/listings/new/", tech_listings.listing_new, name="tech-listing-new"),
+    path("tech/listings/<int:pk>/", tech_listings.listing_detail, name="tech-listing"),
+    path("tech/listings/<int:pk>/edit/", tech_listings.listing_edit, name="tech-listing-edit"),
     path(
         "tech/listings/<int:pk>/interest/",
-        views_tech.listing_interest,
+        tech_listings.listing_interest,
         name="tech-listing-interest",
     ),
     path(
         "tech/listings/<int:pk>/<str:action>/",
-        views_tech.listing_action,
+        tech_listings.listing_action,
         name="tech-listing-action",
     ),
-    path("tech/review/", views_tech.review_queue, name="tech-review"),
-    path("tech/review/<int:pk>/start/", views_tech.review_start, name="tech-review-start"),
-    path("tech/review/<int:pk>/decide/", views_tech.review_decide, name="tech-review-decide"),
-    path("tech/needs/", views_tech_deals.need_list, name="tech-needs"),
-    path("tech/needs/new/", views_tech_deals.need_new, name="tech-need-new"),
-    path("tech/needs/<int:pk>/", views_tech_deals.need_detail, name="tech-need"),
-    path("tech/needs/<int:pk>/edit/", views_tech_deals.need_edit, name="tech-need-edit"),
+    path("tech/review/", tech_review.review_queue, name="tech-review"),
+    path("tech/review/<int:pk>/start/", tech_review.review_start, name="tech-review-start"),
+    path("tech/review/<int:pk>/decide/", tech_review.review_decide, name="tech-review-decide"),
+    path("tech/needs/", tech_needs.need_list, name="tech-needs"),
+    path("tech/needs/new/", tech_needs.need_new, name="tech-need-new"),
+    path("tech/needs/<int:pk>/", tech_needs.need_detail, name="tech-need"),
+    path("tech/needs/<int:pk>/edit/", tech_needs.need_edit, name="tech-need-edit"),
     path(
         "tech/needs/<int:pk>/<str:action>/",
-        views_tech_deals.need_action,
+        tech_needs.need_action,
         name="tech-need-action",
     ),
-    path("tech/pipeline/", views_tech_deals.pipeline, name="tech-pipeline"),
-    path("tech/inquiries/<int:pk>/", views_tech_deals.inquiry_detail, name="tech-inquiry"),
+    path("tech/pipeline/", tech_deals.pipeline, name="tech-pipeline"),
+    path("tech/inquiries/<int:pk>/", tech_deals.inquiry_detail, name="tech-inquiry"),
     path(
         "tech/inquiries/<int:pk>/<str:action>/",
-        views_tech_deals.inquiry_action,
+        tech_deals.inquiry_action,
         name="tech-inquiry-action",
     ),
-    path("tech/contracts/", views_tech_deals.contracts, name="tech-contracts"),
-    path("tech/contracts/export.csv", views_tech_deals.contracts_csv, name="tech-contracts-csv"),
-    path("tech/services/", views_tech_deals.service_list, name="tech-services"),
+    path("tech/contracts/", tech_centre.contracts, name="tech-contracts"),
+    path("tech/contracts/export.csv", tech_centre.contracts_csv, name="tech-contracts-csv"),
+    path("tech/services/", tech_centre.service_list, name="tech-services"),
     path(
         "tech/services/<int:pk>/advance/",
-        views_tech_deals.service_advance,
+        tech_centre.service_advance,
         name="tech-service-advance",
     ),
 ]

@@ -175,10 +175,6 @@ def precise(text: str) -> tuple[str, ...]:
     )
 
 
-# sharing.techmarket.selectors reads the old private name until it imports precise.
-_precise = precise
-
-
 def _all_of(text: str) -> str | None:
     tokens = list(dict.fromkeys(precise(text)))
     if not tokens:

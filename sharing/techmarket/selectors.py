@@ -1,14 +1,15 @@
-"""Reads of the technology exchange: search, tiers of detail, queues, pipeline, indicators."""
+"""Reads of the technology exchange: search, queues, pipeline, indicators. How much of a
+listing a person sees (its tier) is rules.listing_tier."""
 
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
-from django.utils.translation import gettext as _
 
-from portal.accounts.models import Role, User
-from portal.errors import Forbidden
-from sharing.catalogue.text import _precise, normalise, tsquery_text
+from portal.accounts.models import User
+from portal.errors import require
+from sharing.catalogue.text import normalise, precise, tsquery_text
+from sharing.techmarket import rules
 from sharing.techmarket.models import (
     Inquiry,
     ListingFile,
@@ -19,59 +20,14 @@ from sharing.techmarket.models import (
     TechNeed,
 )
 
-TEASER, MEMBER, FULL = "teaser", "member", "full"
-# The stages at which the broker has recorded a signed confidentiality agreement.
-NDA_RECORDED = [
-    Inquiry.Stage.NDA_SIGNED,
-    Inquiry.Stage.NEGOTIATING,
-    Inquiry.Stage.CONTRACT_SIGNED,
-    Inquiry.Stage.CONTRACT_REGISTERED,
-]
-
-
-def listing_tier(*, user: User, listing: TechListing) -> str:
-    """How much of a listing a person sees: a teaser (anyone), the details (signed-in members),
-    or everything with documents and contact (owner, reviewer, administrator, the broker of one
-    of its inquiries, a firm that accepted its confidentiality terms on an inquiry)."""
-    if user is None or not user.is_authenticated:
-        return TEASER
-    if user.is_superuser or user.has_role(Role.ADMINISTRATOR):
-        return FULL
-    if listing.created_by_id == user.pk:
-        return FULL
-    if user.organisation_id == listing.organisation_id and user.has_role(Role.TECHNOLOGY_OWNER):
-        return FULL
-    if user.has_role(Role.REVIEWER) and listing.status != TechListing.Status.DRAFT:
-        return FULL
-    live = listing.inquiries.exclude(stage=Inquiry.Stage.CLOSED)
-    if user.has_role(Role.BROKER) and live.filter(broker=user).exists():
-        return FULL
-    if not user.organisation_id:
-        return MEMBER
-    signed = live.filter(firm_id=user.organisation_id, nda_accepted_at__isnull=False)
-    if listing.export_controlled:
-        # A ticked box is not enough for export-controlled technology: the broker must have
-        # recorded the signed confidentiality agreement (the NDA stage or later).
-        signed = signed.filter(stage__in=NDA_RECORDED)
-    return FULL if signed.exists() else MEMBER
-
-
-def files_visible(*, tier: str, files) -> list[ListingFile]:
-    """Images open to members; documents only at the full tier; nothing in a teaser."""
-    if tier == FULL:
-        return list(files)
-    if tier == MEMBER:
-        return [f for f in files if f.kind == ListingFile.Kind.IMAGE]
-    return []
-
 
 def listing_file_get(*, user: User, pk: int) -> ListingFile:
     """A file the person may download, or ListingFile.DoesNotExist (404: hidden is absent)."""
     item = ListingFile.objects.select_related("listing").get(pk=pk)
     if not TechListing.objects.for_user(user).filter(pk=item.listing_id).exists():
         raise ListingFile.DoesNotExist
-    tier = listing_tier(user=user, listing=item.listing)
-    if item not in files_visible(tier=tier, files=[item]):
+    tier = rules.listing_tier(user=user, listing=item.listing)
+    if item not in rules.files_visible(tier=tier, files=[item]):
         raise ListingFile.DoesNotExist
     return item
 
@@ -169,7 +125,7 @@ def _broad(q: str) -> bool:
     words = [w for w in normalise(q).split() if w]
     counts = []
     for word in words:
-        pieces = _precise(word)
+        pieces = precise(word)
         # A word jieba splits must have all its pieces: at most as common as the rarest.
         counts.append(min((stats.df.get(p, 0) for p in pieces), default=0))
     return bool(counts) and min(counts) > BROAD_QUERY
@@ -221,7 +177,7 @@ def inquiry_list(*, user: User, stage: str | None = None) -> QuerySet[Inquiry]:
 def pipeline(*, user: User) -> dict[str, list[Inquiry]]:
     """A broker's inquiries by stage, in the order of the board's columns."""
     qs = inquiry_list(user=user)
-    if user.has_role(Role.BROKER) and not (user.is_superuser or user.has_role(Role.ADMINISTRATOR)):
+    if rules.sees_only_own_cards(user=user):
         qs = qs.filter(broker=user)
     board: dict[str, list[Inquiry]] = {stage: [] for stage in Inquiry.Stage.values}
     for inquiry in qs.order_by("updated_at"):
@@ -232,9 +188,7 @@ def pipeline(*, user: User) -> dict[str, list[Inquiry]]:
 def contract_register_rows(*, user: User) -> QuerySet[TechContract]:
     """The register: coordinators, brokers and administrators see all; parties their own."""
     qs = TechContract.objects.select_related("inquiry__listing", "seller", "buyer")
-    if user.is_superuser or any(
-        user.has_role(r) for r in (Role.ADMINISTRATOR, Role.COORDINATOR, Role.BROKER)
-    ):
+    if rules.sees_every_contract(user=user):
         return qs
     if not user.organisation_id:
         return qs.none()
@@ -281,7 +235,7 @@ def contract_turnover_by_region(*, year: int | None = None) -> list[dict]:
 
 def service_requests(*, user: User) -> QuerySet[ServiceRequest]:
     qs = ServiceRequest.objects.select_related("requester", "organisation", "handler")
-    if user.is_superuser or user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.BROKER):
+    if rules.is_centre_staff(user):
         return qs
     return qs.filter(requester=user)
 
@@ -294,22 +248,9 @@ def service_request_subjects(*, user: User) -> tuple[QuerySet[TechListing], Quer
     return listings, needs
 
 
-def may_see_matches(*, user: User, owner: bool) -> bool:
-    """Matches show who else is looking: only the party itself (``owner``), brokers,
-    coordinators and administrators read them."""
-    return user.is_authenticated and (
-        owner
-        or user.is_superuser
-        or any(user.has_role(r) for r in (Role.ADMINISTRATOR, Role.BROKER, Role.COORDINATOR))
-    )
-
-
 def matches_for_listing(*, user: User, listing: TechListing) -> QuerySet[Match]:
     """The needs matched to a listing that ``user`` may see, best first."""
-    from sharing.techmarket.services import listing_is_owner
-
-    if not may_see_matches(user=user, owner=listing_is_owner(user=user, listing=listing)):
-        raise Forbidden(_("只有成果持有方和经纪人可以查看匹配结果。"))
+    require(rules.may_see_listing_matches(user=user, listing=listing))
     return (
         Match.objects.filter(listing=listing, need__in=TechNeed.objects.for_user(user))
         .select_related("listing", "need")
@@ -319,10 +260,7 @@ def matches_for_listing(*, user: User, listing: TechListing) -> QuerySet[Match]:
 
 def matches_for_need(*, user: User, need: TechNeed) -> QuerySet[Match]:
     """The listings matched to a need that ``user`` may see, best first."""
-    from sharing.techmarket.services import need_is_owner
-
-    if not may_see_matches(user=user, owner=need_is_owner(user=user, need=need)):
-        raise Forbidden(_("只有需求方和经纪人可以查看匹配结果。"))
+    require(rules.may_see_need_matches(user=user, need=need))
     return (
         Match.objects.filter(need=need, listing__in=TechListing.objects.for_user(user))
         .select_related("listing", "need")

@@ -13,9 +13,13 @@ from rest_framework import serializers
 
 from frontend import forms_tech
 from portal.text import ControlCharacterValidator
+from sharing.bookings.api import booking_serializers
 from sharing.bookings.api import bookings as booking_api
-from sharing.techmarket import api as tech_api
-from sharing.techmarket import api_deals, api_files
+from sharing.techmarket.api import centre as tech_centre
+from sharing.techmarket.api import deals as tech_deals
+from sharing.techmarket.api import files as tech_files
+from sharing.techmarket.api import listings as tech_listings
+from sharing.techmarket.api import needs as tech_needs
 
 # Written by the portal itself (states, codes, tokens, file metadata), never typed by a person.
 NOT_TYPED = {
@@ -89,7 +93,15 @@ def _unguarded(serializer, path: str) -> list[str]:
 
 def test_every_text_field_the_api_reads_carries_the_rule():
     missing, seen = [], set()
-    for module in (booking_api, tech_api, api_deals, api_files):
+    for module in (
+        booking_api,
+        booking_serializers,
+        tech_listings,
+        tech_needs,
+        tech_deals,
+        tech_files,
+        tech_centre,
+    ):
         for name, serializer in _request_serializers(module).items():
             seen.add(name)
             missing += _unguarded(serializer(), name)

@@ -1,6 +1,6 @@
 """Images and documents of a listing: uploaded by its owner, checked for type and size, stored
 under a generated name; served as attachments that cannot run as a page of this site.
-Images open to signed-in members, documents only at the full tier (selectors.listing_tier)."""
+Images open to signed-in members, documents only at the full tier (rules.listing_tier)."""
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 
 from portal.errors import NotFound
 from sharing.techmarket import selectors, services
-from sharing.techmarket.api import ListingFileSerializer, _listing
+from sharing.techmarket.api.common import listing_or_404
+from sharing.techmarket.api.listings import ListingFileSerializer
 from sharing.techmarket.models import ListingFile
 
 
@@ -30,7 +31,7 @@ class ListingFileUploadApi(APIView):
 
     @extend_schema(request=ListingFileUploadSerializer, responses={201: ListingFileSerializer})
     def post(self, request, pk: int):
-        listing = _listing(request, pk)
+        listing = listing_or_404(request, pk)
         serializer = ListingFileUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.listing_file_add(
