@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sharing.bookings.notifications import notify
+from portal.notifications.services import notify
 from sharing.techmarket.matching.candidates import (
     TOP_K,
     listings_by_id,

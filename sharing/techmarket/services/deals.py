@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
 from portal.errors import Conflict, RuleBroken, require
-from sharing.bookings.notifications import notify
+from portal.notifications.services import notify
 from sharing.techmarket import rules
 from sharing.techmarket.models import (
     BrokerProfile,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.errors import RuleBroken, require
+from portal.notifications.services import notify
 from portal.uploads import check_upload, safe_upload_name
-from sharing.bookings.notifications import notify
 from sharing.techmarket import rules, search
 from sharing.techmarket.models import ListingFile, ListingReview, Patent, TechListing
 from sharing.techmarket.services.common import audit, enqueue_matching, set_status
