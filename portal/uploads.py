@@ -199,9 +199,8 @@ def serve_private_media(request, path: str):
     address of a file tells nothing. Uploads are private: a feed belongs to its uploader, a
     technology file is reached through its own checked view, and names like
     imports/<year>/<month>/feed.csv are easy to guess."""
-    from portal.accounts.models import Role
 
     user = request.user
-    if not (user.is_authenticated and user.has_role(Role.ADMINISTRATOR)):
+    if not (user.is_authenticated and user.is_administrator):
         raise Http404
     return serve_media(request, path)

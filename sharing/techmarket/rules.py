@@ -26,11 +26,6 @@ from sharing.techmarket.models import (
     TechNeed,
 )
 
-L = TechListing.Status
-N = TechNeed.Status
-St = Inquiry.Stage
-S = ServiceRequest.Status
-
 
 def wrong_state(message: str) -> Conflict:
     return Conflict(message, rule="wrong_state")
@@ -73,10 +68,10 @@ def need_is_owner(*, user: User, need: TechNeed) -> bool:
 TEASER, MEMBER, FULL = "teaser", "member", "full"
 # The stages at which the broker has recorded a signed confidentiality agreement.
 NDA_RECORDED = [
-    St.NDA_SIGNED,
-    St.NEGOTIATING,
-    St.CONTRACT_SIGNED,
-    St.CONTRACT_REGISTERED,
+    Inquiry.Stage.NDA_SIGNED,
+    Inquiry.Stage.NEGOTIATING,
+    Inquiry.Stage.CONTRACT_SIGNED,
+    Inquiry.Stage.CONTRACT_REGISTERED,
 ]
 
 
@@ -90,9 +85,9 @@ def listing_tier(*, user: User, listing: TechListing) -> str:
         return FULL
     if listing_is_owner(user=user, listing=listing):
         return FULL
-    if user.has_role(Role.REVIEWER) and listing.status != L.DRAFT:
+    if user.has_role(Role.REVIEWER) and listing.status != TechListing.Status.DRAFT:
         return FULL
-    live = listing.inquiries.exclude(stage=St.CLOSED)
+    live = listing.inquiries.exclude(stage=Inquiry.Stage.CLOSED)
     if user.has_role(Role.BROKER) and live.filter(broker=user).exists():
         return FULL
     if not user.organisation_id:
@@ -155,7 +150,7 @@ def may_create_listing(*, user: User) -> Refusal:
 def may_edit_listing(*, user: User, listing: TechListing) -> Refusal:
     if not (listing_is_owner(user=user, listing=listing) or _administrator(user)):
         return Forbidden(_("只有成果持有方可以修改。"))
-    if listing.status != L.DRAFT:
+    if listing.status != TechListing.Status.DRAFT:
         return wrong_state(_("只有草稿可以修改；请先撤回或等待退回。"))
     return None
 
@@ -163,7 +158,7 @@ def may_edit_listing(*, user: User, listing: TechListing) -> Refusal:
 def may_add_file(*, user: User, listing: TechListing) -> Refusal:
     if not listing_is_owner(user=user, listing=listing):
         return Forbidden(_("只有成果持有方可以上传附件。"))
-    if listing.status != L.DRAFT:
+    if listing.status != TechListing.Status.DRAFT:
         return wrong_state(_("只有草稿可以上传附件；请先撤回或等待退回。"))
     return None
 
@@ -171,7 +166,7 @@ def may_add_file(*, user: User, listing: TechListing) -> Refusal:
 def may_submit_listing(*, user: User, listing: TechListing) -> Refusal:
     if not listing_is_owner(user=user, listing=listing):
         return Forbidden(_("只有成果持有方可以提交审查。"))
-    if listing.status != L.DRAFT:
+    if listing.status != TechListing.Status.DRAFT:
         return wrong_state(
             _("只有草稿可以提交审查；该成果当前为“%(status)s”，无需再次提交。")
             % {"status": listing.get_status_display()}
@@ -183,7 +178,7 @@ def may_withdraw_listing(*, user: User, listing: TechListing) -> Refusal:
     """An owner takes a submitted listing back to draft before review starts."""
     if not listing_is_owner(user=user, listing=listing):
         return Forbidden(_("只有成果持有方可以撤回。"))
-    if listing.status != L.SUBMITTED:
+    if listing.status != TechListing.Status.SUBMITTED:
         return wrong_state(
             _("只有已提交、尚未开始审查的成果可以撤回；该成果当前为“%(status)s”。")
             % {"status": listing.get_status_display()}
@@ -194,7 +189,7 @@ def may_withdraw_listing(*, user: User, listing: TechListing) -> Refusal:
 def may_close_listing(*, user: User, listing: TechListing) -> Refusal:
     if not (listing_is_owner(user=user, listing=listing) or _administrator(user)):
         return Forbidden(_("只有成果持有方可以关闭成果。"))
-    if listing.status != L.PUBLISHED:
+    if listing.status != TechListing.Status.PUBLISHED:
         return wrong_state(
             _("只有已发布的成果可以关闭；该成果当前为“%(status)s”。")
             % {"status": listing.get_status_display()}
@@ -235,7 +230,7 @@ def may_review(*, user: User, listing: TechListing) -> Refusal:
 def may_start_review(*, user: User, listing: TechListing) -> Refusal:
     if refusal := may_review(user=user, listing=listing):
         return refusal
-    if listing.status != L.SUBMITTED:
+    if listing.status != TechListing.Status.SUBMITTED:
         return wrong_state(
             _("只有已提交的成果可以开始审查；该成果当前为“%(status)s”。")
             % {"status": listing.get_status_display()}
@@ -246,7 +241,7 @@ def may_start_review(*, user: User, listing: TechListing) -> Refusal:
 def may_decide_listing(*, user: User, listing: TechListing) -> Refusal:
     if refusal := may_review(user=user, listing=listing):
         return refusal
-    if listing.status != L.REVIEW:
+    if listing.status != TechListing.Status.REVIEW:
         return wrong_state(
             _("请先开始审查再作出结论；该成果当前为“%(status)s”。")
             % {"status": listing.get_status_display()}
@@ -260,7 +255,7 @@ def may_decide_need(*, user: User, need: TechNeed) -> Refusal:
         return Forbidden(_("只有审核员可以审核需求。"))
     if _recused(user, need):
         return Forbidden(_("审核员不能审核本单位的需求（回避）。"), rule="conflict_of_interest")
-    if need.status != N.SUBMITTED:
+    if need.status != TechNeed.Status.SUBMITTED:
         return wrong_state(
             _("只有待审核的需求可以审核；该需求当前为“%(status)s”。")
             % {"status": need.get_status_display()}
@@ -285,7 +280,7 @@ def may_list_needs(*, user: User) -> bool:
 def may_edit_need(*, user: User, need: TechNeed) -> Refusal:
     if not (need_is_owner(user=user, need=need) or _administrator(user)):
         return Forbidden(_("只有需求方可以修改。"))
-    if need.status != N.DRAFT:
+    if need.status != TechNeed.Status.DRAFT:
         return wrong_state(_("只有草稿可以修改；请先等待审核，退回后即可修改。"))
     return None
 
@@ -293,7 +288,7 @@ def may_edit_need(*, user: User, need: TechNeed) -> Refusal:
 def may_submit_need(*, user: User, need: TechNeed) -> Refusal:
     if not need_is_owner(user=user, need=need):
         return Forbidden(_("只有需求方可以提交。"))
-    if need.status != N.DRAFT:
+    if need.status != TechNeed.Status.DRAFT:
         return wrong_state(
             _("只有草稿可以提交；该需求当前为“%(status)s”，无需再次提交。")
             % {"status": need.get_status_display()}
@@ -304,18 +299,30 @@ def may_submit_need(*, user: User, need: TechNeed) -> Refusal:
 def may_close_need(*, user: User, need: TechNeed) -> Refusal:
     if not (need_is_owner(user=user, need=need) or _administrator(user)):
         return Forbidden(_("只有需求方可以关闭需求。"))
-    if need.status == N.CLOSED:
+    if need.status == TechNeed.Status.CLOSED:
         return wrong_state(_("需求已关闭，无需再次关闭。"))
     return None
 
 
 # --- Inquiries ---------------------------------------------------------------------------------
 
-OPEN_STAGES = [s for s in St.values if s not in (St.CLOSED, St.CONTRACT_REGISTERED)]
+OPEN_STAGES = [
+    s
+    for s in Inquiry.Stage.values
+    if s not in (Inquiry.Stage.CLOSED, Inquiry.Stage.CONTRACT_REGISTERED)
+]
 # The stages a broker moves by hand; contract stages go through contract_record/register.
-NEXT_STAGE = {St.NEW: St.CONTACTED, St.CONTACTED: St.NDA_SIGNED, St.NDA_SIGNED: St.NEGOTIATING}
+NEXT_STAGE = {
+    Inquiry.Stage.NEW: Inquiry.Stage.CONTACTED,
+    Inquiry.Stage.CONTACTED: Inquiry.Stage.NDA_SIGNED,
+    Inquiry.Stage.NDA_SIGNED: Inquiry.Stage.NEGOTIATING,
+}
 # Past these an inquiry is over or bound by a contract: it cannot be closed.
-UNCLOSABLE = (St.CLOSED, St.CONTRACT_REGISTERED, St.CONTRACT_SIGNED)
+UNCLOSABLE = (
+    Inquiry.Stage.CLOSED,
+    Inquiry.Stage.CONTRACT_REGISTERED,
+    Inquiry.Stage.CONTRACT_SIGNED,
+)
 
 
 def may_inquire(*, user: User, listing: TechListing | None) -> Refusal:
@@ -323,7 +330,7 @@ def may_inquire(*, user: User, listing: TechListing | None) -> Refusal:
     the person may see, which is as good as unpublished)."""
     if not (_signed_in(user) and user.has_role(Role.FIRM) and user.organisation_id):
         return Forbidden(_("只有企业用户可以提出意向。"))
-    if listing is None or listing.status != L.PUBLISHED:
+    if listing is None or listing.status != TechListing.Status.PUBLISHED:
         return wrong_state(_("该成果未发布，不能提出意向。"))
     if listing.organisation_id == user.organisation_id:
         return RuleBroken(_("不能对本单位的成果提出意向。"), rule="own_listing")
@@ -339,7 +346,9 @@ def may_link(*, user: User, need: TechNeed, listing: TechListing | None = None) 
     ``listing``, whether the need may be linked at all."""
     if not is_broker(user):
         return Forbidden(_("只有技术经纪人可以撮合需求与成果。"))
-    if need.status != N.PUBLISHED or (listing is not None and listing.status != L.PUBLISHED):
+    if need.status != TechNeed.Status.PUBLISHED or (
+        listing is not None and listing.status != TechListing.Status.PUBLISHED
+    ):
         return wrong_state(_("只有已发布的成果和需求可以撮合。"))
     if listing is not None and listing.organisation_id == need.organisation_id:
         return RuleBroken(
@@ -374,8 +383,8 @@ def may_advance_inquiry(*, user: User, inquiry: Inquiry, to: str) -> Refusal:
             _("不能从“%(from)s”推进到“%(to)s”；下一步只能是“%(next)s”。")
             % {
                 "from": inquiry.get_stage_display(),
-                "to": St(to).label if to in St.values else to,
-                "next": St(NEXT_STAGE[inquiry.stage]).label,
+                "to": Inquiry.Stage(to).label if to in Inquiry.Stage.values else to,
+                "next": Inquiry.Stage(NEXT_STAGE[inquiry.stage]).label,
             }
         )
     return wrong_state(
@@ -400,7 +409,7 @@ def may_close_inquiry(*, user: User, inquiry: Inquiry) -> Refusal:
 def may_record_contract(*, user: User, inquiry: Inquiry) -> Refusal:
     if refusal := _may_carry(user, inquiry):
         return refusal
-    if inquiry.stage != St.NEGOTIATING:
+    if inquiry.stage != Inquiry.Stage.NEGOTIATING:
         return wrong_state(
             _("只有洽谈中的意向可以登记合同签订；该意向当前为“%(stage)s”。")
             % {"stage": inquiry.get_stage_display()}
@@ -411,7 +420,7 @@ def may_record_contract(*, user: User, inquiry: Inquiry) -> Refusal:
 def may_register_contract(*, user: User, inquiry: Inquiry) -> Refusal:
     if refusal := _may_carry(user, inquiry):
         return refusal
-    if inquiry.stage != St.CONTRACT_SIGNED:
+    if inquiry.stage != Inquiry.Stage.CONTRACT_SIGNED:
         return wrong_state(
             _("请先登记合同签订，再认定登记；该意向当前为“%(stage)s”。")
             % {"stage": inquiry.get_stage_display()}
@@ -436,9 +445,9 @@ def sees_every_contract(*, user: User) -> bool:
 # --- The centre's services ---------------------------------------------------------------------
 
 SERVICE_NEXT = {
-    S.REQUESTED: S.ACCEPTED,
-    S.ACCEPTED: S.IN_PROGRESS,
-    S.IN_PROGRESS: S.COMPLETED,
+    ServiceRequest.Status.REQUESTED: ServiceRequest.Status.ACCEPTED,
+    ServiceRequest.Status.ACCEPTED: ServiceRequest.Status.IN_PROGRESS,
+    ServiceRequest.Status.IN_PROGRESS: ServiceRequest.Status.COMPLETED,
 }
 
 
@@ -467,7 +476,7 @@ def may_cancel_service_request(*, user: User, request: ServiceRequest) -> Refusa
     """The requester (or an administrator), until it is completed or cancelled."""
     if request.requester_id != user.pk and not _administrator(user):
         return Forbidden(_("只有申请人可以取消。"))
-    if request.status in (S.COMPLETED, S.CANCELLED):
+    if request.status in (ServiceRequest.Status.COMPLETED, ServiceRequest.Status.CANCELLED):
         return wrong_state(_("该服务已完成或已取消，不能再取消。"))
     return None
 
@@ -485,7 +494,7 @@ def may_handle_service_request(*, user: User, request: ServiceRequest, to: str) 
     if allowed:
         return wrong_state(
             _("服务当前为“%(now)s”，下一步只能是“%(next)s”。")
-            % {"now": request.get_status_display(), "next": S(allowed).label}
+            % {"now": request.get_status_display(), "next": ServiceRequest.Status(allowed).label}
         )
     return wrong_state(
         _("服务当前为“%(now)s”，已结束，不能再变更。") % {"now": request.get_status_display()}
@@ -493,6 +502,6 @@ def may_handle_service_request(*, user: User, request: ServiceRequest, to: str) 
 
 
 def may_advance_service_request(*, user: User, request: ServiceRequest, to: str) -> Refusal:
-    if to == S.CANCELLED:
+    if to == ServiceRequest.Status.CANCELLED:
         return may_cancel_service_request(user=user, request=request)
     return may_handle_service_request(user=user, request=request, to=to)

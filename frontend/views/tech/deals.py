@@ -17,16 +17,15 @@ from portal.errors import DomainError, Forbidden
 from sharing.techmarket import rules, selectors, services
 from sharing.techmarket.models import Inquiry
 
-St = Inquiry.Stage
 # The board's columns, left to right; closed inquiries last.
 BOARD = [
-    St.NEW,
-    St.CONTACTED,
-    St.NDA_SIGNED,
-    St.NEGOTIATING,
-    St.CONTRACT_SIGNED,
-    St.CONTRACT_REGISTERED,
-    St.CLOSED,
+    Inquiry.Stage.NEW,
+    Inquiry.Stage.CONTACTED,
+    Inquiry.Stage.NDA_SIGNED,
+    Inquiry.Stage.NEGOTIATING,
+    Inquiry.Stage.CONTRACT_SIGNED,
+    Inquiry.Stage.CONTRACT_REGISTERED,
+    Inquiry.Stage.CLOSED,
 ]
 BOARD_CARDS = 50
 
@@ -48,7 +47,7 @@ def pipeline(request):
         columns.append(
             {
                 "stage": stage,
-                "label": St(stage).label,
+                "label": Inquiry.Stage(stage).label,
                 "cards": cards[:BOARD_CARDS],
                 "more": max(0, len(cards) - BOARD_CARDS),
                 "count": len(cards),
@@ -90,7 +89,7 @@ def _inquiry_page(request, inquiry: Inquiry, *, forms: dict | None = None, statu
             "transitions": list(inquiry.transitions.select_related("by")),
             "contract": contract,
             "carrier": rules.is_carrier(user=user, inquiry=inquiry),
-            "next_stage": St(next_stage) if next_stage else None,
+            "next_stage": Inquiry.Stage(next_stage) if next_stage else None,
             "can_close": rules.may_close_inquiry(user=user, inquiry=inquiry) is None,
             "can_contract": rules.may_record_contract(user=user, inquiry=inquiry) is None,
             "can_register": rules.may_register_contract(user=user, inquiry=inquiry) is None,
@@ -99,7 +98,7 @@ def _inquiry_page(request, inquiry: Inquiry, *, forms: dict | None = None, statu
             or forms_tech.ContractForm(initial={"signed_on": timezone.localdate()}),
             "register_form": forms.get("register")
             or forms_tech.RegisterForm(initial={"registered_on": timezone.localdate()}),
-            "St": St,
+            "St": Inquiry.Stage,
         },
         tab="pipeline",
         status=status,
@@ -137,7 +136,8 @@ def inquiry_action(request, pk: int, action: str):
                     to=form.cleaned_data["to"],
                     note=form.cleaned_data["note"],
                 ),
-                success=_("已推进到“%(stage)s”。") % {"stage": St(form.cleaned_data["to"]).label},
+                success=_("已推进到“%(stage)s”。")
+                % {"stage": Inquiry.Stage(form.cleaned_data["to"]).label},
             )
         else:
             # The stage comes from a hidden field; only a stale or forged page gets here.

@@ -41,10 +41,9 @@ def service_request_advance(
 ) -> ServiceRequest:
     """Brokers (the centre's staff) accept, work and complete; the requester may cancel."""
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
-    S = ServiceRequest.Status
     require(rules.may_advance_service_request(user=user, request=request, to=to))
-    if to != S.CANCELLED:
-        if to == S.COMPLETED:
+    if to != ServiceRequest.Status.CANCELLED:
+        if to == ServiceRequest.Status.COMPLETED:
             if not result.strip():
                 raise RuleBroken(_("完成时请填写办理结果。"), rule="result_required")
             request.result = result.strip()

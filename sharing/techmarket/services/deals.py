@@ -23,9 +23,6 @@ from sharing.techmarket.models import (
 )
 from sharing.techmarket.services.common import audit
 
-L = TechListing.Status
-St = Inquiry.Stage
-
 
 def _transition(inquiry: Inquiry, to: str, by: User | None, note: str = "") -> None:
     InquiryTransition.objects.create(
@@ -95,7 +92,7 @@ def inquiry_create(
     existing = (
         Inquiry.objects.select_for_update()
         .filter(listing=listing, firm_id=user.organisation_id)
-        .exclude(stage=St.CLOSED)
+        .exclude(stage=Inquiry.Stage.CLOSED)
         .first()
     )
     if existing:
@@ -113,7 +110,7 @@ def inquiry_create(
     _assign_broker(inquiry)
     inquiry.full_clean()
     inquiry.save()
-    InquiryTransition.objects.create(inquiry=inquiry, to_stage=St.NEW, by=user)
+    InquiryTransition.objects.create(inquiry=inquiry, to_stage=Inquiry.Stage.NEW, by=user)
     audit(actor=user, action="tech.inquiry.create", target=inquiry)
     _notify_inquiry(inquiry, "new")
     return inquiry
@@ -126,7 +123,7 @@ def inquiry_link(*, user: User, listing: TechListing, need: TechNeed, note: str 
     existing = (
         Inquiry.objects.select_for_update()
         .filter(listing=listing, firm_id=need.organisation_id)
-        .exclude(stage=St.CLOSED)
+        .exclude(stage=Inquiry.Stage.CLOSED)
         .first()
     )
     if existing:
@@ -145,7 +142,9 @@ def inquiry_link(*, user: User, listing: TechListing, need: TechNeed, note: str 
         _assign_broker(inquiry)
     inquiry.full_clean()
     inquiry.save()
-    InquiryTransition.objects.create(inquiry=inquiry, to_stage=St.NEW, by=user, note=note)
+    InquiryTransition.objects.create(
+        inquiry=inquiry, to_stage=Inquiry.Stage.NEW, by=user, note=note
+    )
     audit(actor=user, action="tech.inquiry.link", target=inquiry)
     _notify_inquiry(inquiry, "new")
     return inquiry
@@ -174,7 +173,7 @@ def inquiry_close(*, user: User, inquiry: Inquiry, reason: str, note: str = "") 
         raise RuleBroken(_("请选择关闭原因。"), rule="close_reason", fields={"reason": [reason]})
     if reason == Inquiry.CloseReason.OTHER and not note.strip():
         raise RuleBroken(_("选择“其他”时请说明原因。"), rule="close_reason")
-    _transition(inquiry, St.CLOSED, user, note)
+    _transition(inquiry, Inquiry.Stage.CLOSED, user, note)
     inquiry.close_reason = reason
     inquiry.close_note = note.strip()
     inquiry.save(update_fields=["stage", "close_reason", "close_note", "updated_at"])
@@ -206,9 +205,9 @@ def contract_record(
     )
     contract.full_clean()
     contract.save()
-    _transition(inquiry, St.CONTRACT_SIGNED, user)
+    _transition(inquiry, Inquiry.Stage.CONTRACT_SIGNED, user)
     inquiry.save(update_fields=["stage", "updated_at"])
-    _notify_inquiry(inquiry, St.CONTRACT_SIGNED)
+    _notify_inquiry(inquiry, Inquiry.Stage.CONTRACT_SIGNED)
     return contract
 
 
@@ -227,11 +226,14 @@ def contract_register(
         raise RuleBroken(_("登记日期不能晚于今天。"), rule="registered_on")
     contract.full_clean()
     contract.save(update_fields=["registration_number", "registered_on"])
-    _transition(inquiry, St.CONTRACT_REGISTERED, user)
+    _transition(inquiry, Inquiry.Stage.CONTRACT_REGISTERED, user)
     inquiry.save(update_fields=["stage", "updated_at"])
     listing = TechListing.objects.select_for_update().get(pk=inquiry.listing_id)
-    if contract.contract_type == TechContract.Type.TRANSFER and listing.status == L.PUBLISHED:
-        listing.status = L.TRANSFERRED
+    if (
+        contract.contract_type == TechContract.Type.TRANSFER
+        and listing.status == TechListing.Status.PUBLISHED
+    ):
+        listing.status = TechListing.Status.TRANSFERRED
         listing.save(update_fields=["status", "updated_at"])
-    _notify_inquiry(inquiry, St.CONTRACT_REGISTERED)
+    _notify_inquiry(inquiry, Inquiry.Stage.CONTRACT_REGISTERED)
     return contract

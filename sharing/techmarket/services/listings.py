@@ -17,8 +17,6 @@ from sharing.techmarket import rules, search
 from sharing.techmarket.models import ListingFile, ListingReview, Patent, TechListing
 from sharing.techmarket.services.common import audit, enqueue_matching, set_status
 
-L = TechListing.Status
-
 LISTING_FIELDS = {
     "title",
     "abstract",
@@ -81,7 +79,7 @@ def listing_create(*, user: User, data: dict, patents: list[dict] | None = None)
         organisation_id=user.organisation_id,
         region_id=user.organisation.region_id,
         created_by=user,
-        status=L.DRAFT,
+        status=TechListing.Status.DRAFT,
         **values,
     )
     _save_listing(listing, patents)
@@ -130,7 +128,7 @@ def listing_submit(*, user: User, listing: TechListing) -> TechListing:
         raise RuleBroken(
             _("成果信息不完整：请补全标出的各项后再提交。"), rule="incomplete", fields=missing
         )
-    listing.status = L.SUBMITTED
+    listing.status = TechListing.Status.SUBMITTED
     listing.submitted_at = timezone.now()
     listing.save(update_fields=["status", "submitted_at", "updated_at"])
     audit(actor=user, action="tech.listing.submit", target=listing)
@@ -142,7 +140,7 @@ def listing_withdraw(*, user: User, listing: TechListing) -> TechListing:
     """An owner takes a submitted listing back to draft before review starts."""
     listing = TechListing.objects.select_for_update().get(pk=listing.pk)
     require(rules.may_withdraw_listing(user=user, listing=listing))
-    set_status(listing, L.DRAFT, actor=user, action="tech.listing.withdraw")
+    set_status(listing, TechListing.Status.DRAFT, actor=user, action="tech.listing.withdraw")
     return listing
 
 
@@ -150,7 +148,7 @@ def listing_withdraw(*, user: User, listing: TechListing) -> TechListing:
 def listing_review_start(*, user: User, listing: TechListing) -> TechListing:
     listing = TechListing.objects.select_for_update().get(pk=listing.pk)
     require(rules.may_start_review(user=user, listing=listing))
-    set_status(listing, L.REVIEW, actor=user, action="tech.listing.review_start")
+    set_status(listing, TechListing.Status.REVIEW, actor=user, action="tech.listing.review_start")
     return listing
 
 
@@ -192,10 +190,10 @@ def listing_decide(
         reason=reason.strip(),
     )
     if approve:
-        listing.status = L.PUBLISHED
+        listing.status = TechListing.Status.PUBLISHED
         listing.published_at = timezone.now()
     else:
-        listing.status = L.DRAFT
+        listing.status = TechListing.Status.DRAFT
     listing.save(update_fields=["status", "published_at", "confidentiality", "updated_at"])
     audit(
         actor=user,
@@ -219,7 +217,7 @@ def listing_decide(
 def listing_close(*, user: User, listing: TechListing, transferred: bool = False) -> TechListing:
     listing = TechListing.objects.select_for_update().get(pk=listing.pk)
     require(rules.may_close_listing(user=user, listing=listing))
-    status = L.TRANSFERRED if transferred else L.CLOSED
+    status = TechListing.Status.TRANSFERRED if transferred else TechListing.Status.CLOSED
     set_status(listing, status, actor=user, action=f"tech.listing.{status}")
     return listing
 

@@ -10,8 +10,6 @@ from sharing.techmarket import rules, search
 from sharing.techmarket.models import TechNeed
 from sharing.techmarket.services.common import audit, enqueue_matching, set_status
 
-N = TechNeed.Status
-
 NEED_FIELDS = {
     "title",
     "problem",
@@ -72,7 +70,7 @@ def need_submit(*, user: User, need: TechNeed) -> TechNeed:
     require(rules.may_submit_need(user=user, need=need))
     if need.expires_on < timezone.localdate():
         raise RuleBroken(_("需求已过截止日期；请把截止日期改为今天或以后再提交。"), rule="expired")
-    set_status(need, N.SUBMITTED, actor=user, action="tech.need.submit")
+    set_status(need, TechNeed.Status.SUBMITTED, actor=user, action="tech.need.submit")
     return need
 
 
@@ -85,10 +83,10 @@ def need_decide(*, user: User, need: TechNeed, approve: bool, note: str = "") ->
         raise RuleBroken(_("退回时请写明原因。"), rule="reason_required")
     need.review_note = note.strip()
     if approve:
-        need.status = N.PUBLISHED
+        need.status = TechNeed.Status.PUBLISHED
         need.published_at = timezone.now()
     else:
-        need.status = N.DRAFT
+        need.status = TechNeed.Status.DRAFT
     need.save(update_fields=["status", "published_at", "review_note", "updated_at"])
     audit(
         actor=user,
@@ -105,5 +103,5 @@ def need_decide(*, user: User, need: TechNeed, approve: bool, note: str = "") ->
 def need_close(*, user: User, need: TechNeed) -> TechNeed:
     need = TechNeed.objects.select_for_update().get(pk=need.pk)
     require(rules.may_close_need(user=user, need=need))
-    set_status(need, N.CLOSED, actor=user, action="tech.need.close")
+    set_status(need, TechNeed.Status.CLOSED, actor=user, action="tech.need.close")
     return need
