@@ -244,7 +244,7 @@ def clear_bench_bookings() -> int:
 
 
 def build_map() -> None:
-    from geo.map_build import build_layout_map
+    from geo.map.build import build_layout_map
 
     started = time.perf_counter()
     build_layout_map()

@@ -14,18 +14,13 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from geo.analysis import (
-    OUTSIDE,
-    TABLES,
-    dashboard_figures,
-    dashboard_tables,
-    kind_labels,
-    level_labels,
-)
-from geo.dashboard_charts import CHARTS
+from geo.analysis.charts import CHARTS
+from geo.analysis.figures import dashboard_figures
+from geo.analysis.frames import OUTSIDE
+from geo.analysis.tables import TABLES, dashboard_tables, kind_labels, level_labels
 from geo.models import Zone
+from geo.rules import may_see_dashboard
 from portal import spreadsheets
-from portal.accounts.models import Role
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -33,15 +28,12 @@ FIRST_YEAR = 2000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _may_see(user) -> bool:
-    return user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR)
-
-
 def coordinator_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not _may_see(request.user):
-            raise PermissionDenied(_("只有绵碚协调员和管理员可以查看协调看板。"))
+        refusal = may_see_dashboard(request.user)
+        if refusal is not None:
+            raise PermissionDenied(refusal.message)
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
@@ -107,7 +99,7 @@ def dashboard(request):
     ]
     return render(
         request,
-        "geo/dashboard.html",
+        "frontend/dashboard.html",
         {
             "year": year,
             "years": years,

@@ -1,7 +1,7 @@
 """The dashboard's charts, drawn on the server as PNG with matplotlib (Agg, no pyplot state) in
 Noto Sans CJK SC, so Chinese labels need no font on the reader's machine and no script at all.
 
-Each function takes the figures of ``geo.analysis.dashboard_figures`` and returns PNG bytes;
+Each function takes the figures of ``geo.analysis.figures.dashboard_figures`` and returns PNG bytes;
 labels are in the current language.
 """
 
@@ -20,7 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from geo.analysis import OUTSIDE, kind_labels
+from geo.analysis.frames import OUTSIDE
+from geo.analysis.tables import kind_labels
 from geo.models import Zone
 
 logger = logging.getLogger(__name__)
