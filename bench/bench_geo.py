@@ -51,7 +51,7 @@ CODE = [
     "geo/map/render.py",
     "geo/map/data.py",
     "geo/selectors.py",
-    "geo/api.py",
+    "geo/api/platforms.py",
 ]
 KEY_PREFIX = "bench-geo-"
 SEED = 20250605
@@ -326,7 +326,7 @@ def bbox_query(box):
     """What PlatformGeoApi runs for ?in_bbox=…: the selector, the filter, the keyset page."""
     from django.contrib.gis.geos import Polygon
 
-    from geo.api import PLATFORM_PAGE
+    from geo.api.platforms import PLATFORM_PAGE
     from geo.selectors import platform_geo_search
 
     qs = platform_geo_search().filter(location__contained=Polygon.from_bbox(box))

@@ -59,7 +59,7 @@ CODE = [
     "sharing/bookings/services.py",
     "sharing/catalogue/api.py",
     "frontend/views/catalogue.py",
-    "geo/api.py",
+    "geo/api/platforms.py",
     "portal/settings.py",
 ]
 OVERLAPS = """
