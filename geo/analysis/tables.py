@@ -3,7 +3,10 @@ current language, for the CSV and XLSX exports."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from geo.analysis.figures import NO_LEVEL
@@ -11,12 +14,23 @@ from geo.analysis.frames import OUTSIDE
 from geo.models import Zone
 from sharing.catalogue.models import Platform
 
-
-def _zone_label(row: dict) -> str:
-    return row["name"] if row["code"] != OUTSIDE else _("分区外（含无位置）")
+# --- Labels (the page, the charts and the exports show the same) ---------------------------
 
 
-def _kind_label(kind: str) -> str:
+def local_name(row: dict, key: str = "name") -> str:
+    """The English name (``<key>_en``) on English pages when there is one, else the name."""
+    english = row.get(f"{key}_en")
+    return english if english and translation.get_language().startswith("en") else row[key]
+
+
+def zone_label(row: dict, *, local: bool = False) -> str:
+    """A zone's (or region's) row: its name, in the page's language when ``local``."""
+    if row["code"] == OUTSIDE:
+        return _("分区外（含无位置）")
+    return local_name(row) if local else row["name"]
+
+
+def zone_kind_label(kind: str) -> str:
     return str(Zone.Kind(kind).label) if kind else ""
 
 
@@ -26,6 +40,9 @@ def level_labels() -> dict[str, str]:
 
 def kind_labels() -> dict[str, str]:
     return {k: str(v) for k, v in Platform.Kind.choices}
+
+
+# --- Tables ----------------------------------------------------------------------------------
 
 
 def _metrics(row: dict) -> dict:
@@ -57,8 +74,8 @@ def dashboard_tables(figures: dict) -> dict[str, pd.DataFrame]:
         [
             {
                 _("代号"): row["code"],
-                _("分区"): _zone_label(row),
-                _("类型"): _kind_label(row["kind"]),
+                _("分区"): zone_label(row),
+                _("类型"): zone_kind_label(row["kind"]),
                 _("面积（平方公里）"): row["area_km2"],
                 **_metrics(row),
             }
@@ -95,3 +112,21 @@ def dashboard_tables(figures: dict) -> dict[str, pd.DataFrame]:
 
 
 TABLES = ("zones", "regions", "flows")
+
+
+def _cell(value):
+    """Plain Python values (no numpy), None for gaps; portal.spreadsheets guards the text."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def table_rows(frame: pd.DataFrame):
+    """A table as spreadsheet rows: the headers, then each record."""
+    yield [str(c) for c in frame.columns]
+    for record in frame.itertuples(index=False, name=None):
+        yield [_cell(v) for v in record]
