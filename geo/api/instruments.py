@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from geo import selectors
 from geo.api.fields import LonLatQuerySerializer
+from portal.api.serializers import LocationSerializer
 
 NEAREST_DEFAULT = 10
 NEAREST_MAX = 100
@@ -29,9 +30,10 @@ class NearestQuerySerializer(LonLatQuerySerializer):
     )
 
 
-class PointSerializer(serializers.Serializer):
-    lon = serializers.FloatField()
-    lat = serializers.FloatField()
+# The portal's lon/lat pair under the schema name this API has always used (Point). No
+# docstring: it would become the component's description in the schema.
+class PointSerializer(LocationSerializer):
+    pass
 
 
 class NearInstrumentSerializer(serializers.Serializer):
