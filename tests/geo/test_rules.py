@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
+from django.utils import translation
 
 from frontend.context_processors import can
 from geo.rules import may_see_dashboard
@@ -25,7 +26,8 @@ def test_coordinators_and_administrators_may_see_the_dashboard(roles, superuser)
 
 def test_a_researcher_is_refused_with_the_reason():
     manager = UserFactory(roles=[Role.RESEARCHER, Role.INSTRUMENT_MANAGER])
-    refusal = may_see_dashboard(manager)
+    with translation.override("zh-hans"):
+        refusal = may_see_dashboard(manager)
     assert isinstance(refusal, Forbidden)
     assert refusal.rule == "may_see_dashboard"
     assert "协调看板" in refusal.message
