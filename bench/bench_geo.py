@@ -47,10 +47,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_common as common
 
 CODE = [
-    "geo/map_build.py",
-    "geo/map_data.py",
+    "geo/map/build.py",
+    "geo/map/render.py",
+    "geo/map/data.py",
     "geo/selectors.py",
-    "geo/api.py",
+    "geo/api/platforms.py",
 ]
 KEY_PREFIX = "bench-geo-"
 SEED = 20250605
@@ -180,9 +181,10 @@ def insert(rows: list) -> float:
 def measure_map(builds: int) -> dict:
     from django.conf import settings
 
-    from geo import basemaps
-    from geo.map_build import build_layout_map, render_map
-    from geo.map_data import read_map_data
+    from geo.map import basemaps
+    from geo.map.build import build_layout_map
+    from geo.map.data import read_map_data
+    from geo.map.render import render_map
 
     results = {"builds": [], "read": [], "render": {code: [] for code, _ in settings.LANGUAGES}}
     meta = None
@@ -324,7 +326,7 @@ def bbox_query(box):
     """What PlatformGeoApi runs for ?in_bbox=…: the selector, the filter, the keyset page."""
     from django.contrib.gis.geos import Polygon
 
-    from geo.api import PLATFORM_PAGE
+    from geo.api.platforms import PLATFORM_PAGE
     from geo.selectors import platform_geo_search
 
     qs = platform_geo_search().filter(location__contained=Polygon.from_bbox(box))

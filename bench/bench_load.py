@@ -59,7 +59,7 @@ CODE = [
     "sharing/bookings/services/bookings.py",
     "sharing/catalogue/api.py",
     "frontend/views/catalogue.py",
-    "geo/api.py",
+    "geo/api/platforms.py",
     "portal/settings.py",
 ]
 OVERLAPS = """
@@ -244,7 +244,7 @@ def clear_bench_bookings() -> int:
 
 
 def build_map() -> None:
-    from geo.map_build import build_layout_map
+    from geo.map.build import build_layout_map
 
     started = time.perf_counter()
     build_layout_map()

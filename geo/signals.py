@@ -11,7 +11,7 @@ from sharing.catalogue.models import Platform
 
 
 def _changed(sender, **kwargs) -> None:
-    from geo.tasks import request_map_build
+    from geo.map.tasks import request_map_build
 
     transaction.on_commit(request_map_build)
 

@@ -448,7 +448,7 @@ AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken", "new_password1",
 # allowed (style-src-attr): Leaflet and Swagger UI write style="..." into the HTML they build
 # (popups, legends, tooltips), and a style attribute cannot run code. <style> elements need
 # the nonce like scripts. The layout-map frame (Folium) gets a policy of its own built from
-# hashes of its inline blocks (geo.views).
+# hashes of its inline blocks (geo.map.frame).
 _TILE_HOSTS = {
     "osm": ["https://tile.openstreetmap.org"],
     "gaode": ["https://*.is.autonavi.com"],

@@ -37,8 +37,8 @@ urlpatterns = [
     path("api/", include((api_patterns, "api"))),
     path("calendar/", include("sharing.bookings.urls_feeds")),
     path("", include("frontend.urls")),
-    path("", include("geo.urls_pages")),
-    path("", include("geo.urls_dashboard")),
+    path("", include("frontend.urls_map")),
+    path("", include("frontend.urls_dashboard")),
 ]
 
 if settings.DEBUG:

@@ -1,11 +1,13 @@
 """Reads of bookings: who may see which, the instrument for availability."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, DurationField, F, Q, QuerySet, Sum, When
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.errors import NotFound
-from sharing.bookings.models import Booking
+from sharing.bookings import indicators
+from sharing.bookings.indicators import EXTERNAL, HOURS, ZERO
+from sharing.bookings.models import Booking, VoucherEntry
 from sharing.catalogue.models import Instrument
 
 
@@ -56,3 +58,85 @@ def bookable_instrument_get(*, pk: int) -> Instrument:
     if instrument is None:
         raise NotFound(_("仪器不存在或已撤回。"))
     return instrument
+
+
+# --- Reads for geo: the dashboard's figures and the layout map's flows ----------------------
+# geo reads bookings only through these. The names they need are imported inside each function
+# so that this section stays a pure addition to the module.
+
+
+def year_bounds(year: int):
+    """The Asia/Shanghai calendar year as [start, end) datetimes (the indicators' year)."""
+
+    return indicators.year_bounds(year)
+
+
+def yearly_base_hours():
+    """The yearly base hours of utilisation (settings.INDICATOR_YEARLY_BASE_HOURS)."""
+
+    return indicators.yearly_base_hours()
+
+
+def completed_usage_by_instrument(*, year: int) -> QuerySet:
+    """The year's completed bookings grouped per instrument and requester region, with the
+    indicators' own expressions: ``instrument_id``, ``region_id`` (the instrument's),
+    ``requester_region_id``, ``bookings``, ``duration`` (effective hours as an interval) and
+    ``external`` (external service hours as an interval). A values queryset, for reading in SQL."""
+
+    start, end = year_bounds(year)
+    return (
+        Booking.objects.filter(
+            status=Booking.Status.COMPLETED,
+            period__startswith__gte=start,
+            period__startswith__lt=end,
+        )
+        .order_by()
+        .values(
+            "instrument_id",
+            region_id=F("instrument__region_id"),
+            requester_region_id=F("requester__organisation__region_id"),
+        )
+        .annotate(
+            bookings=Count("pk"),
+            duration=Sum(HOURS, output_field=DurationField()),
+            external=Sum(
+                Case(When(EXTERNAL, then=HOURS), default=ZERO), output_field=DurationField()
+            ),
+        )
+    )
+
+
+def voucher_net_by_instrument(*, year: int) -> QuerySet:
+    """Voucher entries of the year's bookings (whatever their status) summed per instrument:
+    ``instrument_id``, ``region_id``, ``net`` (redemptions negative, refunds positive, 元)."""
+
+    start, end = year_bounds(year)
+    return (
+        VoucherEntry.objects.filter(
+            booking__period__startswith__gte=start, booking__period__startswith__lt=end
+        )
+        .order_by()
+        .values(
+            instrument_id=F("booking__instrument_id"), region_id=F("booking__instrument__region_id")
+        )
+        .annotate(net=Sum("amount"))
+    )
+
+
+# Bookings that never turned into use do not count as a flow between regions.
+NOT_A_FLOW = (Booking.Status.REJECTED, Booking.Status.CANCELLED, Booking.Status.EXPIRED)
+
+
+def cross_region_flow_counts() -> list[tuple[str, str, int]]:
+    """Bookings whose requester's organisation lies in another region than the instrument, per
+    direction: (requester's region code, instrument's region code, count), in one query."""
+
+    rows = (
+        Booking.objects.exclude(status__in=NOT_A_FLOW)
+        .filter(requester__organisation__region__isnull=False)
+        .exclude(requester__organisation__region=F("instrument__region"))
+        .values_list("requester__organisation__region__code", "instrument__region__code")
+        .annotate(n=Count("id"))
+        .order_by("requester__organisation__region__code", "instrument__region__code")
+    )
+    return list(rows)

@@ -4,7 +4,8 @@ from unittest import mock
 
 import pytest
 
-from geo import map_build, tasks
+from geo.map import build as map_build
+from geo.map import tasks
 from tests.geo.test_map import XSS, make_layout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

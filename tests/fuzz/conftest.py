@@ -83,7 +83,7 @@ def _seed() -> dict:
     from sharing.catalogue.models import Instrument
 
     # The layout map is no part of the API, and each platform saved asks for a rebuild.
-    with mock.patch("geo.tasks.request_map_build"):
+    with mock.patch("geo.map.tasks.request_map_build"):
         demo_load()
     researcher = User.objects.get(username="researcher_beibei")
     manager = User.objects.get(username="manager_swu")

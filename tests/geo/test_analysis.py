@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
-from geo import analysis
-from geo.analysis import OUTSIDE, compute, dashboard_figures, dashboard_tables
-from geo.dashboard_charts import flows_chart, zones_chart
+from geo.analysis import frames
+from geo.analysis.charts import flows_chart, zones_chart
+from geo.analysis.figures import compute, dashboard_figures
+from geo.analysis.frames import OUTSIDE
+from geo.analysis.tables import dashboard_tables
 from geo.models import Zone
 from sharing.bookings.models import Booking, Voucher, VoucherEntry
 from sharing.catalogue.models import Platform
@@ -347,8 +349,8 @@ def test_an_unreachable_cache_does_not_stop_the_figures(world, settings):
 
 
 def test_the_engine_is_built_once_per_database(world):
-    assert analysis.engine() is analysis.engine()
-    assert analysis.engine().url.drivername == "postgresql+psycopg"
+    assert frames.engine() is frames.engine()
+    assert frames.engine().url.drivername == "postgresql+psycopg"
 
 
 def test_tables_for_export(world):
@@ -388,6 +390,6 @@ def test_charts_draw_without_data(fresh_cache):
 
 
 def test_the_charts_find_the_cjk_font():
-    from geo.dashboard_charts import cjk_font_family
+    from geo.analysis.charts import cjk_font_family
 
     assert cjk_font_family() == "Noto Sans CJK SC"

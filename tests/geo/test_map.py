@@ -12,7 +12,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.utils import timezone
 from psycopg.types.range import Range
 
-from geo import map_build
+from geo.map import build as map_build
 from geo.models import Zone
 from sharing.bookings.models import Booking
 from sharing.catalogue.models import Platform
@@ -178,7 +178,7 @@ def test_map_has_layers_legend_views_and_plan_text(layout):
 
 
 def test_flows_are_counted_per_direction_in_one_query(layout, django_assert_num_queries):
-    from geo.map_data import read_flows
+    from geo.map.data import read_flows
 
     with django_assert_num_queries(1):
         flows = {(f.source, f.target): f.count for f in read_flows()}
@@ -268,7 +268,7 @@ def test_a_failed_build_keeps_the_last_good_map(layout):
 
 
 def test_the_task_builds_and_clears_the_pending_key(layout, local_cache):
-    from geo.tasks import PENDING_KEY, build_map
+    from geo.map.tasks import PENDING_KEY, build_map
 
     cache = local_cache
     cache.set(PENDING_KEY, 1)
@@ -292,7 +292,7 @@ def local_cache(settings):
 
 
 def test_changes_are_debounced_into_one_build(db, local_cache, django_capture_on_commit_callbacks):
-    from geo import tasks
+    from geo.map import tasks
 
     with mock.patch.object(tasks.build_map, "apply_async") as enqueue:
         with django_capture_on_commit_callbacks(execute=True):
@@ -312,7 +312,7 @@ def test_changes_are_debounced_into_one_build(db, local_cache, django_capture_on
 
 
 def test_a_change_after_the_build_started_asks_again(db, local_cache):
-    from geo import tasks
+    from geo.map import tasks
 
     with mock.patch.object(tasks.build_map, "apply_async") as enqueue:
         assert tasks.request_map_build() is True
@@ -324,7 +324,7 @@ def test_a_change_after_the_build_started_asks_again(db, local_cache):
 
 
 def test_nothing_is_enqueued_before_commit(db, local_cache):
-    from geo import tasks
+    from geo.map import tasks
 
     with mock.patch.object(tasks.build_map, "apply_async") as enqueue:
         PlatformFactory(name="未提交的平台")  # the test's transaction never commits
@@ -336,8 +336,17 @@ def test_nightly_build_is_scheduled(settings):
     assert entry["task"] == "geo.tasks.build_map"
 
 
+def test_the_worker_knows_the_build_by_the_name_the_schedule_uses(settings):
+    from portal.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    task_name = settings.CELERY_BEAT_SCHEDULE["geo-map-nightly"]["task"]
+    assert task_name in app.tasks
+    assert app.tasks[task_name].run.__module__ == "geo.map.tasks"
+
+
 def test_map_page_never_waits_for_a_build(client, db, local_cache):
-    from geo import tasks
+    from geo.map import tasks
 
     with mock.patch.object(tasks.build_map, "apply_async") as enqueue:
         response = client.get("/map/")

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import RequestFactory
 
-from geo.views import frame_policy
+from geo.map.frame import frame_policy
 from portal.uploads import UploadSizeLimitMiddleware, serve_media
 from tests.portal.test_settings import PRODUCTION, manage
 

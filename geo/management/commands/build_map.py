@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from geo.map_build import build_layout_map, layout_path
+from geo.map.build import build_layout_map, layout_path
 
 
 class Command(BaseCommand):

@@ -5,27 +5,25 @@ For coordinators and administrators only; everyone else signed in gets 403. The 
 from geo.analysis (cached ten minutes per year); the charts are PNGs drawn on the server.
 """
 
-import math
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
-from geo.analysis import (
-    OUTSIDE,
+from geo.analysis.charts import CHARTS
+from geo.analysis.figures import dashboard_figures
+from geo.analysis.tables import (
     TABLES,
-    dashboard_figures,
     dashboard_tables,
     kind_labels,
     level_labels,
+    table_rows,
+    zone_kind_label,
+    zone_label,
 )
-from geo.dashboard_charts import CHARTS
-from geo.models import Zone
+from geo.rules import may_see_dashboard
 from portal import spreadsheets
-from portal.accounts.models import Role
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -33,15 +31,12 @@ FIRST_YEAR = 2000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _may_see(user) -> bool:
-    return user.has_role(Role.COORDINATOR) or user.has_role(Role.ADMINISTRATOR)
-
-
 def coordinator_required(view):
     @login_required
     def wrapped(request, *args, **kwargs):
-        if not _may_see(request.user):
-            raise PermissionDenied(_("只有绵碚协调员和管理员可以查看协调看板。"))
+        refusal = may_see_dashboard(request.user)
+        if refusal is not None:
+            raise PermissionDenied(refusal.message)
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
@@ -66,22 +61,12 @@ def _breakdown(counts: dict, labels: dict) -> list[tuple[str, int]]:
     return [(labels[k], n) for k, n in counts.items() if n]
 
 
-def _local_name(row: dict) -> str:
-    """The English name on English pages when there is one."""
-    english = translation.get_language().startswith("en")
-    return row.get("name_en") if english and row.get("name_en") else row["name"]
-
-
-def _zone_kind_label(kind: str) -> str:
-    return str(Zone.Kind(kind).label) if kind else ""
-
-
 def _view_row(row: dict) -> dict:
     kinds, levels = kind_labels(), level_labels()
     return {
         **row,
-        "label": _local_name(row) if row.get("code") != OUTSIDE else _("分区外（含无位置）"),
-        "kind_label": _zone_kind_label(row.get("kind", "")),
+        "label": zone_label(row, local=True),
+        "kind_label": zone_kind_label(row.get("kind", "")),
         "by_kind": _breakdown(row["platforms_by_kind"], kinds),
         "by_level": _breakdown(row["platforms_by_level"], levels),
         "share_bookings": _pct(row["cross_region_share_bookings"]),
@@ -107,7 +92,7 @@ def dashboard(request):
     ]
     return render(
         request,
-        "geo/dashboard.html",
+        "frontend/dashboard.html",
         {
             "year": year,
             "years": years,
@@ -135,33 +120,16 @@ def chart(request, name: str):
 # --- Exports -------------------------------------------------------------------------------
 
 
-def _cell(value):
-    """Plain Python values (no numpy), None for gaps; portal.spreadsheets guards the text."""
-    if value is None:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _rows(frame):
-    yield [str(c) for c in frame.columns]
-    for record in frame.itertuples(index=False, name=None):
-        yield [_cell(v) for v in record]
-
-
 def _csv_response(frame, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        spreadsheets.csv_stream(_rows(frame)), content_type="text/csv; charset=utf-8"
+        spreadsheets.csv_stream(table_rows(frame)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
 
 def _xlsx_response(frame, filename: str, sheet: str) -> FileResponse:
-    handle = spreadsheets.xlsx_file(_rows(frame), sheet=sheet)
+    handle = spreadsheets.xlsx_file(table_rows(frame), sheet=sheet)
     return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX)
 
 

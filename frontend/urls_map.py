@@ -1,6 +1,8 @@
+"""The layout map's pages, under the URL names they have always had (geo:map, geo:map-frame)."""
+
 from django.urls import path
 
-from geo import views
+from frontend.views import map as views
 
 app_name = "geo"
 

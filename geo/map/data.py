@@ -10,19 +10,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Count, F, FloatField, Func
+from django.db.models import F, FloatField, Func
 
 from geo.models import Zone
 from portal.accounts.models import Region
-from sharing.bookings.models import Booking
+from sharing.bookings.selectors import cross_region_flow_counts
 from sharing.catalogue.models import Platform
 from sharing.catalogue.places import PLACES_CSV
 from sharing.catalogue.places import read_places as read_place_rows
 
 # The plan's nodes drawn on the map: the corridor's nodes, its links, and the belt's ends.
 NODE_KINDS = ("corridor_node", "corridor_link", "belt_node")
-# Bookings that never turned into use do not count as a flow.
-NOT_A_FLOW = (Booking.Status.REJECTED, Booking.Status.CANCELLED, Booking.Status.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -135,21 +133,8 @@ def read_platforms() -> list[PlatformPoint]:
 
 
 def read_flows() -> list[Flow]:
-    """Cross-region bookings per direction, in one aggregate query."""
-    rows = (
-        Booking.objects.exclude(status__in=NOT_A_FLOW)
-        .filter(requester__organisation__region__isnull=False)
-        .exclude(requester__organisation__region=F("instrument__region"))
-        .values("requester__organisation__region__code", "instrument__region__code")
-        .annotate(n=Count("id"))
-        .order_by("requester__organisation__region__code", "instrument__region__code")
-    )
-    return [
-        Flow(
-            row["requester__organisation__region__code"], row["instrument__region__code"], row["n"]
-        )
-        for row in rows
-    ]
+    """Cross-region bookings per direction (sharing.bookings.selectors, one aggregate query)."""
+    return [Flow(source, target, n) for source, target, n in cross_region_flow_counts()]
 
 
 def read_anchors(places: list[Place]) -> dict[str, tuple[str, str, float, float]]:

@@ -1,7 +1,7 @@
 """The dashboard's charts, drawn on the server as PNG with matplotlib (Agg, no pyplot state) in
 Noto Sans CJK SC, so Chinese labels need no font on the reader's machine and no script at all.
 
-Each function takes the figures of ``geo.analysis.dashboard_figures`` and returns PNG bytes;
+Each function takes the figures of ``geo.analysis.figures.dashboard_figures`` and returns PNG bytes;
 labels are in the current language.
 """
 
@@ -20,8 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from geo.analysis import OUTSIDE, kind_labels
-from geo.models import Zone
+from geo.analysis.frames import OUTSIDE
+from geo.analysis.tables import kind_labels, local_name, zone_kind_label
 
 logger = logging.getLogger(__name__)
 
@@ -66,19 +66,13 @@ def _english() -> bool:
     return translation.get_language().startswith("en")
 
 
-def _local(row: dict, key: str) -> str:
-    """The English name on English pages when there is one."""
-    english = row.get(f"{key}_en")
-    return english if english and _english() else row[key]
-
-
 def _zone_name(row: dict) -> str:
     """The kind (一圈) over the name, wrapped: long zone names would run into each other."""
     if row["code"] == OUTSIDE:
         return _("分区外")
-    text = _local(row, "name")
+    text = local_name(row)
     name = "\n".join(textwrap.wrap(text, WRAP if not _english() else 2 * WRAP)) if text else ""
-    kind = str(Zone.Kind(row["kind"]).label) if row["kind"] else ""
+    kind = zone_kind_label(row["kind"])
     return f"{kind}\n{name}" if kind else name
 
 
@@ -132,7 +126,7 @@ def flows_chart(figures: dict) -> bytes:
     """Bookings and hours per direction (requester's region → instrument's region)."""
     flows = figures["flows"]
     labels = [
-        f"{_local(f, 'from_name') or _('未知')} → {_local(f, 'to_name') or _('未知')}"
+        f"{local_name(f, 'from_name') or _('未知')} → {local_name(f, 'to_name') or _('未知')}"
         for f in reversed(flows)
     ]
     colours = [COLOURS[1] if f["cross_region"] else COLOURS[0] for f in reversed(flows)]
