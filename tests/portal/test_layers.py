@@ -160,3 +160,15 @@ def test_it_names_two_apps_importing_each_other():
     assert problems([a, b]) == [
         "sharing.x and sharing.y import each other: sharing/x/models.py:1 and sharing/y/models.py:2"
     ]
+
+
+def test_no_page_below_frontend_extends_a_frontend_template():
+    # Pages are frontend's: a template in portal, sharing or geo that extends frontend's base
+    # is a page living in the wrong layer.
+    found = [
+        str(path.relative_to(ROOT))
+        for layer in ("portal", "sharing", "geo")
+        for path in (ROOT / layer).rglob("*.html")
+        if '{% extends "frontend/' in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
