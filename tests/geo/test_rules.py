@@ -40,8 +40,8 @@ def test_an_anonymous_visitor_is_refused():
 def test_templates_ask_the_same_rule():
     request = RequestFactory().get("/")
     request.user = UserFactory(roles=[Role.COORDINATOR])
-    assert can(request)["can"]["see_dashboard"] is True
+    assert can(request)["can"].see_dashboard is True
     request.user = UserFactory(roles=[Role.RESEARCHER])
-    assert can(request)["can"]["see_dashboard"] is False
+    assert can(request)["can"].see_dashboard is False
     del request.user  # a page rendered before the authentication middleware
-    assert can(request)["can"]["see_dashboard"] is False
+    assert can(request)["can"].see_dashboard is False
