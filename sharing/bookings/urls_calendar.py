@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sharing.bookings import api_calendar
+from sharing.bookings.api import calendar as api_calendar
 
 urlpatterns = [
     path("calendar/token/", api_calendar.CalendarTokenApi.as_view(), name="calendar-token"),

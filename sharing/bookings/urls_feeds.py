@@ -3,7 +3,7 @@ without a session or an API token."""
 
 from django.urls import path, re_path
 
-from sharing.bookings import api_calendar
+from sharing.bookings.api import calendar as api_calendar
 
 app_name = "calendar"
 
