@@ -8,9 +8,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.cursors import CURSOR_HELP, cursor_decode, next_link
-from portal.api.keyset import SortKey, by_id, keyset_page
-from portal.api.keyset import kinds as key_kinds
+from portal.api.cursors import CURSOR_HELP
+from portal.api.keyset import SortKey, by_id
+from portal.api.pages import keyset_answer
 from portal.errors import NotFound
 from portal.notifications import kinds
 from portal.notifications.models import Notification
@@ -69,16 +69,16 @@ class NotificationListApi(APIView):
         qs = Notification.objects.filter(user=request.user)
         if data["unread"]:
             qs = qs.filter(read_at__isnull=True)
-        after = None
-        if data.get("cursor"):
-            after = cursor_decode(data["cursor"], scope=SCOPE, kinds=key_kinds(KEYS))
-        rows, last = keyset_page(qs, keys=KEYS, after=after, size=data["page_size"])
-        return Response(
-            {
-                "next": next_link(request, scope=SCOPE, position=last),
-                "results": NotificationSerializer(rows, many=True).data,
-            }
+        answer = keyset_answer(
+            request,
+            qs,
+            keys=KEYS,
+            scope=SCOPE,
+            cursor=data.get("cursor"),
+            size=data["page_size"],
+            serialize=lambda rows: NotificationSerializer(rows, many=True).data,
         )
+        return Response(answer)
 
 
 class NotificationReadApi(APIView):

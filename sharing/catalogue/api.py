@@ -11,8 +11,8 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.cursors import CURSOR_HELP, cursor_decode, next_link
-from portal.api.keyset import kinds
+from portal.api.cursors import CURSOR_HELP
+from portal.api.pages import keyset_answer
 from portal.api.serializers import LocationSerializer, NamedSerializer, RegionSerializer
 from portal.api.views import JsonForErrors
 from sharing.catalogue import rules
@@ -24,7 +24,6 @@ from sharing.catalogue.selectors import (
     cursor_scope,
     instrument_export_rows,
     instrument_get,
-    instrument_page,
     instrument_search,
     ordering_keys,
 )
@@ -265,16 +264,19 @@ class InstrumentListApi(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         ordering = data["ordering"]
-        scope = cursor_scope(ordering)
-        after = None
-        if data.get("cursor"):
-            after = cursor_decode(data["cursor"], scope=scope, kinds=kinds(ordering_keys(ordering)))
         qs = instrument_search(user=request.user, **_filters(data))
-        rows, last = instrument_page(qs, ordering=ordering, after=after, size=data["page_size"])
-        results = InstrumentSerializer(rows, many=True, context=_context(request)).data
-        return Response(
-            {"next": next_link(request, scope=scope, position=last), "results": results}
+        answer = keyset_answer(
+            request,
+            qs,
+            keys=ordering_keys(ordering),
+            scope=cursor_scope(ordering),
+            cursor=data.get("cursor"),
+            size=data["page_size"],
+            serialize=lambda rows: (
+                InstrumentSerializer(rows, many=True, context=_context(request)).data
+            ),
         )
+        return Response(answer)
 
 
 class InstrumentDetailApi(APIView):

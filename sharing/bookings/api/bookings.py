@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import keyset
-from portal.api.cursors import cursor_decode, next_link
+from portal.api.pages import keyset_answer
 from portal.api.views import ActionApi
 from sharing.bookings import services
 from sharing.bookings.api.booking_serializers import (
@@ -88,13 +88,17 @@ class BookingListCreateApi(APIView):
         params = BookingListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        after = None
-        if data.get("cursor"):
-            after = cursor_decode(data["cursor"], scope=CURSOR_SCOPE, kinds=keyset.kinds(ORDER))
         qs = booking_list(user=request.user, role=data["role"], status=data.get("status"))
-        rows, position = keyset.keyset_page(qs, keys=ORDER, after=after, size=data["page_size"])
-        next_url = next_link(request, scope=CURSOR_SCOPE, position=position)
-        return Response({"next": next_url, "results": BookingSerializer(rows, many=True).data})
+        answer = keyset_answer(
+            request,
+            qs,
+            keys=ORDER,
+            scope=CURSOR_SCOPE,
+            cursor=data.get("cursor"),
+            size=data["page_size"],
+            serialize=lambda rows: BookingSerializer(rows, many=True).data,
+        )
+        return Response(answer)
 
     @extend_schema(
         summary="Book an instrument",
