@@ -1,6 +1,9 @@
 """Forms of the technology exchange pages. They only parse and type what was posted; every
 business rule is the services' (sharing.techmarket.services), whose errors the views put back
-next to the fields they name."""
+next to the fields they name.
+
+Longer than 400 lines on purpose: the listing editor alone is half of it, and the other forms
+share its text-box, keyword and choice helpers."""
 
 import re
 

@@ -2,6 +2,9 @@
 
 Local defaults work on a development machine; with DEBUG off every secret and address must be
 given, and a bad value stops start-up with one line (see portal.env and manage.py).
+
+Longer than 400 lines on purpose: every setting the environment decides is read here, in one
+file, so an operator finds each variable the README names in one place.
 """
 
 from datetime import timedelta
