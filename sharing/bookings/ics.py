@@ -119,12 +119,21 @@ def bookings_calendar(*, user: User, now: datetime | None = None) -> bytes:
                 ]
             ),
         )
-        event.add("location", plain(booking.instrument.organisation.name, limit=200))
+        event.add("location", _location(booking.instrument))
         event.add("class", "PRIVATE")
         # A cancelled booking no longer takes the person's time.
         event.add("transp", "TRANSPARENT" if booking.status in _ENDED else "OPAQUE")
         cal.add_component(event)
     return cal.to_ical()
+
+
+def _location(instrument: Instrument) -> str:
+    """Where to go: the room and address, with the organisation to recognise it by."""
+    organisation = plain(instrument.organisation.name, limit=200)
+    address = plain(instrument.address, limit=300)
+    if not address:
+        return organisation
+    return address if organisation in address else f"{organisation}，{address}"
 
 
 _ENDED = {status for status, ical in EVENT_STATUS.items() if ical == "CANCELLED"}

@@ -114,6 +114,22 @@ def test_the_private_feed_reads_back_with_vobject(api, researcher, my_bookings):
     assert "场发射扫描电子显微镜, 型号; SU8010\\高分辨" in description
 
 
+def test_the_event_location_is_the_room_and_address_then_the_organisation(api, researcher):
+    instrument = InstrumentFactory(address="西南大学 25 教 301 室，重庆市北碚区天生路 2 号")
+    booking = make_booking(requester=researcher, instrument=instrument, start=_hour(3, 2))
+    bare = InstrumentFactory(address="")
+    other = make_booking(requester=researcher, instrument=bare, start=_hour(4, 2))
+
+    events = _events(_read(api.get(_subscribe(api, researcher))))
+
+    location = events[f"booking-{booking.pk}@mianbei-portal"].location.value
+    assert "25 教 301 室" in location and "天生路 2 号" in location
+    assert instrument.organisation.name in location
+    # Without an address the organisation is still better than nothing.
+    fallback = events[f"booking-{other.pk}@mianbei-portal"].location.value
+    assert fallback == bare.organisation.name
+
+
 def test_the_feed_needs_no_login_and_is_not_cached_publicly(api, researcher, my_bookings):
     path = _subscribe(api, researcher)
     response = api.get(path)
