@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Region
+from portal.i18n import local_name
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.techmarket import selectors
 from sharing.techmarket.models import (
@@ -80,6 +81,13 @@ class KeywordsField(forms.CharField):
         return words
 
 
+class LocalNameChoiceField(forms.ModelChoiceField):
+    """Choices labelled with their English names on English pages where one is stored."""
+
+    def label_from_instance(self, obj):
+        return local_name(obj)
+
+
 class ListingSearchForm(_Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=200, strip=True)
     hightech_field = forms.ChoiceField(
@@ -88,7 +96,7 @@ class ListingSearchForm(_Form):
     industry_section = forms.ChoiceField(
         label=_("行业门类"), choices=ALL + SECTION_CHOICES, required=False
     )
-    region = forms.ModelChoiceField(
+    region = LocalNameChoiceField(
         label=_("地区"),
         queryset=Region.objects.order_by("adcode"),
         to_field_name="code",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from frontend import selectors
 from portal.accounts.models import Organisation, Region
 from portal.api.cursors import InvalidCursor
+from portal.i18n import local_name
 from portal.page_throttles import page_throttle
 from sharing.catalogue import rules
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
@@ -189,7 +190,8 @@ class InstrumentSearchForm(forms.Form):
         # Labels sit above their fields; a trailing ASCII colon reads wrong in Chinese.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["category"].label_from_instance = lambda c: f"{c.code} {c.name}"
+        self.fields["category"].label_from_instance = lambda c: f"{c.code} {local_name(c)}"
+        self.fields["region"].label_from_instance = local_name
         self.fields["organisation"].label = _("所属单位")
         self.fields["platform"].label = _("所属平台")
 

@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.errors import DomainError, Forbidden
@@ -132,7 +133,9 @@ def match_view(match: Match) -> dict:
     for name, part in (match.reasons or {}).items():
         if not isinstance(part, dict):
             continue
-        text = str(part.get("text") or "").strip()
+        texts = part.get("texts") if isinstance(part.get("texts"), dict) else {}
+        # Rows written before reasons carried every language keep their one (Chinese) text.
+        text = str(texts.get(get_language()) or part.get("text") or "").strip()
         if not text:
             continue
         try:

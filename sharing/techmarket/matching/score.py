@@ -38,8 +38,11 @@ a published listing or a published need put it there.
 import math
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from portal.accounts.models import Region
+from portal.i18n import join_list, local_name
 from sharing.techmarket.matching.corpus import Corpus
 from sharing.techmarket.models import HighTechField, TransferMode
 
@@ -109,7 +112,7 @@ def _keywords(need: NeedSide, listing: ListingSide, stats: Corpus) -> dict:
     def text():
         if not shown:
             return _("没有共同关键词")
-        return _("共同关键词：%(terms)s") % {"terms": "、".join(shown)}
+        return _("共同关键词：%(terms)s") % {"terms": join_list(shown)}
 
     return {"score": score, "terms": shown, "text": text}
 
@@ -169,7 +172,13 @@ def _trl(need: NeedSide, listing: ListingSide) -> dict:
 
 
 def _labels(modes) -> str:
-    return "、".join(str(TransferMode(m).label) for m in modes if m in TransferMode.values)
+    return join_list(str(TransferMode(m).label) for m in modes if m in TransferMode.values)
+
+
+def _region(name: str) -> str:
+    """A region named in Chinese (as the sides carry it), in the language being written."""
+    region = Region.objects.filter(name=name).only("name", "name_en").first()
+    return local_name(region) if region else name
 
 
 def _mode(need: NeedSide, listing: ListingSide) -> dict:
@@ -210,11 +219,14 @@ def _distance(need: NeedSide, listing: ListingSide, metres: float | None) -> dic
 
     def text():
         if listing.region == need.region:
-            return _("同在%(region)s，相距 %(km).0f 公里") % {"region": listing.region, "km": km}
+            return _("同在%(region)s，相距 %(km).0f 公里") % {
+                "region": _region(listing.region),
+                "km": km,
+            }
         return _("相距 %(km).0f 公里（%(a)s—%(b)s）") % {
             "km": km,
-            "a": listing.region,
-            "b": need.region,
+            "a": _region(listing.region),
+            "b": _region(need.region),
         }
 
     return {"score": math.exp(-km / DISTANCE_SCALE_KM), "km": round(km, 1), "text": text}
@@ -239,9 +251,21 @@ def score_pair(
     return round(min(1.0, max(0.0, total)), 4), reasons
 
 
+# The languages a reason is written in when stored: matches are computed in the background,
+# and each reader sees the sentence in the language of the page.
+REASON_LANGUAGES = ("zh-hans", "en")
+
+
 def explain(reasons: dict) -> dict:
-    """The reasons with their sentences written out, as Match.reasons stores them."""
+    """The reasons with their sentences written out, as Match.reasons stores them: "text" in
+    Chinese, "texts" in every language of the portal."""
     for part in reasons.values():
         if callable(part["text"]):
-            part["text"] = part["text"]()
+            write = part["text"]
+            texts = {}
+            for language in REASON_LANGUAGES:
+                with translation.override(language):
+                    texts[language] = str(write())
+            part["texts"] = texts
+            part["text"] = texts["zh-hans"]
     return reasons
