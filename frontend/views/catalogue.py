@@ -55,10 +55,11 @@ def _point(owner, *, label: str, source: str) -> MapPoint | None:
 
 def instrument_point(instrument: Instrument) -> MapPoint | None:
     """The instrument's own point, else its platform's, else its organisation's."""
+    label = local_name(instrument)
     return (
-        _point(instrument, label=instrument.name, source=_("仪器位置"))
-        or _point(instrument.platform, label=instrument.name, source=_("所属平台位置"))
-        or _point(instrument.organisation, label=instrument.name, source=_("所属单位位置"))
+        _point(instrument, label=label, source=_("仪器位置"))
+        or _point(instrument.platform, label=label, source=_("所属平台位置"))
+        or _point(instrument.organisation, label=label, source=_("所属单位位置"))
     )
 
 
@@ -118,7 +119,7 @@ def organisation_detail(request, organisation_id: int):
             "platforms": selectors.organisation_platforms(organisation),
             "instruments": instruments,
             "more_instruments": more,
-            "point": _point(organisation, label=organisation.name, source=_("单位位置")),
+            "point": _point(organisation, label=local_name(organisation), source=_("单位位置")),
             **_map_context(),
         },
     )
@@ -137,7 +138,7 @@ def platform_detail(request, platform_id: int):
             "platform": platform,
             "instruments": instruments,
             "more_instruments": more,
-            "point": _point(platform, label=platform.name, source=_("平台位置")),
+            "point": _point(platform, label=local_name(platform), source=_("平台位置")),
             **_map_context(),
         },
     )
