@@ -241,6 +241,8 @@ def booking_week(request, instrument_id: int):
             "this_week": _week_monday(None),
             "not_bookable": reason,
             "can_book": request.user.is_authenticated and not reason,
+            # The ledger's own cap (settings.VOUCHER_MAX_SHARE), as a whole percentage.
+            "voucher_max_percent": f"{max_share() * 100:.0f}",
         },
     )
 

@@ -172,6 +172,17 @@ def test_a_signed_in_researcher_gets_free_slots_and_the_form(client, world):
     assert "登录后预约" not in html
 
 
+def test_the_booking_form_explains_the_voucher_cap(client, world, settings):
+    settings.VOUCHER_MAX_SHARE = "0.5"
+    client.force_login(world["researcher"])
+    html = client.get(f"/instruments/{world['instrument'].pk}/book/").content.decode()
+    assert "创新券最多抵扣 50% 的费用" in html
+    settings.VOUCHER_MAX_SHARE = "0.3"
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/instruments/{world['instrument'].pk}/book/").content.decode()
+    assert "A voucher covers at most 30% of the fee" in html
+
+
 @pytest.mark.parametrize(
     ("change", "says"),
     [
