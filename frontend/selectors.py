@@ -1,5 +1,6 @@
 from django.db.models import Count, Q
 
+from geo import selectors as geo_selectors
 from portal.accounts.models import Organisation, Region
 from portal.api.cursors import cursor_decode, cursor_encode
 from portal.api.keyset import kinds
@@ -14,12 +15,27 @@ def region_summaries():
     ).order_by("adcode")
 
 
-def platforms():
-    return (
-        Platform.objects.select_related("region", "host")
-        .annotate(has_location=Count("pk", filter=Q(location__isnull=False)))
-        .order_by("region__adcode", "kind", "name")
+def platforms(*, region: str = "", kind: str = "", zone: str = ""):
+    """Platforms with their live instrument count and the zones of 一圈一廊一带 they stand in
+    (``zone_names``, from the spatial query, not stored), filtered by region, kind and zone."""
+    qs = Platform.objects.select_related("region", "host").annotate(
+        instrument_count=Count("instruments", filter=Q(instruments__withdrawn_at__isnull=True))
     )
+    if region:
+        qs = qs.filter(region__code=region)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if zone:
+        qs = qs.filter(pk__in=geo_selectors.platform_geo_search(zone=zone).values("pk"))
+    rows = list(qs.order_by("region__adcode", "kind", "name"))
+    zones = list(geo_selectors.zone_list())
+    for platform in rows:
+        platform.zones = (
+            [z for z in zones if z.geometry.intersects(platform.location)]
+            if platform.location
+            else []
+        )
+    return rows
 
 
 # Catalogue pages. Withdrawn instruments keep their detail page (links to them live on elsewhere)
@@ -93,3 +109,7 @@ def instrument_search_page(*, user, filters: dict, cursor: str | None, size: int
         queryset, ordering=ordering, after=after, size=size
     )
     return rows, (cursor_encode(scope=scope, position=position) if position is not None else None)
+
+
+def zones():
+    return geo_selectors.zone_list()
