@@ -97,3 +97,28 @@ def test_approximate_platforms_are_marked_on_the_page(client, demo):
     html = client.get("/platforms/").content.decode()
     assert "四川军民融合大型科学仪器共享平台重庆中心" in html
     assert "近似位置" in html
+
+
+# --- The demo's instruments say what they cost, and where they can be reached ---------------
+
+RATE_FIELDS = ("rate_internal", "rate_same_region", "rate_other_region", "rate_firm")
+
+
+def test_each_demo_instruments_fee_text_agrees_with_its_rates(demo):
+    import re
+
+    for instrument in Instrument.objects.filter(source__name="demo-sample"):
+        rates = {int(getattr(instrument, f)) for f in RATE_FIELDS if getattr(instrument, f)}
+        stated = {int(n) for n in re.findall(r"(\d+)元/小时", instrument.fee_text)}
+        assert stated == rates, (instrument.internal_code, instrument.fee_text, rates)
+        assert ("面议" in instrument.fee_text) == (not rates), instrument.internal_code
+        assert not re.search(r"元/(样品|元素)", instrument.fee_text), instrument.fee_text
+
+
+def test_demo_contacts_carry_their_own_regions_area_code(demo):
+    area = {"mianyang": "0816-", "beibei": "023-"}
+    for instrument in Instrument.objects.filter(source__name="demo-sample"):
+        assert instrument.contact_phone.startswith(area[instrument.region.code]), (
+            instrument.internal_code,
+            instrument.contact_phone,
+        )
