@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from demo.techmarket import techmarket_demo_load
+from demo.history import history_load
+from demo.techmarket import contracts_demo_load, techmarket_demo_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
@@ -121,6 +122,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     tech = techmarket_demo_load(
         owner=named["owner_demo"], firm=named["firm_demo"], broker=named["broker_demo"]
     )
+    contracts = contracts_demo_load(firm=named["firm_demo"], broker=named["broker_demo"])
+    history = history_load(users=named, regions=regions, approver=named["admin"])
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -130,6 +133,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "accounts": len(users),
         "tech_listings": tech["listings"],
         "tech_needs": tech["needs"],
+        "tech_contracts": contracts,
+        "history_bookings": history,
     }
 
 
