@@ -24,6 +24,7 @@ from geo.analysis.tables import (
 )
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
+from sharing.bookings.selectors import figure_definitions
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -103,6 +104,7 @@ def dashboard(request):
             "regions": regions,
             "flows": figures["flows"],
             "tech_turnover": contract_turnover_by_region(year=year),
+            "definitions": figure_definitions(),
         },
     )
 

@@ -85,13 +85,13 @@ def test_the_coordinator_sees_the_figures(client, world, coordinator):
         "6.50",
         "33.3%",
         "23.1%",
-        "220.00",
+        "120.00",
     ]
     assert cells(row(html, "zone", "belt"))[7:] == ["0", "0", "—", "—", "0.00"]
 
     beibei = cells(row(html, "region", "beibei"))
     assert beibei[0] == "北碚"
-    assert beibei[4:] == ["3", "300.50", "4", "10.50", "50.0%", "52.4%", "71.4%", "3.5%", "270.00"]
+    assert beibei[4:] == ["3", "300.50", "4", "10.50", "50.0%", "52.4%", "71.4%", "3.5%", "170.00"]
     assert cells(row(html, "flow", "mianyang-beibei")) == ["绵阳", "北碚", "2", "5.50"]
     assert cells(row(html, "flow", "beibei-mianyang")) == ["北碚", "绵阳", "1", "2"]
     assert 'src="/dashboard/chart/zones.png?year=2025"' in html
@@ -134,7 +134,7 @@ def test_csv_export_has_a_bom_headers_and_guarded_formulas(client, world, coordi
     ring = next(r for r in rows if r[0] == "ring")
     assert ring[1] == "'" + FORMULA
     assert ring[rows[0].index("仪器原值（万元）")] == "300.5"
-    assert ring[rows[0].index("创新券使用（元）")] == "220.0"
+    assert ring[rows[0].index("创新券使用（元）")] == "120.0"
 
 
 def test_xlsx_exports(client, world, coordinator):
