@@ -18,6 +18,7 @@ from geo.analysis.tables import (
     dashboard_tables,
     kind_labels,
     level_labels,
+    local_name,
     table_rows,
     zone_kind_label,
     zone_label,
@@ -72,6 +73,7 @@ def _view_row(row: dict) -> dict:
         "by_level": _breakdown(row["platforms_by_level"], levels),
         "share_bookings": _pct(row["cross_region_share_bookings"]),
         "share_hours": _pct(row["cross_region_share_hours"]),
+        "overlap_names": [local_name(other) for other in row.get("overlaps", [])],
     }
 
 

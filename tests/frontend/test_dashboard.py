@@ -212,3 +212,35 @@ def test_the_page_works_when_the_cache_is_down(client, world, coordinator, setti
     response = client.get(f"/dashboard/?year={YEAR}")
     assert response.status_code == 200
     assert cells(row(response.content.decode(), "flow", "mianyang-beibei"))[2:] == ["2", "5.50"]
+
+
+def test_the_dashboard_and_the_map_link_to_each_other(
+    client, world, coordinator, settings, tmp_path
+):
+    client.force_login(coordinator)
+    html = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert 'class="to-map" href="/map/"' in html
+    settings.MEDIA_ROOT = str(tmp_path)
+    from geo.map import build as map_build
+
+    map_build.build_layout_map()
+    assert 'class="to-dashboard" href="/dashboard/"' in client.get("/map/").content.decode()
+
+
+def test_overlapping_zones_are_marked_and_tables_keep_their_first_column(
+    client, world, coordinator
+):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from geo.models import Zone
+
+    # The belt moved over the ring (one zone per kind).
+    Zone.objects.filter(code="belt").update(
+        name="与圈重叠的带",
+        geometry=MultiPolygon(Polygon.from_bbox((106.41, 29.81, 106.43, 29.83)), srid=4326),
+    )
+    client.force_login(coordinator)
+    html = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "overlap" in row(html, "zone", "ring") and "与圈重叠的带" in row(html, "zone", "ring")
+    assert "overlap" not in row(html, "zone", "corridor")
+    assert "position: sticky" in html

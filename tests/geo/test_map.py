@@ -9,7 +9,7 @@ from unittest import mock
 import prcoords
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
-from django.utils import timezone
+from django.utils import timezone, translation
 from psycopg.types.range import Range
 
 from geo.map import build as map_build
@@ -397,13 +397,19 @@ def test_the_scale_is_in_kilometres_only_and_flows_point_at_the_instruments_city
 
 
 def test_the_legend_says_what_the_flows_count(layout):
+    from html import escape
+
     from sharing.bookings.indicators import DEFINITIONS
 
     meta = map_build.build_layout_map()
     page = _decoded(_built())
     assert f"{meta['year']} 年 4 次跨地区预约" in page
+    english = _decoded(_built("en"))
     for key in ("bookings", "cross_region"):
-        assert str(DEFINITIONS[key]) in page
+        with translation.override("zh-hans"):
+            assert escape(str(DEFINITIONS[key])) in page
+        with translation.override("en"):
+            assert escape(str(DEFINITIONS[key])) in english
 
 
 def test_other_years_and_unfinished_bookings_are_not_flows(layout):
