@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from demo.techmarket import techmarket_demo_load
+from demo.history import history_load
+from demo.techmarket import contracts_demo_load, techmarket_demo_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
@@ -21,12 +22,19 @@ from sharing.catalogue.models import FeedSource, Instrument
 from sharing.catalogue.places import places_load
 
 SAMPLE_FEED = settings.BASE_DIR / "data" / "sample-instrument-feed.csv"
-# Demo rates (元/小时) by requester category, so fees show on the demo instruments.
+# Demo rates (元/小时) per instrument, by requester category (own organisation, same region,
+# other region, firm); None where the feed's 参考收费标准 states no price for that category.
+# Each must agree with the instrument's fee text in data/sample-instrument-feed.csv.
+RATE_FIELDS = ("rate_internal", "rate_same_region", "rate_other_region", "rate_firm")
 DEMO_RATES = {
-    "rate_internal": 300,
-    "rate_same_region": 400,
-    "rate_other_region": 500,
-    "rate_firm": 600,
+    "SWU-2019-0001": (300, 400, 500, 600),
+    "SWU-2017-0042": (None, None, None, None),  # 面议
+    "CIGIT-2020-0107": (150, 200, 250, 300),
+    "CIGIT-2021-0213": (450, 600, 600, 700),
+    "SWUST-2018-0310": (500, 800, 800, 900),
+    "SWUST-2022-0056": (400, 400, 400, 400),
+    "MYHT-2016-0008": (1200, 1200, 1200, 1200),
+    "CQMRI-2015-0021": (200, None, None, None),  # internal sharing only
 }
 
 REGIONS = [
@@ -102,7 +110,10 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     )
     InstrumentImport(path=SAMPLE_FEED, source=source).run()
     demo_instruments = Instrument.objects.filter(source=source)
-    demo_instruments.filter(rate_internal__isnull=True).update(**DEMO_RATES)
+    for code, rates in DEMO_RATES.items():
+        demo_instruments.filter(internal_code=code).update(
+            **dict(zip(RATE_FIELDS, rates, strict=True))
+        )
     manager = next(u for u in users if u.username == "manager_swu")
     manager.managed_instruments.add(*demo_instruments.filter(organisation=manager.organisation))
     _demo_booking_rules(demo_instruments)
@@ -111,6 +122,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     tech = techmarket_demo_load(
         owner=named["owner_demo"], firm=named["firm_demo"], broker=named["broker_demo"]
     )
+    contracts = contracts_demo_load(firm=named["firm_demo"], broker=named["broker_demo"])
+    history = history_load(users=named, regions=regions, approver=named["admin"])
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -120,6 +133,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "accounts": len(users),
         "tech_listings": tech["listings"],
         "tech_needs": tech["needs"],
+        "tech_contracts": contracts,
+        "history_bookings": history,
     }
 
 

@@ -140,3 +140,67 @@ def techmarket_demo_load(*, owner: User, firm: User, broker: User) -> dict:
     for need in TechNeed.objects.filter(title__in=[n["title"] for n in NEEDS]):
         matching.need_rematch(need_id=need.pk)
     return {"listings": listings, "needs": needs}
+
+
+# Contracts the firm signed on two listings, carried by the broker through the exchange's own
+# services to 技术合同认定登记, so the register and 技术合同成交额 have figures.
+CONTRACTS = [
+    # (listing title, contract type, amount in 万元, days before today signed, registered)
+    ("北斗高精度定位终端模组（演示）", "license", "180.00", 75, 60),
+    ("柑橘黄龙病快速检测试剂盒（演示）", "service", "28.50", 40, 25),
+]
+
+
+@transaction.atomic
+def contracts_demo_load(*, firm: User, broker: User) -> int:
+    """Registered contracts between the demo firm and the owner's listings; once each."""
+    from decimal import Decimal
+
+    from sharing.techmarket.models import Inquiry, TechContract
+    from sharing.techmarket.services.deals import (
+        contract_record,
+        contract_register,
+        inquiry_advance,
+        inquiry_create,
+    )
+
+    today = timezone.localdate()
+    start_of_year = datetime.date(today.year, 1, 1)
+    registered = 0
+    for number, (title, kind, amount, signed_ago, registered_ago) in enumerate(CONTRACTS, 1):
+        listing = TechListing.objects.filter(title=title).first()
+        if listing is None:
+            continue
+        if TechContract.objects.filter(
+            inquiry__listing=listing, inquiry__firm_id=firm.organisation_id
+        ).exists():
+            registered += 1
+            continue
+        inquiry = inquiry_create(user=firm, listing=listing, nda_accepted=True)
+        if inquiry.broker_id != broker.pk:
+            Inquiry.objects.filter(pk=inquiry.pk).update(broker=broker)
+            inquiry.broker = broker
+        for stage in (
+            Inquiry.Stage.CONTACTED,
+            Inquiry.Stage.NDA_SIGNED,
+            Inquiry.Stage.NEGOTIATING,
+        ):
+            inquiry = inquiry_advance(user=broker, inquiry=inquiry, to=stage)
+        # Within this year, so the dashboard's year shows them.
+        signed_on = max(start_of_year, today - datetime.timedelta(days=signed_ago))
+        registered_on = max(signed_on, today - datetime.timedelta(days=registered_ago))
+        contract_record(
+            user=broker,
+            inquiry=inquiry,
+            contract_type=kind,
+            amount=Decimal(amount),
+            signed_on=signed_on,
+        )
+        contract_register(
+            user=broker,
+            inquiry=inquiry,
+            registration_number=f"DEMO-{today.year}-{number:03d}",
+            registered_on=registered_on,
+        )
+        registered += 1
+    return registered

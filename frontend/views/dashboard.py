@@ -18,12 +18,14 @@ from geo.analysis.tables import (
     dashboard_tables,
     kind_labels,
     level_labels,
+    local_name,
     table_rows,
     zone_kind_label,
     zone_label,
 )
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
+from sharing.bookings.selectors import figure_definitions
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -71,6 +73,7 @@ def _view_row(row: dict) -> dict:
         "by_level": _breakdown(row["platforms_by_level"], levels),
         "share_bookings": _pct(row["cross_region_share_bookings"]),
         "share_hours": _pct(row["cross_region_share_hours"]),
+        "overlap_names": [local_name(other) for other in row.get("overlaps", [])],
     }
 
 
@@ -103,6 +106,7 @@ def dashboard(request):
             "regions": regions,
             "flows": figures["flows"],
             "tech_turnover": contract_turnover_by_region(year=year),
+            "definitions": figure_definitions(),
         },
     )
 

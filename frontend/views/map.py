@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from geo.map.build import built_file, read_meta
 from geo.map.frame import frame_policy
 from geo.map.tasks import request_map_build
+from geo.rules import may_see_dashboard
 
 PENDING_REFRESH_SECONDS = 5
 
@@ -35,6 +36,8 @@ def layout_map(request):
         {
             "built_at": datetime.fromisoformat(built_at) if built_at else None,
             "counts": meta.get("counts", {}),
+            "may_see_dashboard": request.user.is_authenticated
+            and may_see_dashboard(request.user) is None,
         },
     )
 

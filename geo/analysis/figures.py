@@ -74,6 +74,20 @@ def _instrument_figures(instruments: pd.DataFrame) -> dict:
     }
 
 
+def _overlaps(zones) -> dict[str, list[dict]]:
+    """For each zone, the zones it shares ground with (more than a touch): what lies there
+    counts in both, so the page says so."""
+    metric = zones.set_index("code").geometry.to_crs(METRIC)
+    names = {z.code: (z.name, z.name_en) for z in zones.itertuples()}
+    found: dict[str, list[dict]] = {}
+    for code, shape in metric.items():
+        for other, other_shape in metric.items():
+            if other != code and shape.intersection(other_shape).area > 1.0:
+                name, name_en = names[other]
+                found.setdefault(code, []).append({"code": other, "name": name, "name_en": name_en})
+    return found
+
+
 def compute(year: int) -> dict:
     """The dashboard's figures for one year (no cache)."""
     frames = read_frames(year)
@@ -99,6 +113,7 @@ def compute(year: int) -> dict:
     instruments_z = in_zones(frames["instruments"], zones)
     area = zones.set_index("code").geometry.to_crs(METRIC).area / 1_000_000
 
+    overlaps = _overlaps(zones)
     zone_rows = []
     # In the plan's order: 一圈, 一廊, 一带.
     order = {kind: i for i, kind in enumerate(Zone.Kind.values)}
@@ -115,6 +130,7 @@ def compute(year: int) -> dict:
             "name": name,
             "name_en": name_en,
             "area_km2": _num(area.get(code), 1) if code != OUTSIDE else None,
+            "overlaps": overlaps.get(code, []),
             **_platform_counts(p),
             **_instrument_figures(i),
             **_usage(

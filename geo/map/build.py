@@ -79,10 +79,11 @@ def _write_atomic(path: Path, text: str) -> None:
 # --- the build -------------------------------------------------------------------------------
 
 
-def build_layout_map() -> dict:
-    """Read, render every language, then replace the files. Raises on failure, old files stay."""
+def build_layout_map(year: int | None = None) -> dict:
+    """Read, render every language, then replace the files. Raises on failure, old files stay.
+    The flows are those of ``year``, this year by default."""
     started = time.perf_counter()
-    data = read_map_data()
+    data = read_map_data(year)
     basemap = basemaps.current()
     pages = {code: render_map(data, basemap, code) for code, _name in settings.LANGUAGES}
     by_kind: dict[str, int] = {}
@@ -99,7 +100,9 @@ def build_layout_map() -> dict:
             "platforms": len(data.platforms),
             "platforms_by_kind": by_kind,
             "cross_region_bookings": sum(flow.count for flow in data.flows),
+            "cross_region_hours": round(sum(flow.hours for flow in data.flows), 2),
         },
+        "year": data.year,
     }
     # All pages are rendered before any file is touched: a failure above leaves the old map.
     for code, page in pages.items():

@@ -79,6 +79,22 @@ class Views(folium.MacroElement):
         self.views = views
 
 
+class MetricScale(folium.MacroElement):
+    """Leaflet's scale bar in kilometres and metres only (Folium's control_scale adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 @contextmanager
 def compact_json():
     """Folium embeds GeoJSON with Jinja's ``tojson``: sorted keys, ", " and ": " separators,

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db.models import F, FloatField, Func
+from django.utils import timezone
 
 from geo.models import Zone
 from portal.accounts.models import Region
-from sharing.bookings.selectors import cross_region_flow_counts
+from sharing.bookings.selectors import cross_region_flows, figure_definitions
 from sharing.catalogue.models import Platform
 from sharing.catalogue.places import PLACES_CSV
 from sharing.catalogue.places import read_places as read_place_rows
@@ -65,7 +66,8 @@ class PlatformPoint:
 class Flow:
     source: str  # requester's region code
     target: str  # instrument's region code
-    count: int
+    count: int  # completed bookings of the year (sharing.bookings.indicators' definitions)
+    hours: float = 0.0
 
 
 @dataclass
@@ -77,6 +79,7 @@ class MapData:
     # region code -> (name, name_en, lon, lat) for the regions a flow can join
     anchors: dict[str, tuple[str, str, float, float]] = field(default_factory=dict)
     places: list[Place] = field(default_factory=list)
+    year: int = 0  # the Asia/Shanghai calendar year the flows count
 
 
 def read_places(path: Path = PLACES_CSV) -> list[Place]:
@@ -132,9 +135,19 @@ def read_platforms() -> list[PlatformPoint]:
     return [PlatformPoint(*row) for row in rows.iterator(chunk_size=5000)]
 
 
-def read_flows() -> list[Flow]:
-    """Cross-region bookings per direction (sharing.bookings.selectors, one aggregate query)."""
-    return [Flow(source, target, n) for source, target, n in cross_region_flow_counts()]
+def read_flows(year: int) -> list[Flow]:
+    """The year's completed cross-region bookings per direction, counted as the dashboard and
+    the indicators count them (sharing.bookings.selectors, one aggregate query)."""
+    return [
+        Flow(source, target, n, round(hours.total_seconds() / 3600, 2) if hours else 0.0)
+        for source, target, n, hours in cross_region_flows(year=year)
+    ]
+
+
+def flow_definitions() -> list[str]:
+    """What the flows count, in the current language, for the legend."""
+    definitions = figure_definitions()
+    return [definitions["bookings"], definitions["cross_region"]]
 
 
 def read_anchors(places: list[Place]) -> dict[str, tuple[str, str, float, float]]:
@@ -148,13 +161,16 @@ def read_anchors(places: list[Place]) -> dict[str, tuple[str, str, float, float]
     return anchors
 
 
-def read_map_data() -> MapData:
+def read_map_data(year: int | None = None) -> MapData:
+    """What the map shows; its flows are those of ``year``, this year by default."""
+    year = year or timezone.localdate().year
     places = read_places()
     return MapData(
+        year=year,
         zones=read_zones(),
         nodes=[p for p in places if p.kind in NODE_KINDS],
         platforms=read_platforms(),
-        flows=read_flows(),
+        flows=read_flows(year),
         anchors=read_anchors(places),
         places=places,
     )

@@ -56,3 +56,22 @@ def arc(a: tuple[float, float], b: tuple[float, float], steps: int = 32) -> list
         y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
         points.append([_r(x), _r(y)])
     return points
+
+
+def arrowhead(line: list[list[float]], length: float = 0.05) -> list[list[list[float]]]:
+    """A small triangle (a Polygon's coordinates) whose tip is the line's last point, pointing
+    along its last segment: the direction of a flow. Degrees of longitude are narrowed by the
+    cosine of the latitude, so the triangle is not stretched."""
+    import math
+
+    (x0, y0), (x1, y1) = line[-2], line[-1]
+    squeeze = math.cos(math.radians(y1))
+    dx, dy = (x1 - x0) * squeeze, y1 - y0
+    norm = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / norm, dy / norm
+    bx, by = -ux * length, -uy * length  # back from the tip
+    wx, wy = -uy * length * 0.45, ux * length * 0.45  # half the base, across
+    left = [_r(x1 + (bx + wx) / squeeze), _r(y1 + by + wy)]
+    right = [_r(x1 + (bx - wx) / squeeze), _r(y1 + by - wy)]
+    tip = [_r(x1), _r(y1)]
+    return [[tip, left, right, tip]]

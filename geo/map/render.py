@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from geo.map import basemaps
 from geo.map import geometry as shapes
-from geo.map.controls import Control, Views, compact_json, style_element
+from geo.map.controls import Control, MetricScale, Views, compact_json, style_element
 from geo.map.data import MapData, Place
 from geo.map.style import (
     FLOW_COLOUR,
@@ -53,7 +53,7 @@ def _render(data: MapData, basemap: basemaps.Basemap) -> str:
         location=[29.82, 106.43],
         zoom_start=11,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # MetricScale below: kilometres only
         prefer_canvas=len(data.platforms) > CANVAS_ABOVE,
     )
     # Everything from the portal: Leaflet is vendored; Folium's jQuery, Bootstrap and
@@ -62,6 +62,7 @@ def _render(data: MapData, basemap: basemaps.Basemap) -> str:
     m.default_css = [("leaflet_css", static(LEAFLET_CSS))]
     root = m.get_root()
     root.header.add_child(style_element(MAP_CSS), name="mb_css")
+    m.add_child(MetricScale())
 
     for number, tiles in enumerate(basemap.tiles):
         folium.TileLayer(
@@ -212,7 +213,8 @@ def _add_platforms(m: folium.Map, data: MapData, shift, english: bool) -> None:
 
 
 def _add_flows(m: folium.Map, data: MapData, shift, english: bool) -> None:
-    """Cross-region bookings between the cities, one curve per direction, thicker with more."""
+    """The year's completed cross-region bookings between the cities, one curve per direction,
+    thicker with more, ending in an arrowhead at the instrument's city."""
     flow_features = []
     most = max((flow.count for flow in data.flows), default=0)
     for flow in data.flows:
@@ -221,21 +223,35 @@ def _add_flows(m: folium.Map, data: MapData, shift, english: bool) -> None:
             continue
         a = tuple(shapes.shift_coords([source[2], source[3]], shift))
         b = tuple(shapes.shift_coords([target[2], target[3]], shift))
-        text = _("%(source)s → %(target)s：%(count)s 次跨地区预约") % {
+        text = _(
+            "%(source)s → %(target)s：%(year)s 年 %(count)s 次跨地区预约（已完成），%(hours)s 机时"
+        ) % {
             "source": (source[1] if english else "") or source[0],
             "target": (target[1] if english else "") or target[0],
+            "year": data.year,
             "count": flow.count,
+            "hours": f"{flow.hours:g}",
         }
+        line = shapes.arc(a, b)
+        style = {"color": FLOW_COLOUR, "weight": round(2 + 10 * flow.count / most, 1)}
         flow_features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": shapes.arc(a, b)},
+                "geometry": {"type": "LineString", "coordinates": line},
+                "properties": {"t": escape(text), "style": {**style, "opacity": 0.75}},
+            }
+        )
+        flow_features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": shapes.arrowhead(line)},
                 "properties": {
                     "t": escape(text),
                     "style": {
                         "color": FLOW_COLOUR,
-                        "weight": round(2 + 10 * flow.count / most, 1),
-                        "opacity": 0.75,
+                        "weight": 1,
+                        "fillColor": FLOW_COLOUR,
+                        "fillOpacity": 0.9,
                     },
                 },
             }
@@ -243,7 +259,9 @@ def _add_flows(m: folium.Map, data: MapData, shift, english: bool) -> None:
     total = sum(flow.count for flow in data.flows)
     folium.GeoJson(
         shapes.collection(flow_features),
-        name=escape(_("跨地区预约流向（%(count)s）") % {"count": total}),
+        name=escape(
+            _("跨地区预约流向（%(year)s 年，%(count)s 次）") % {"year": data.year, "count": total}
+        ),
         tooltip=(
             folium.GeoJsonTooltip(fields=["t"], labels=False, sticky=True)
             if flow_features

@@ -7,7 +7,7 @@ from html import escape
 
 from django.utils.translation import gettext as _
 
-from geo.map.data import MapData
+from geo.map.data import MapData, flow_definitions
 from geo.models import Zone
 from sharing.catalogue.models import Platform
 
@@ -73,6 +73,19 @@ def legend_html(data: MapData) -> str:
     rows.append(
         f'<div class="row"><span class="line" style="border-color:{FLOW_COLOUR}"></span>'
         f"{escape(_('跨地区预约（线越粗，次数越多）'))}</div>"
+    )
+    # What the flows count, the same words as under the dashboard's figures.
+    total = sum(flow.count for flow in data.flows)
+    rows.append(
+        '<div class="note mb-flow-count">'
+        + escape(
+            _("%(year)s 年 %(count)s 次跨地区预约，箭头指向仪器所在地区。")
+            % {"year": data.year, "count": total}
+        )
+        + "</div>"
+    )
+    rows.extend(
+        f'<div class="note mb-definition">{escape(text)}</div>' for text in flow_definitions()
     )
     rows.append(
         '<div class="row"><span class="dot dash"></span>'

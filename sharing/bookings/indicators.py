@@ -10,7 +10,16 @@
 - utilisation (利用率) = effective ÷ (yearly base × instruments in the group), so a platform's
   figure is its instruments' mean. The base is settings.INDICATOR_YEARLY_BASE_HOURS.
 
-A booking counts in the Asia/Shanghai calendar year in which it starts. Each level is one
+A booking counts in the Asia/Shanghai calendar year in which it starts. These are the
+definitions of every figure the portal shows about bookings - the dashboard (geo.analysis) and
+the layout map's flows (geo.map) read them through sharing.bookings.selectors - and
+DEFINITIONS below is the text shown under each figure:
+
+- bookings: completed bookings starting in the year (completed_in_year);
+- hours: effective hours as above;
+- cross-region: the requester's organisation's region is not the instrument's (CROSS_REGION);
+  the share is of bookings;
+- voucher use: redemptions minus refunds (元) on the year's completed bookings. Each level is one
 SQL statement grouped by the level's key; groups without a completed booking in the year are
 left out (their hours are all zero), and so, at the platform level, are instruments shared
 through no platform.
@@ -36,11 +45,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.accounts.models import User
 from portal.errors import RuleBroken, require
 from sharing.bookings import rules
-from sharing.bookings.models import Booking
+from sharing.bookings.models import Booking, VoucherEntry
 from sharing.catalogue.models import Instrument
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -78,6 +88,17 @@ CROSS_REGION = Q(requester__organisation__isnull=False) & ~Q(
 )
 
 
+# What each figure counts, shown under it on the dashboard and the map's legend.
+DEFINITIONS = {
+    "bookings": gettext_lazy("已完成预约：状态为已完成、开始时间（北京时间）在该年度内的预约。"),
+    "hours": gettext_lazy("机时：签到至签退的时长；未记录签到签退时按预约时段计。"),
+    "cross_region": gettext_lazy(
+        "跨地区：预约人单位所在地区与仪器所在地区不同（无单位者不计）；占比按预约数计。"
+    ),
+    "voucher_use": gettext_lazy("创新券使用：该年度已完成预约的创新券抵扣额减去退回额（元）。"),
+}
+
+
 def yearly_base_hours() -> Decimal:
     """settings.INDICATOR_YEARLY_BASE_HOURS (default 1600; Chongqing has used 1400)."""
     return Decimal(str(getattr(settings, "INDICATOR_YEARLY_BASE_HOURS", DEFAULT_YEARLY_BASE_HOURS)))
@@ -88,6 +109,21 @@ def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
         datetime.datetime(year, 1, 1, tzinfo=CHINA),
         datetime.datetime(year + 1, 1, 1, tzinfo=CHINA),
     )
+
+
+def completed_in_year(year: int) -> QuerySet[Booking]:
+    """The bookings every figure counts: completed, starting in the year (Asia/Shanghai)."""
+    start, end = year_bounds(year)
+    return Booking.objects.filter(
+        status=Booking.Status.COMPLETED,
+        period__startswith__gte=start,
+        period__startswith__lt=end,
+    )
+
+
+def voucher_entries_in_year(year: int) -> QuerySet[VoucherEntry]:
+    """The voucher entries counted as voucher use: those of the year's completed bookings."""
+    return VoucherEntry.objects.filter(booking__in=completed_in_year(year).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -125,12 +161,8 @@ def indicators(
     if level not in LEVELS:
         raise RuleBroken(_("统计层级无效。"), rule="indicator_level", fields={"level": [level]})
     key, instrument_key = _KEYS[level]
-    start, end = year_bounds(year)
-    bookings = Booking.objects.filter(
-        status=Booking.Status.COMPLETED,
-        period__startswith__gte=start,
-        period__startswith__lt=end,
-    )
+    start, _end = year_bounds(year)
+    bookings = completed_in_year(year)
     if level == "platform":
         # Instruments shared through no platform have no platform figure to be part of.
         bookings = bookings.filter(instrument__platform__isnull=False)

@@ -6,8 +6,15 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import User
 from portal.errors import NotFound
 from sharing.bookings import indicators
-from sharing.bookings.indicators import EXTERNAL, HOURS, ZERO
-from sharing.bookings.models import Booking, VoucherEntry
+from sharing.bookings.indicators import (
+    CROSS_REGION,
+    EXTERNAL,
+    HOURS,
+    ZERO,
+    completed_in_year,
+    voucher_entries_in_year,
+)
+from sharing.bookings.models import Booking
 from sharing.catalogue.models import Instrument
 
 
@@ -77,19 +84,21 @@ def yearly_base_hours():
     return indicators.yearly_base_hours()
 
 
+def figure_definitions() -> dict[str, str]:
+    """What each booking figure counts (sharing.bookings.indicators.DEFINITIONS), in the
+    current language: shown under the figure wherever it is shown."""
+
+    return {key: str(text) for key, text in indicators.DEFINITIONS.items()}
+
+
 def completed_usage_by_instrument(*, year: int) -> QuerySet:
     """The year's completed bookings grouped per instrument and requester region, with the
     indicators' own expressions: ``instrument_id``, ``region_id`` (the instrument's),
     ``requester_region_id``, ``bookings``, ``duration`` (effective hours as an interval) and
     ``external`` (external service hours as an interval). A values queryset, for reading in SQL."""
 
-    start, end = year_bounds(year)
     return (
-        Booking.objects.filter(
-            status=Booking.Status.COMPLETED,
-            period__startswith__gte=start,
-            period__startswith__lt=end,
-        )
+        completed_in_year(year)
         .order_by()
         .values(
             "instrument_id",
@@ -107,14 +116,11 @@ def completed_usage_by_instrument(*, year: int) -> QuerySet:
 
 
 def voucher_net_by_instrument(*, year: int) -> QuerySet:
-    """Voucher entries of the year's bookings (whatever their status) summed per instrument:
+    """Voucher entries of the year's completed bookings summed per instrument:
     ``instrument_id``, ``region_id``, ``net`` (redemptions negative, refunds positive, 元)."""
 
-    start, end = year_bounds(year)
     return (
-        VoucherEntry.objects.filter(
-            booking__period__startswith__gte=start, booking__period__startswith__lt=end
-        )
+        voucher_entries_in_year(year)
         .order_by()
         .values(
             instrument_id=F("booking__instrument_id"), region_id=F("booking__instrument__region_id")
@@ -123,20 +129,15 @@ def voucher_net_by_instrument(*, year: int) -> QuerySet:
     )
 
 
-# Bookings that never turned into use do not count as a flow between regions.
-NOT_A_FLOW = (Booking.Status.REJECTED, Booking.Status.CANCELLED, Booking.Status.EXPIRED)
-
-
-def cross_region_flow_counts() -> list[tuple[str, str, int]]:
-    """Bookings whose requester's organisation lies in another region than the instrument, per
-    direction: (requester's region code, instrument's region code, count), in one query."""
+def cross_region_flows(*, year: int) -> list[tuple[str, str, int, object]]:
+    """The year's completed cross-region bookings per direction, in one query: (requester's
+    region code, instrument's region code, bookings, hours as an interval)."""
 
     rows = (
-        Booking.objects.exclude(status__in=NOT_A_FLOW)
-        .filter(requester__organisation__region__isnull=False)
-        .exclude(requester__organisation__region=F("instrument__region"))
+        completed_in_year(year)
+        .filter(CROSS_REGION)
         .values_list("requester__organisation__region__code", "instrument__region__code")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), hours=Sum(HOURS, output_field=DurationField()))
         .order_by("requester__organisation__region__code", "instrument__region__code")
     )
     return list(rows)

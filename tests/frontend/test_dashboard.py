@@ -85,13 +85,13 @@ def test_the_coordinator_sees_the_figures(client, world, coordinator):
         "6.50",
         "33.3%",
         "23.1%",
-        "220.00",
+        "120.00",
     ]
     assert cells(row(html, "zone", "belt"))[7:] == ["0", "0", "—", "—", "0.00"]
 
     beibei = cells(row(html, "region", "beibei"))
     assert beibei[0] == "北碚"
-    assert beibei[4:] == ["3", "300.50", "4", "10.50", "50.0%", "52.4%", "71.4%", "3.5%", "270.00"]
+    assert beibei[4:] == ["3", "300.50", "4", "10.50", "50.0%", "52.4%", "71.4%", "3.5%", "170.00"]
     assert cells(row(html, "flow", "mianyang-beibei")) == ["绵阳", "北碚", "2", "5.50"]
     assert cells(row(html, "flow", "beibei-mianyang")) == ["北碚", "绵阳", "1", "2"]
     assert 'src="/dashboard/chart/zones.png?year=2025"' in html
@@ -134,7 +134,7 @@ def test_csv_export_has_a_bom_headers_and_guarded_formulas(client, world, coordi
     ring = next(r for r in rows if r[0] == "ring")
     assert ring[1] == "'" + FORMULA
     assert ring[rows[0].index("仪器原值（万元）")] == "300.5"
-    assert ring[rows[0].index("创新券使用（元）")] == "220.0"
+    assert ring[rows[0].index("创新券使用（元）")] == "120.0"
 
 
 def test_xlsx_exports(client, world, coordinator):
@@ -212,3 +212,35 @@ def test_the_page_works_when_the_cache_is_down(client, world, coordinator, setti
     response = client.get(f"/dashboard/?year={YEAR}")
     assert response.status_code == 200
     assert cells(row(response.content.decode(), "flow", "mianyang-beibei"))[2:] == ["2", "5.50"]
+
+
+def test_the_dashboard_and_the_map_link_to_each_other(
+    client, world, coordinator, settings, tmp_path
+):
+    client.force_login(coordinator)
+    html = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert 'class="to-map" href="/map/"' in html
+    settings.MEDIA_ROOT = str(tmp_path)
+    from geo.map import build as map_build
+
+    map_build.build_layout_map()
+    assert 'class="to-dashboard" href="/dashboard/"' in client.get("/map/").content.decode()
+
+
+def test_overlapping_zones_are_marked_and_tables_keep_their_first_column(
+    client, world, coordinator
+):
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    from geo.models import Zone
+
+    # The belt moved over the ring (one zone per kind).
+    Zone.objects.filter(code="belt").update(
+        name="与圈重叠的带",
+        geometry=MultiPolygon(Polygon.from_bbox((106.41, 29.81, 106.43, 29.83)), srid=4326),
+    )
+    client.force_login(coordinator)
+    html = client.get(f"/dashboard/?year={YEAR}").content.decode()
+    assert "overlap" in row(html, "zone", "ring") and "与圈重叠的带" in row(html, "zone", "ring")
+    assert "overlap" not in row(html, "zone", "corridor")
+    assert "position: sticky" in html

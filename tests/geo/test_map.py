@@ -9,7 +9,7 @@ from unittest import mock
 import prcoords
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
-from django.utils import timezone
+from django.utils import timezone, translation
 from psycopg.types.range import Range
 
 from geo.map import build as map_build
@@ -84,7 +84,8 @@ def make_layout() -> dict:
     mianyang_instrument = make_instrument(organisation=OrganisationFactory(region=my))
     from_mianyang = UserFactory(organisation=OrganisationFactory(region=my))
     from_beibei = UserFactory(organisation=OrganisationFactory(region=bb))
-    start = timezone.make_aware(datetime(2025, 3, 3, 9, 0))
+    # This year's: the map counts the completed bookings of the current year.
+    start = timezone.make_aware(datetime(timezone.localdate().year, 1, 6, 9, 0))
 
     def book(instrument, requester, day, status=Booking.Status.COMPLETED):
         period = Range(start + timedelta(days=day), start + timedelta(days=day, hours=2), "[)")
@@ -181,7 +182,7 @@ def test_flows_are_counted_per_direction_in_one_query(layout, django_assert_num_
     from geo.map.data import read_flows
 
     with django_assert_num_queries(1):
-        flows = {(f.source, f.target): f.count for f in read_flows()}
+        flows = {(f.source, f.target): f.count for f in read_flows(timezone.localdate().year)}
     assert flows == layout["flows"]
 
 
@@ -383,3 +384,37 @@ def test_build_map_command(layout, capsys):
     call_command("build_map")
     assert "3 zones, 4 platforms" in capsys.readouterr().out
     assert map_build.layout_path().is_file()
+
+
+def test_the_scale_is_in_kilometres_only_and_flows_point_at_the_instruments_city(layout):
+    map_build.build_layout_map()
+    page = _decoded(_built())
+    assert "L.control.scale({metric: true, imperial: false})" in page
+    assert "imperial: true" not in page and '"imperial":true' not in page
+    # Each flow is a curve and an arrowhead (a triangle) at the instrument's end.
+    assert page.count('"type":"Polygon"') >= 2
+    assert "北碚 → 绵阳" in page and "1 次跨地区预约（已完成）" in page
+
+
+def test_the_legend_says_what_the_flows_count(layout):
+    from html import escape
+
+    from sharing.bookings.indicators import DEFINITIONS
+
+    meta = map_build.build_layout_map()
+    page = _decoded(_built())
+    assert f"{meta['year']} 年 4 次跨地区预约" in page
+    english = _decoded(_built("en"))
+    for key in ("bookings", "cross_region"):
+        with translation.override("zh-hans"):
+            assert escape(str(DEFINITIONS[key])) in page
+        with translation.override("en"):
+            assert escape(str(DEFINITIONS[key])) in english
+
+
+def test_other_years_and_unfinished_bookings_are_not_flows(layout):
+    from geo.map.data import read_flows
+
+    assert read_flows(timezone.localdate().year - 1) == []
+    Booking.objects.filter(status=Booking.Status.COMPLETED).update(status=Booking.Status.APPROVED)
+    assert read_flows(timezone.localdate().year) == []

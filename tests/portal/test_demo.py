@@ -27,11 +27,19 @@ def demo(settings):
 
 
 def counts():
+    from sharing.bookings.models import Booking, BookingTransition, Voucher, VoucherEntry
+    from sharing.techmarket.models import TechContract
+
     return (
         User.objects.count(),
         Organisation.objects.count(),
         Platform.objects.count(),
         Instrument.objects.count(),
+        Booking.objects.count(),
+        BookingTransition.objects.count(),
+        Voucher.objects.count(),
+        VoucherEntry.objects.count(),
+        TechContract.objects.count(),
     )
 
 
@@ -53,7 +61,9 @@ def test_the_demo_has_the_sample_instruments_with_rates_and_a_manager(demo):
 def test_demo_researchers_hold_vouchers_accepted_in_both_regions(demo):
     from sharing.bookings.models import Voucher
 
-    voucher = Voucher.objects.get(organisation__members__username="researcher_mianyang")
+    voucher = Voucher.objects.get(
+        organisation__members__username="researcher_mianyang", code__startswith="DEMO-510700-"
+    )
     assert voucher.issuing_region.code == "mianyang"
     assert sorted(voucher.accepted_in.values_list("code", flat=True)) == ["beibei", "mianyang"]
 
@@ -97,3 +107,96 @@ def test_approximate_platforms_are_marked_on_the_page(client, demo):
     html = client.get("/platforms/").content.decode()
     assert "四川军民融合大型科学仪器共享平台重庆中心" in html
     assert "近似位置" in html
+
+
+# --- The demo's instruments say what they cost, and where they can be reached ---------------
+
+RATE_FIELDS = ("rate_internal", "rate_same_region", "rate_other_region", "rate_firm")
+
+
+def test_each_demo_instruments_fee_text_agrees_with_its_rates(demo):
+    import re
+
+    for instrument in Instrument.objects.filter(source__name="demo-sample"):
+        rates = {int(getattr(instrument, f)) for f in RATE_FIELDS if getattr(instrument, f)}
+        stated = {int(n) for n in re.findall(r"(\d+)元/小时", instrument.fee_text)}
+        assert stated == rates, (instrument.internal_code, instrument.fee_text, rates)
+        assert ("面议" in instrument.fee_text) == (not rates), instrument.internal_code
+        assert not re.search(r"元/(样品|元素)", instrument.fee_text), instrument.fee_text
+
+
+def test_demo_contacts_carry_their_own_regions_area_code(demo):
+    area = {"mianyang": "0816-", "beibei": "023-"}
+    for instrument in Instrument.objects.filter(source__name="demo-sample"):
+        assert instrument.contact_phone.startswith(area[instrument.region.code]), (
+            instrument.internal_code,
+            instrument.contact_phone,
+        )
+
+
+# --- A year of history ------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_year_of_completed_bookings_both_ways_between_the_regions(demo):
+    import datetime
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from sharing.bookings.models import Booking
+
+    completed = Booking.objects.filter(status=Booking.Status.COMPLETED)
+    assert completed.count() > 200
+    today = timezone.localdate()
+    first = min(b.start for b in completed)
+    assert (today - timezone.localtime(first).date()).days > 300
+    assert all(b.end < timezone.now() for b in completed)
+    # Each checked in and out, charged at its rate, with its whole life in transitions.
+    assert not completed.filter(checked_in_at=None).exists()
+    assert not completed.filter(checked_out_at__lt=F("checked_in_at")).exists()
+    sem = completed.filter(instrument__internal_code="SWU-2019-0001").first()
+    assert sem.charge > 0 and sem.hourly_rate in (300, 400, 500, 600)
+    assert list(sem.transitions.values_list("to_status", flat=True)) == [
+        "requested",
+        "approved",
+        "checked_in",
+        "completed",
+    ]
+    assert sem.created_at < sem.start - datetime.timedelta(days=1)
+    # Mianyang researchers on Beibei instruments, Beibei researchers on Mianyang's, and local use.
+    directions = set(
+        completed.values_list(
+            "requester__organisation__region__code", "instrument__region__code"
+        ).distinct()
+    )
+    assert {
+        ("mianyang", "beibei"),
+        ("beibei", "mianyang"),
+        ("beibei", "beibei"),
+        ("mianyang", "mianyang"),
+    } <= directions
+    assert Booking.objects.filter(status=Booking.Status.CANCELLED).exists()
+
+
+def test_the_demo_history_used_vouchers_through_the_ledger(demo):
+    from sharing.bookings.models import Voucher, VoucherEntry
+    from sharing.bookings.vouchers.ledger import voucher_balance_check
+
+    redemptions = VoucherEntry.objects.filter(kind="redemption")
+    assert redemptions.filter(booking__status="completed").count() > 20
+    assert VoucherEntry.objects.filter(kind="refund", booking__status="cancelled").exists()
+    for voucher in Voucher.objects.all():
+        assert voucher_balance_check(voucher).consistent, voucher.code
+    # The voucher people try the booking form with is left whole.
+    fresh = Voucher.objects.get(code__startswith="DEMO-510700-")
+    assert fresh.balance == fresh.amount
+
+
+def test_the_demo_registered_technology_contracts_this_year(demo):
+    from django.utils import timezone
+
+    from sharing.techmarket.selectors import contract_turnover_by_region
+
+    rows = contract_turnover_by_region(year=timezone.localdate().year)
+    assert sum(r["output_count"] for r in rows) == 2
+    assert sum(r["output_amount"] for r in rows) > 0
