@@ -25,7 +25,7 @@ from geo.analysis.tables import (
 )
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
-from sharing.bookings.selectors import figure_definitions
+from sharing.bookings.selectors import figure_definitions, monthly_usage
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -53,6 +53,10 @@ def _year(request) -> int:
     except (TypeError, ValueError):
         return this_year
     return year if FIRST_YEAR <= year <= this_year + 1 else this_year
+
+
+def _interval_hours(value) -> float:
+    return round(value.total_seconds() / 3600, 2) if value else 0.0
 
 
 def _pct(share: float | None) -> str:
@@ -107,6 +111,9 @@ def dashboard(request):
             "flows": figures["flows"],
             "tech_turnover": contract_turnover_by_region(year=year),
             "definitions": figure_definitions(),
+            "months": [
+                {**m, "hours": _interval_hours(m["hours"])} for m in monthly_usage(year=year)
+            ],
         },
     )
 

@@ -62,3 +62,14 @@ def test_map_dashboard_and_indicators_agree_on_the_demo_year(demo, api, client):
     with translation.override("zh-hans"):
         for text in DEFINITIONS.values():
             assert str(text) in html
+
+    # Month by month, with the same definitions: the months add up to the year.
+    from sharing.bookings.selectors import monthly_usage
+
+    months = monthly_usage(year=year)
+    assert [m["month"] for m in months] == list(range(1, 13))
+    assert sum(m["bookings"] for m in months) == bookings
+    assert sum(m["cross_region"] for m in months) == dashboard["cross_region_bookings"]
+    month_hours = sum((m["hours"] for m in months if m["hours"]), datetime.timedelta())
+    assert Decimal(str(round(month_hours.total_seconds() / 3600, 2))) == hours
+    assert 'id="months"' in html
