@@ -4,6 +4,7 @@ from geo import selectors as geo_selectors
 from portal.accounts.models import Organisation, Region
 from portal.api.cursors import cursor_decode, cursor_encode
 from portal.api.keyset import kinds
+from sharing.bookings import rules as bookings_rules
 from sharing.catalogue import selectors as catalogue_selectors
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 
@@ -104,10 +105,20 @@ def instrument_search_page(*, user, filters: dict, cursor: str | None, size: int
     if cursor:
         keys = catalogue_selectors.ordering_keys(ordering)
         after = cursor_decode(cursor, scope=scope, kinds=kinds(keys))
+    only_bookable = filters.pop("bookable", False)
     queryset = catalogue_selectors.instrument_search(user=user, **filters)
+    if only_bookable:
+        queryset = bookings_rules.bookable(queryset)
     rows, position = catalogue_selectors.instrument_page(
         queryset, ordering=ordering, after=after, size=size
     )
+    bookable_ids = set(
+        bookings_rules.bookable(Instrument.objects.filter(pk__in=[r.pk for r in rows])).values_list(
+            "pk", flat=True
+        )
+    )
+    for row in rows:
+        row.bookable = row.pk in bookable_ids
     return rows, (cursor_encode(scope=scope, position=position) if position is not None else None)
 
 

@@ -179,6 +179,7 @@ class InstrumentSearchForm(forms.Form):
         max_digits=10,
         decimal_places=2,
     )
+    bookable = forms.BooleanField(label=_("只看现在可预约的"), required=False)
     # Set by links from organisation and platform pages, not by the form.
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.all(), required=False, widget=forms.HiddenInput
@@ -223,6 +224,7 @@ def _search_filters(cleaned: dict) -> dict:
         "sharing_mode": cleaned.get("sharing_mode") or None,
         "status": cleaned.get("status") or None,
         "max_rate": cleaned.get("max_rate"),
+        "bookable": bool(cleaned.get("bookable")),
     }
 
 

@@ -12,6 +12,7 @@ the calendar (availability.py), which asks may_be_booked here, so one module wou
 
 import datetime
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
@@ -44,6 +45,16 @@ def may_be_booked(*, instrument: Instrument) -> Refusal:
             rule="instrument_not_running",
         )
     return None
+
+
+def bookable(instruments: QuerySet[Instrument]) -> QuerySet[Instrument]:
+    """may_be_booked as a set, for lists: the instruments nobody is refused on their own state
+    and that have opening hours (without them no time is ever free)."""
+    return (
+        instruments.filter(withdrawn_at__isnull=True, opening_hours__isnull=False)
+        .exclude(Q(sharing_mode=Instrument.SharingMode.NONE) | Q(running_status__in=NOT_RUNNING))
+        .distinct()
+    )
 
 
 def may_use(*, user: User, instrument: Instrument) -> Refusal:
