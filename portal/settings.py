@@ -463,8 +463,8 @@ _TILE_HOSTS = {
 MAP_TILE_HOSTS = sorted(
     {
         *_TILE_HOSTS[MAP_BASEMAP],
-        # The small maps on instrument, platform and organisation pages and the admin's map
-        # widget draw OpenStreetMap tiles.
+        # The admin's map widget draws OpenStreetMap tiles (the small maps on instrument,
+        # platform and organisation pages draw MAP_BASEMAP's, as the layout map does).
         *_TILE_HOSTS["osm"],
         *env.listing("CSP_EXTRA_IMG_HOSTS", []),
     }
