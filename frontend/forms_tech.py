@@ -314,8 +314,24 @@ def patents_from(formset) -> list[dict]:
 
 
 class InterestForm(_Form):
+    """The NDA is a choice the firm makes, not a box it may overlook: two answers, neither
+    chosen in advance, one required. ``nda_accepted`` is what the service takes."""
+
     message = text_box(_("意向说明"), rows=3)
-    nda_accepted = forms.BooleanField(label=_("我已阅读并接受保密条款"), required=False)
+    nda = forms.ChoiceField(
+        label=_("保密条款"),
+        choices=[
+            ("accept", _("接受保密条款（可查看文档和联系方式）")),
+            ("decline", _("暂不接受（仅提交意向）")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择是否接受保密条款。")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["nda_accepted"] = data.get("nda") == "accept"
+        return data
 
 
 class ListingDecisionForm(_Form):

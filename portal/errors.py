@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request, page_not_found
+from django.views.defaults import bad_request
 from psycopg import errors as pg_errors
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -156,13 +156,61 @@ def exception_handler(exc, context):
     return response
 
 
-def not_found(request, exception=None):
-    """handler404: a path under /api/ that no URL matches (an id that is not a number, say)
-    answers in the API's error shape like every other API error, not with the HTML page."""
-    if request.path_info.startswith("/api/"):
-        body = error_body("not_found", str(exceptions.NotFound.default_detail))
-        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
-    return page_not_found(request, exception)
+# The codes DRF's own exceptions carry, for an answer that did not come from DRF.
+_STATUS_ERRORS = {
+    400: exceptions.ParseError,
+    401: exceptions.NotAuthenticated,
+    403: exceptions.PermissionDenied,
+    404: exceptions.NotFound,
+    405: exceptions.MethodNotAllowed,
+    406: exceptions.NotAcceptable,
+    415: exceptions.UnsupportedMediaType,
+    429: exceptions.Throttled,
+}
+
+
+def _status_error(status_code: int) -> tuple[str, str]:
+    error = _STATUS_ERRORS.get(status_code)
+    if error is not None:
+        return error.default_code, str(error.default_detail)
+    if status_code == 413:
+        return "too_large", _("请求体过大。")
+    if status_code == 503:
+        return "unavailable", _("服务暂时不可用，请稍后再试。")
+    if status_code >= 500:
+        return "server_error", _("服务器出错了，请稍后再试。")
+    return "error", _("请求无法处理。")
+
+
+class ApiErrorShapeMiddleware:
+    """Every error under /api/ leaves in the one error shape, whatever made it: a path no URL
+    matches (with DEBUG on Django answers its technical HTML 404 without asking handler404),
+    or any other HTML error page Django or a middleware produced. Pages keep their HTML."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path_info.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+            # DRF's answers carry the error shape already (the browsable API shows it as HTML
+            # with DEBUG on); rebuilding them would lose their fields.
+            or isinstance(response, Response)
+        ):
+            return response
+        code, message = _status_error(response.status_code)
+        answer = JsonResponse(
+            error_body(code, message),
+            status=response.status_code,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        for header in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
+            if header in response:
+                answer[header] = response[header]
+        return answer
 
 
 class OutOfRangeMiddleware:

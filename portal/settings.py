@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Every error under /api/ in the one error shape, even Django's HTML 404 with DEBUG on.
+    "portal.errors.ApiErrorShapeMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -461,8 +463,8 @@ _TILE_HOSTS = {
 MAP_TILE_HOSTS = sorted(
     {
         *_TILE_HOSTS[MAP_BASEMAP],
-        # The small maps on instrument, platform and organisation pages and the admin's map
-        # widget draw OpenStreetMap tiles.
+        # The admin's map widget draws OpenStreetMap tiles (the small maps on instrument,
+        # platform and organisation pages draw MAP_BASEMAP's, as the layout map does).
         *_TILE_HOSTS["osm"],
         *env.listing("CSP_EXTRA_IMG_HOSTS", []),
     }

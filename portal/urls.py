@@ -27,9 +27,6 @@ api_patterns = [
     ),
 ]
 
-# Under /api/ an unmatched path answers in the API's error shape; pages keep the HTML 404.
-handler404 = "portal.errors.not_found"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

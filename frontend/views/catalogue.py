@@ -1,14 +1,12 @@
 """Catalogue pages: instrument search and the instrument, organisation and platform pages."""
 
-from dataclasses import dataclass
-
 from django import forms
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from frontend import selectors
+from frontend.views.minimap import MapPoint, minimap, point_of
 from portal.accounts.models import Organisation, Region
 from portal.api.cursors import InvalidCursor
 from portal.i18n import local_name
@@ -17,49 +15,14 @@ from sharing.catalogue import rules
 from sharing.catalogue.models import Instrument, InstrumentClass, Platform
 from sharing.catalogue.selectors import contact_field
 
-DEFAULT_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_TILES_ATTRIBUTION = "© OpenStreetMap"
-
-
-@dataclass(frozen=True)
-class MapPoint:
-    """What a small map shows: a point, its label and where the point came from."""
-
-    lon: float
-    lat: float
-    label: str
-    source: str
-    approximate: bool = False
-
-
-def _map_context() -> dict:
-    return {
-        "map_tiles_url": getattr(settings, "MAP_TILES_URL", DEFAULT_TILES_URL),
-        "map_tiles_attribution": getattr(
-            settings, "MAP_TILES_ATTRIBUTION", DEFAULT_TILES_ATTRIBUTION
-        ),
-    }
-
-
-def _point(owner, *, label: str, source: str) -> MapPoint | None:
-    if owner is None or owner.location is None:
-        return None
-    return MapPoint(
-        lon=owner.location.x,
-        lat=owner.location.y,
-        label=label,
-        source=source,
-        approximate=getattr(owner, "location_is_approximate", False),
-    )
-
 
 def instrument_point(instrument: Instrument) -> MapPoint | None:
     """The instrument's own point, else its platform's, else its organisation's."""
     label = local_name(instrument)
     return (
-        _point(instrument, label=label, source=_("仪器位置"))
-        or _point(instrument.platform, label=label, source=_("所属平台位置"))
-        or _point(instrument.organisation, label=label, source=_("所属单位位置"))
+        point_of(instrument, label=label, source=_("仪器位置"))
+        or point_of(instrument.platform, label=label, source=_("所属平台位置"))
+        or point_of(instrument.organisation, label=label, source=_("所属单位位置"))
     )
 
 
@@ -97,10 +60,9 @@ def instrument_detail(request, instrument_id: int):
             "instrument": instrument,
             "labels": _labels(Instrument, INSTRUMENT_FIELDS),
             "contact": _contact(instrument, request.user),
-            "point": instrument_point(instrument),
             # Only web addresses become links; anything else a feed carried stays text.
             "booking_link": booking_url.startswith(("https://", "http://")),
-            **_map_context(),
+            **minimap(instrument_point(instrument)),
         },
     )
 
@@ -119,8 +81,7 @@ def organisation_detail(request, organisation_id: int):
             "platforms": selectors.organisation_platforms(organisation),
             "instruments": instruments,
             "more_instruments": more,
-            "point": _point(organisation, label=local_name(organisation), source=_("单位位置")),
-            **_map_context(),
+            **minimap(point_of(organisation, label=local_name(organisation), source=_("单位位置"))),
         },
     )
 
@@ -138,8 +99,7 @@ def platform_detail(request, platform_id: int):
             "platform": platform,
             "instruments": instruments,
             "more_instruments": more,
-            "point": _point(platform, label=local_name(platform), source=_("平台位置")),
-            **_map_context(),
+            **minimap(point_of(platform, label=local_name(platform), source=_("平台位置"))),
         },
     )
 

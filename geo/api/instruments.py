@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from geo import selectors
 from geo.api.fields import LonLatQuerySerializer
+from portal.api.query import query_params
 from portal.api.serializers import LocationSerializer
 
 NEAREST_DEFAULT = 10
@@ -75,9 +76,7 @@ class NearestInstrumentsApi(APIView):
         responses=NearestSerializer,
     )
     def get(self, request):
-        params = NearestQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(NearestQuerySerializer, request)
         rows = selectors.instruments_nearest(
             point=selectors.wgs84_point(data["lon"], data["lat"]),
             category=data.get("category"),

@@ -14,6 +14,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from geo import selectors
 from geo.api.fields import in_range, parse_numbers
 from portal.api.keyset import by_id, keyset_page
+from portal.api.query import query_params
 from sharing.catalogue.models import Platform
 
 PLATFORM_PAGE = 1000
@@ -80,7 +81,7 @@ class CheckedInBBoxFilter(InBBoxFilter):
 
     def get_filter_bbox(self, request):
         text = request.query_params.get(self.bbox_param)
-        if not text:
+        if text is None:
             return None
         numbers = parse_numbers(text, 4)
         valid = (
@@ -120,9 +121,8 @@ class IdKeysetGeoJsonPagination(BasePagination):
     documented parameter, not the signed cursor of the other lists (a platform id is public)."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        params = _KeysetQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        limit, after = params.validated_data["limit"], params.validated_data.get("after")
+        data = query_params(_KeysetQuerySerializer, request)
+        limit, after = data["limit"], data.get("after")
         self.request = request
         rows, position = keyset_page(
             queryset, keys=_BY_ID, after=None if after is None else [after], size=limit
@@ -240,9 +240,7 @@ class PlatformGeoApi(generics.ListAPIView):
     bbox_filter_field = "location"
 
     def get_queryset(self):
-        params = PlatformGeoQuerySerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(PlatformGeoQuerySerializer, self.request)
         return selectors.platform_geo_search(
             kind=data.get("kind"),
             region=data.get("region"),

@@ -10,6 +10,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from geo import selectors
 from geo.api.fields import LonLatQuerySerializer
 from geo.models import Zone
+from portal.api.query import query_params
 
 
 class ZoneFeatureSerializer(GeoFeatureModelSerializer):
@@ -80,8 +81,7 @@ class LocateApi(APIView):
         responses=LocateSerializer,
     )
     def get(self, request):
-        params = LonLatQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        lon, lat = params.validated_data["lon"], params.validated_data["lat"]
+        data = query_params(LonLatQuerySerializer, request)
+        lon, lat = data["lon"], data["lat"]
         zones = selectors.zone_containing(selectors.wgs84_point(lon, lat))
         return Response(LocateSerializer({"lon": lon, "lat": lat, "zones": zones}).data)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from portal.api.cursors import CURSOR_HELP
 from portal.api.keyset import SortKey, by_id
 from portal.api.pages import keyset_answer
+from portal.api.query import query_params
 from portal.errors import NotFound
 from portal.notifications import kinds
 from portal.notifications.models import Notification
@@ -63,9 +64,7 @@ class NotificationListApi(APIView):
         responses=NotificationPageSerializer,
     )
     def get(self, request):
-        params = NotificationListQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(NotificationListQuerySerializer, request)
         qs = Notification.objects.filter(user=request.user)
         if data["unread"]:
             qs = qs.filter(read_at__isnull=True)

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from portal.api.cursors import CURSOR_HELP
 from portal.api.pages import keyset_answer
+from portal.api.query import query_params
 from portal.api.serializers import LocationSerializer, NamedSerializer, RegionSerializer
 from portal.api.views import JsonForErrors
 from sharing.catalogue import rules
@@ -260,9 +261,7 @@ class InstrumentListApi(APIView):
         responses=InstrumentPageSerializer,
     )
     def get(self, request):
-        params = InstrumentListQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(InstrumentListQuerySerializer, request)
         ordering = data["ordering"]
         qs = instrument_search(user=request.user, **_filters(data))
         answer = keyset_answer(
@@ -300,9 +299,7 @@ class _ExportApi(APIView):
     extension = ""
 
     def _prepared(self, request):
-        params = InstrumentExportQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(InstrumentExportQuerySerializer, request)
         qs = instrument_search(user=request.user, **_filters(data))
         rows = instrument_export_rows(qs, ordering=data["ordering"], limit=EXPORT_MAX_ROWS)
         return rows, data["layout"], not rules.may_see_contacts(request.user)

@@ -82,4 +82,25 @@ ROWS = [
         ONLY({"manager_other", "admin"}, 200, else_=403) | {"manager_this": 404},
         label="manager_other's",
     ),
+    # The rejected rows as CSV: exactly who sees the job (404 for another importer).
+    Row(
+        "api:import-rejections",
+        "GET",
+        lambda w: f"/api/imports/{w.import_this.pk}/rejections.csv",
+        ONLY({"manager_this", "admin"}, 200, else_=403) | {"manager_other": 404},
+        label="manager_this's",
+    ),
+    Row(
+        "api:import-rejections",
+        "GET",
+        lambda w: f"/api/imports/{w.import_other.pk}/rejections.csv",
+        ONLY({"manager_other", "admin"}, 200, else_=403) | {"manager_this": 404},
+        label="manager_other's",
+    ),
+    Row(
+        "api:import-template",
+        "GET",
+        lambda w: "/api/imports/template.csv",
+        ONLY(IMPORTERS, 200, else_=403),
+    ),
 ]

@@ -558,7 +558,7 @@ PAGE_ROWS = [
         "POST",
         lambda w: f"/tech/listings/{w.listing_other.pk}/interest/",
         ONLY({"firm"}, 302, else_=403, anon=LOGIN),
-        body=lambda w: {"message": "", "nda_accepted": "on"},
+        body=lambda w: {"message": "", "nda": "accept"},
         fmt="form",
     ),
     Row(

@@ -74,8 +74,11 @@ def test_map_label_is_text_not_html(page, live_server):
     assert dialogs == []
 
 
-def test_map_still_draws_marker_and_scale_without_tiles(page, live_server, settings):
-    settings.MAP_TILES_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # nothing listens there
+def test_map_still_draws_marker_and_scale_without_tiles(page, live_server, monkeypatch):
+    from geo.map import basemaps
+
+    dead = basemaps.Tiles("http://127.0.0.1:9/{z}/{x}/{y}.png", "")  # nothing listens there
+    monkeypatch.setattr(basemaps, "OSM", basemaps.Basemap("osm", tiles=(dead,)))
     instrument = _catalogue()
     page.goto(f"{live_server.url}/instruments/{instrument.pk}/")
     page.wait_for_selector(".leaflet-marker-icon")

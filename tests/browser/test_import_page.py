@@ -29,6 +29,15 @@ def test_a_manager_uploads_a_feed_and_watches_it_import(
     assert "<img src=x onerror=alert(1)>" in table.inner_text()
     assert table.locator("img").count() == 0
     assert page.eval_on_selector("#import-progress", "el => el.value") == 1
+    # The rejected row comes back as uploaded, with its reason, to fix and upload again.
+    with page.expect_download() as download:
+        page.click("#import-rejections-csv a")
+    text = download.value.path().read_bytes().decode("utf-8-sig")
+    assert "拒绝原因" in text.splitlines()[0] and "启用日期：" in text
+    with page.expect_download() as download:
+        page.click("a[href='/api/imports/template.csv']")
+    template = download.value.path().read_bytes().decode("utf-8-sig")
+    assert template.startswith("所在单位仪器内部编码,")
     page.screenshot(path=artifacts / "import.png", full_page=True)
     assert page.foreign_requests == []
 

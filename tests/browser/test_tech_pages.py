@@ -71,7 +71,7 @@ def test_firm_expresses_interest_and_broker_moves_it_on_the_board(page, live_ser
     page.wait_for_selector("#interest-form")
     assert PHONE not in page.content()
     page.fill("#id_message", "希望了解批量化成本")
-    page.check("#id_nda_accepted")
+    page.check("#id_nda_0")
     page.click("#interest-form button[type=submit]")
     page.wait_for_selector("#contact")
     assert PHONE in page.inner_text("#contact")

@@ -56,6 +56,8 @@ def test_it_rejects_a_row_naming_my_organisation_with_another_organisations_code
     counts, rejections = run(feed(tmp_path, code=victim.uscc), only=swu)
     assert (counts.created, counts.updated, counts.rejected) == (0, 0, 1)
     assert [r.reason for r in rejections] == ["只能导入本单位的仪器"]
+    # The column as the feed's header names it, never the portal's field name.
+    assert [r.column for r in rejections] == ["所属单位"]
     theirs.refresh_from_db()
     assert theirs.name == "原名"
     assert not Instrument.objects.filter(organisation=victim).exclude(pk=theirs.pk).exists()

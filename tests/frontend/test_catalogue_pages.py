@@ -116,17 +116,15 @@ def test_instrument_map_falls_back_to_the_platform_and_says_it_is_approximate(cl
     assert "所属平台位置" in html
     assert 'data-approximate="true"' in html
     assert "近似位置" in html
-    assert 'data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
 
 
 def test_instrument_own_location_is_shown_without_badge(client, swu, settings):
-    settings.MAP_TILES_URL = "https://tiles.example.cn/{z}/{x}/{y}.png"
     instrument = make_instrument(organisation=swu, location=Point(106.43, 29.82, srid=4326))
     html = client.get(f"/instruments/{instrument.pk}/").content.decode()
     assert "仪器位置" in html
     assert "近似位置" not in html
     assert 'data-lon="106.430000" data-lat="29.820000"' in html
-    assert 'data-tiles="https://tiles.example.cn/{z}/{x}/{y}.png"' in html
 
 
 def test_instrument_without_any_location_says_so(client):
@@ -328,3 +326,70 @@ def test_pages_render_in_english_too(client, sem, swu, platform):
 def test_firm_kind_is_shown(client):
     firm = OrganisationFactory(kind=Organisation.Kind.FIRM)
     assert "企业" in client.get(f"/organisations/{firm.pk}/").content.decode()
+
+
+# --- The small maps follow MAP_BASEMAP, as the layout map does ------------------------------
+
+
+def _stored(sem) -> tuple[str, str]:
+    """The point the small maps of ``sem`` and its platform show: the platform's."""
+    return f"{sem.platform.location.x:.6f}", f"{sem.platform.location.y:.6f}"
+
+
+def _minimap(html: str) -> dict:
+    import html as html_lib
+    import json
+
+    element = re.search(r"<div class=\"minimap\"[^>]*>", html).group(0)
+    attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', element))
+    attributes["tiles"] = json.loads(html_lib.unescape(attributes.get("tiles") or "[]"))
+    return attributes
+
+
+@pytest.mark.parametrize("kind", ["instruments", "platforms"])
+def test_the_small_map_draws_the_gaode_basemap_with_the_point_shifted_to_gcj02(
+    client, settings, sem, kind
+):
+    import prcoords
+
+    settings.MAP_BASEMAP = "gaode"
+    pk = sem.pk if kind == "instruments" else sem.platform_id
+    html = client.get(f"/{kind}/{pk}/").content.decode()
+    minimap = _minimap(html)
+    [tiles] = minimap["tiles"]
+    assert "autonavi.com" in tiles["url"] and tiles["subdomains"] == "1234"
+    assert "高德" in tiles["attribution"] and "<" not in tiles["attribution"]
+    stored = sem.platform.location
+    shifted = prcoords.wgs_gcj(prcoords.Coords(stored.y, stored.x))
+    assert float(minimap["lon"]) == pytest.approx(shifted.lon, abs=1e-6)
+    assert float(minimap["lat"]) == pytest.approx(shifted.lat, abs=1e-6)
+    assert abs(float(minimap["lon"]) - stored.x) > 0.003  # some 400 m east, as drawn by gaode
+    # The caption keeps the stored WGS-84 position.
+    assert f"{stored.y:.5f}, {stored.x:.5f}" in html
+
+
+def test_the_small_map_draws_openstreetmap_unshifted_by_default(client, sem):
+    minimap = _minimap(client.get(f"/instruments/{sem.pk}/").content.decode())
+    assert [t["url"] for t in minimap["tiles"]] == [
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    ]
+    assert minimap["tiles"][0]["attribution"] == "© OpenStreetMap"
+    assert (minimap["lon"], minimap["lat"]) == _stored(sem)
+
+
+def test_the_small_map_draws_tianditu_with_its_labels_unshifted(client, settings, sem):
+    settings.MAP_BASEMAP = "tianditu"
+    settings.MAP_TIANDITU_KEY = "k123"
+    minimap = _minimap(client.get(f"/platforms/{sem.platform_id}/").content.decode())
+    assert [("tianditu.gov.cn" in t["url"], "tk=k123" in t["url"]) for t in minimap["tiles"]] == [
+        (True, True),
+        (True, True),
+    ]
+    assert (minimap["lon"], minimap["lat"]) == _stored(sem)
+
+
+def test_the_small_map_draws_no_basemap_when_there_is_none(client, settings, sem):
+    settings.MAP_BASEMAP = "none"
+    minimap = _minimap(client.get(f"/instruments/{sem.pk}/").content.decode())
+    assert minimap["tiles"] == []
+    assert (minimap["lon"], minimap["lat"]) == _stored(sem)

@@ -61,3 +61,23 @@ def test_the_import_link_is_offered_to_exactly_those_the_page_lets_in(
     client.force_login(person)
     assert (NAV_LINK in client.get("/").content.decode()) is offered
     assert (client.get("/instruments/import/").status_code == 200) is offered
+
+
+def test_the_import_page_offers_the_template_and_each_jobs_rejected_rows(
+    client, settings, tmp_path
+):
+    from sharing.catalogue.models import ImportJob, ImportRejection
+
+    manager = UserFactory(roles=[Role.INSTRUMENT_MANAGER])
+    clean = ImportJob.objects.create(created_by=manager, original_filename="ok.csv")
+    rejected = ImportJob.objects.create(created_by=manager, original_filename="bad.csv", rejected=1)
+    ImportRejection.objects.create(
+        job=rejected, row_number=3, column="所属单位", reason="只能导入本单位的仪器"
+    )
+    client.force_login(manager)
+    html = client.get("/instruments/import/").content.decode()
+    assert 'href="/api/imports/template.csv"' in html
+    assert f'href="/api/imports/{rejected.pk}/rejections.csv"' in html
+    assert f'href="/api/imports/{clean.pk}/rejections.csv"' not in html
+    # The running job's table offers the same download once rows are rejected (import.js).
+    assert 'id="import-rejections-csv"' in html

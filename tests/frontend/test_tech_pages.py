@@ -5,6 +5,7 @@ board and an inquiry carried to a registered contract, the register and the serv
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.base import ContentFile
@@ -162,10 +163,10 @@ def test_firm_expresses_interest_accepting_the_nda_and_then_sees_contact(client,
     listing, firm = world["listing"], world["firm"]
     as_(client, firm)
     before = client.get(f"/tech/listings/{listing.pk}/").content.decode()
-    assert "表达意向" in before and "我已阅读并接受保密条款" in before and PHONE not in before
+    assert "表达意向" in before and PHONE not in before
     answer = client.post(
         f"/tech/listings/{listing.pk}/interest/",
-        {"message": "希望了解批量化成本", "nda_accepted": "on"},
+        {"message": "希望了解批量化成本", "nda": "accept"},
     )
     assert answer.status_code == 302
     inquiry = Inquiry.objects.get(listing=listing, firm=firm.organisation)
@@ -180,10 +181,32 @@ def test_firm_expresses_interest_accepting_the_nda_and_then_sees_contact(client,
 def test_firm_interest_without_nda_keeps_contact_closed(client, world):
     listing = world["listing"]
     as_(client, world["firm"])
-    client.post(f"/tech/listings/{listing.pk}/interest/", {"message": "先了解"})
+    answer = client.post(
+        f"/tech/listings/{listing.pk}/interest/", {"message": "先了解", "nda": "decline"}
+    )
+    assert answer.status_code == 302
+    assert Inquiry.objects.get(listing=listing).nda_accepted_at is None
     text = client.get(f"/tech/listings/{listing.pk}/").content.decode()
     assert PHONE not in text
     assert "接受保密条款" in text  # the form stays, to accept the terms later
+
+
+def test_the_interest_form_asks_for_the_nda_choice_with_no_default(client, world):
+    listing = world["listing"]
+    as_(client, world["firm"])
+    page = client.get(f"/tech/listings/{listing.pk}/").content.decode()
+    start = page.index('id="interest-form"')
+    form = page[start : page.index("</form>", start)]
+    assert "接受保密条款（可查看文档和联系方式）" in form
+    assert "暂不接受（仅提交意向）" in form
+    radios = re.findall(r'<input type="radio" name="nda"[^>]*>', form)
+    assert len(radios) == 2
+    assert not any("checked" in radio for radio in radios)
+    assert all("required" in radio for radio in radios)
+    answer = client.post(f"/tech/listings/{listing.pk}/interest/", {"message": "先了解"})
+    assert answer.status_code == 400
+    assert not Inquiry.objects.filter(listing=listing).exists()
+    assert "请选择是否接受保密条款" in answer.content.decode()
 
 
 def test_hidden_listings_are_absent(client, world):

@@ -9,6 +9,7 @@
   const bar = document.getElementById("import-progress");
   const state = document.getElementById("import-state");
   const rejections = document.querySelector("#import-rejections tbody");
+  const rejectionsCsv = document.getElementById("import-rejections-csv");
 
   function show(job) {
     status.hidden = false;
@@ -18,6 +19,9 @@
     document.querySelectorAll("[data-count]").forEach(function (cell) {
       cell.textContent = job[cell.dataset.count];
     });
+    // The rejected rows as uploaded, with their reasons, to fix and upload again.
+    rejectionsCsv.hidden = !job.rejected;
+    rejectionsCsv.querySelector("a").href = form.dataset.detail + job.id + "/rejections.csv";
     rejections.replaceChildren();
     (job.rejections || []).forEach(function (r) {
       const row = document.createElement("tr");

@@ -2,9 +2,12 @@
  * Small Leaflet maps: one per element carrying data-minimap.
  *
  *   <div data-minimap data-lon="106.43" data-lat="29.82" data-label="…"
- *        data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
- *        data-attribution="© OpenStreetMap" data-approximate="true"></div>
+ *        data-tiles='[{"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+ *                      "attribution": "© OpenStreetMap", "subdomains": "abc", "maxZoom": 19}]'
+ *        data-approximate="true"></div>
  *
+ * The tile layers are the layout map's basemap (MAP_BASEMAP, none for "none"), and the point is
+ * already in that basemap's frame (shifted to GCJ-02 for 高德 by the server).
  * Everything a page knows goes in data attributes, so pages need no inline script (a Content
  * Security Policy will forbid it). The label is user text: it only ever reaches the DOM as a
  * text node, never as HTML.
@@ -72,15 +75,25 @@
       L.circle([lat, lon], { radius: 400, weight: 1, dashArray: "4 4", fillOpacity: 0.08 }).addTo(map);
     }
 
-    if (element.dataset.tiles) {
-      var tiles = L.tileLayer(element.dataset.tiles, {
-        maxZoom: 19,
-        attribution: escapeText(element.dataset.attribution || ""),
+    tileLayers(element).forEach(function (layer) {
+      var tiles = L.tileLayer(layer.url, {
+        subdomains: layer.subdomains || "abc",
+        maxZoom: layer.maxZoom || 18,
+        attribution: escapeText(layer.attribution || ""),
       });
       tiles.once("tileerror", function () {
         element.classList.add("minimap-no-tiles");
       });
       tiles.addTo(map);
+    });
+  }
+
+  function tileLayers(element) {
+    try {
+      var layers = JSON.parse(element.dataset.tiles || "[]");
+      return Array.isArray(layers) ? layers.filter(function (layer) { return layer && layer.url; }) : [];
+    } catch (error) {
+      return [];
     }
   }
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from portal.api import keyset
 from portal.api.pages import keyset_answer
+from portal.api.query import query_params
 from portal.api.views import ActionApi
 from sharing.bookings import services
 from sharing.bookings.api.booking_serializers import (
@@ -63,13 +64,12 @@ class InstrumentAvailabilityApi(APIView):
         responses=IntervalSerializer(many=True),
     )
     def get(self, request, pk: int):
-        params = AvailabilityQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
+        data = query_params(AvailabilityQuerySerializer, request)
         instrument = bookable_instrument_get(pk=pk)
         free = availability(
             instrument=instrument,
-            start=params.validated_data["start"],
-            end=params.validated_data["end"],
+            start=data["start"],
+            end=data["end"],
         )
         return Response([{"start": a.isoformat(), "end": b.isoformat()} for a, b in free])
 
@@ -85,9 +85,7 @@ class BookingListCreateApi(APIView):
         responses=BookingPageSerializer,
     )
     def get(self, request):
-        params = BookingListQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(BookingListQuerySerializer, request)
         qs = booking_list(user=request.user, role=data["role"], status=data.get("status"))
         answer = keyset_answer(
             request,

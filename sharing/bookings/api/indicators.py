@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import bounds
+from portal.api.query import query_params
 from sharing.bookings.indicators import LEVELS, indicators_for_user, yearly_base_hours
 
 
@@ -60,10 +61,9 @@ class IndicatorsApi(APIView):
         responses=IndicatorsSerializer,
     )
     def get(self, request):
-        params = IndicatorQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        level = params.validated_data["level"]
-        year = params.validated_data.get("year") or timezone.localdate().year
+        data = query_params(IndicatorQuerySerializer, request)
+        level = data["level"]
+        year = data.get("year") or timezone.localdate().year
         rows = indicators_for_user(user=request.user, level=level, year=year)
         body = {"level": level, "year": year, "base_hours": yearly_base_hours(), "results": rows}
         return Response(IndicatorsSerializer(body).data)

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from portal import bounds
+from portal.api.query import query_params
 from portal.api.views import JsonForErrors
 from sharing.bookings.service_records import (
     EXPORT_MAX_ROWS,
@@ -41,9 +42,7 @@ class _ServiceRecordExportApi(APIView):
     extension = ""
 
     def _prepared(self, request):
-        params = ServiceRecordQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = query_params(ServiceRecordQuerySerializer, request)
         bookings = service_records(
             user=request.user,
             date_from=data["from"],

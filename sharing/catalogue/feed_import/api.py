@@ -3,13 +3,17 @@
 from pathlib import Path
 
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import parsers, permissions, serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal import spreadsheets
+from portal.api.views import JsonForErrors
 from portal.enqueue import enqueue_on_commit
 from portal.uploads import too_large_message
 from sharing.catalogue import rules
@@ -21,6 +25,7 @@ from sharing.catalogue.feed_import.jobs import (
     import_jobs_visible,
     import_source_get,
 )
+from sharing.catalogue.feed_import.rejected import rejected_rows, template_rows
 from sharing.catalogue.models import ImportJob, ImportRejection
 
 
@@ -122,3 +127,47 @@ class ImportDetailView(APIView):
     def get(self, request, pk: int):
         jobs = import_jobs_visible(user=request.user)
         return Response(ImportJobSerializer(get_object_or_404(jobs, pk=pk)).data)
+
+
+def _csv(rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        spreadsheets.csv_stream(rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+_CSV = {(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)}
+
+
+class ImportRejectionsCsvView(APIView):
+    """The uploader and administrators (as the job itself; 404 for anyone else): the rejected
+    rows as uploaded, with a reason column, as CSV in UTF-8 with BOM, to fix and upload again."""
+
+    permission_classes = [CanImport]
+    content_negotiation_class = JsonForErrors
+
+    @extend_schema(
+        summary="An import's rejected rows as CSV",
+        operation_id="imports_rejections_csv",
+        responses=_CSV,
+    )
+    def get(self, request, pk: int):
+        job = get_object_or_404(import_jobs_visible(user=request.user), pk=pk)
+        return _csv(rejected_rows(job), f"import-{job.pk}-rejected.csv")
+
+
+class ImportTemplateCsvView(APIView):
+    """Instrument managers and administrators: an empty feed with the national record's
+    headers, as CSV in UTF-8 with BOM."""
+
+    permission_classes = [CanImport]
+    content_negotiation_class = JsonForErrors
+
+    @extend_schema(
+        summary="A blank feed in the national layout",
+        operation_id="imports_template_csv",
+        responses=_CSV,
+    )
+    def get(self, request):
+        return _csv(template_rows(), "instrument-feed-template.csv")

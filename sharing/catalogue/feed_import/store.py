@@ -22,7 +22,7 @@ from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
 from sharing.catalogue import rules
 from sharing.catalogue.feed_import import upsert
-from sharing.catalogue.feed_import.read import Feed, open_feed
+from sharing.catalogue.feed_import.read import HEADER_OF, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 from sharing.catalogue.feed_import.upsert import Rejection, Stored
 from sharing.catalogue.models import FeedSource, InstrumentClass
@@ -207,7 +207,10 @@ class InstrumentImport:
             if not self._may_import(clean):
                 rejections.append(
                     Rejection(
-                        number, "organisation", "只能导入本单位的仪器", clean.organisation[:200]
+                        number,
+                        HEADER_OF["organisation"],
+                        "只能导入本单位的仪器",
+                        clean.organisation[:200],
                     )
                 )
                 continue

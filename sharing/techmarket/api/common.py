@@ -1,10 +1,11 @@
-"""What the exchange's API modules share: the query check, the objects a reader may see (404
+"""What the exchange's API modules share: the list query, the objects a reader may see (404
 otherwise, as if absent), and the match shape both sides answer with."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import permissions, serializers
 
+from portal.api.query import query_params
 from portal.errors import Forbidden, NotFound
 from sharing.techmarket import selectors
 from sharing.techmarket.models import Match, TechListing, TechNeed
@@ -17,14 +18,6 @@ class ReadOpenly:
         if self.request.method == "GET":
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
-
-
-def query_params(serializer_class, request) -> dict:
-    # A plain dict, not the QueryDict: DRF reads "?field=" in a QueryDict as "not given", so a
-    # blank filter would pass unnoticed instead of being refused.
-    query = serializer_class(data=request.query_params.dict())
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 def list_query(serializer_class, request) -> dict:

@@ -8,11 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.pagination import numbered_page, page_of
+from portal.api.query import query_params
 from portal.api.views import ActionApi
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.techmarket import selectors, services
-from sharing.techmarket.api.common import listing_or_404, need_or_404, query_params
+from sharing.techmarket.api.common import listing_or_404, need_or_404
 from sharing.techmarket.models import Inquiry, InquiryTransition, TechContract
 
 

@@ -26,6 +26,10 @@ def need_side(need: TechNeed) -> NeedSide:
         section=need.industry_section,
         division=need.industry_division,
         region=need.region.name,
+        # The raw candidate query brings it along; otherwise the organisation says.
+        located=getattr(need, "located", None)
+        if getattr(need, "located", None) is not None
+        else need.organisation.location is not None,
         terms=query_terms(search.need_texts(need)),
         idf=None,
         trl_min=need.trl_min,
@@ -74,6 +78,7 @@ def _tsquery(terms: dict[str, float], stats: Corpus) -> str | None:
 _LISTING_COLUMNS = f"""
     l.id, l.search_vector::text, length(l.search_vector), l.trl, l.transfer_modes,
     l.hightech_field, l.industry_section, l.industry_division, r.name,
+    o.location IS NOT NULL,
     ST_Distance(o.location::geography, (SELECT location FROM accounts_organisation
                                         WHERE id = %(org)s)::geography)
     FROM {TechListing._meta.db_table} l
@@ -88,7 +93,7 @@ def _listing_rows(sql: str, params: dict, wanted=None) -> list[tuple[ListingSide
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out = []
-    for pk, vector, dl, trl, modes, field, section, division, region, metres in rows:
+    for pk, vector, dl, trl, modes, field, section, division, region, located, metres in rows:
         if wanted is None:
             tf, _n = parse_vector(vector)
         else:
@@ -99,6 +104,7 @@ def _listing_rows(sql: str, params: dict, wanted=None) -> list[tuple[ListingSide
             section=section,
             division=division,
             region=region,
+            located=located,
             tf=tf,
             dl=dl,
             trl=trl,
@@ -161,7 +167,8 @@ def rank_for_listing(listing: TechListing, limit: int) -> list[tuple[TechNeed, f
     needs = list(
         TechNeed.objects.raw(
             f"""
-            SELECT n.*, ST_Distance(o.location::geography, lo.location::geography) AS metres
+            SELECT n.*, ST_Distance(o.location::geography, lo.location::geography) AS metres,
+                   o.location IS NOT NULL AS located
             FROM {TechNeed._meta.db_table} n
             JOIN accounts_organisation o ON o.id = n.organisation_id,
                  accounts_organisation lo, to_tsquery('simple', %s) AS q

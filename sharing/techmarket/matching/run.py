@@ -150,7 +150,7 @@ def listing_rematch(*, listing_id: int) -> int:
     stale = (
         Match.objects.filter(listing=listing)
         .exclude(need_id__in=kept)
-        .select_related("need__region")
+        .select_related("need__region", "need__organisation")
     )
     if stale:
         stats = corpus("listing")

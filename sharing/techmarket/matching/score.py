@@ -66,6 +66,7 @@ class Side:
     section: str
     division: str
     region: str
+    located: bool  # the organisation has a point on the map
 
 
 @dataclass
@@ -212,9 +213,25 @@ def _mode(need: NeedSide, listing: ListingSide) -> dict:
     }
 
 
+def _unlocated(need: NeedSide, listing: ListingSide) -> str:
+    """Which party has no point, said as it is: a sentence that blamed "one side" read as
+    wrong to a firm that saw both parties placed in their regions."""
+    if not need.located and not listing.located:
+        missing = _("双方均未标注位置，距离按中性计")
+    elif not need.located:
+        missing = _("需求方未标注位置，距离按中性计")
+    elif not listing.located:
+        missing = _("成果方未标注位置，距离按中性计")
+    else:  # a point the geography cannot measure: still neutral, never blamed on a party
+        missing = _("距离无法计算，按中性计")
+    if listing.region and listing.region == need.region:
+        return _("同在%(region)s；%(missing)s") % {"region": listing.region, "missing": missing}
+    return missing
+
+
 def _distance(need: NeedSide, listing: ListingSide, metres: float | None) -> dict:
     if metres is None:
-        return {"score": NEUTRAL, "km": None, "text": lambda: _("一方未标注位置，距离按中性计")}
+        return {"score": NEUTRAL, "km": None, "text": lambda: _unlocated(need, listing)}
     km = metres / 1000
 
     def text():

@@ -20,7 +20,14 @@ STOPWORDS = frozenset(
     明显 显著 有效 方式 情况 过程 条件 作用 功能 结构 性能 质量 成本 效率 时间 周期 以上 左右
     实现了 完成 形成 建立 同时 并 并且 而且 但 但是 如果 因此 所以 其 这 那 这些 那些 每 各 个
     """.split()  # noqa: SIM905 (a list literal of 180 words would be 180 lines)
-)
+) | {
+    # Markers on demo and sample records ("（演示）"): every demo record carries them, so they
+    # would make any two demo records "share" a word.
+    "演示",
+    "示例",
+    "样例",
+    "demo",
+}
 # Single characters that do name something (elements, materials, crops); all others are dropped.
 MEANINGFUL_SINGLE = frozenset(
     "氢氦锂铍硼碳氮氧氟钠镁铝硅磷硫氯钾钙钛钒铬锰铁钴镍铜锌镓锗砷硒锆铌钼银锡"
