@@ -54,3 +54,24 @@ def test_every_name_of_a_maker_finds_the_instruments_recorded_under_any_of_its_n
 def test_a_maker_s_name_inside_the_recorded_one_is_found():
     recorded = InstrumentFactory(name="仪器", manufacturer="布鲁克（北京）科技有限公司")
     assert recorded.pk in _found("Bruker")
+
+
+def test_refresh_search_vectors_brings_rows_indexed_before_up_to_date():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db.models import Value
+
+    from sharing.catalogue.models import Instrument
+
+    old = InstrumentFactory(name="场发射扫描电子显微镜", model="SU8020", internal_code="YQ-0001")
+    other = InstrumentFactory(name="透射电子显微镜", model="JEM-F200")
+    # As the index was before: the names only, no model spellings and no codes.
+    Instrument.objects.update(search_vector=Value(None))
+    assert old.pk not in _found("YQ-0001")
+    out = StringIO()
+    call_command("refresh_search_vectors", "--batch-size", "1", stdout=out)
+    assert "2" in out.getvalue()
+    assert _found("YQ-0001") == {old.pk}
+    assert _found("SU 8020") == {old.pk}
+    assert _found("JEM F200") == {other.pk}
