@@ -199,12 +199,12 @@ def _name_words(name: str) -> str | None:
 
 
 def _any_of(first: str, names) -> str:
-    alternatives = [first]
+    alternatives = {first: None}
     for name in names:
         phrase = _name_words(name)
-        if phrase and phrase not in alternatives:
-            alternatives.append(phrase if " " not in phrase else f"({phrase})")
-    return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
+        if phrase:
+            alternatives[phrase if " " not in phrase else f"({phrase})"] = None
+    return first if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
 
 
 def _term(token: str, *, widen: bool) -> str:

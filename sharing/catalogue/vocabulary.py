@@ -143,7 +143,8 @@ BRANDS: tuple[tuple[str, ...], ...] = (
     ("爱丁堡仪器", "Edinburgh Instruments"),
 )
 
-# Shorter or longer names one way only: 电镜 finds 电子显微镜, not every 电子显微镜 query 电镜.
+# Shorter or longer names one way only, for every search (the catalogue's and the exchange's):
+# 电镜 also finds 电子显微镜.
 SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "电镜": ("电子显微镜",),
     "电子显微镜": ("电镜",),
@@ -153,6 +154,13 @@ SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "气质": ("气相色谱-质谱", "气质联用"),
     "核磁": ("核磁共振",),
     "超算": ("高性能计算",),
+    # For the exchange's search too, which is not widened by TERMS.
+    "xrd": ("x射线衍射仪", "衍射仪"),
+    "sem": ("扫描电子显微镜",),
+    "tem": ("透射电子显微镜",),
+    "nmr": ("核磁共振",),
+    "afm": ("原子力显微镜",),
+    "icp": ("电感耦合等离子体",),
 }
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
