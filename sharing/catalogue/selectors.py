@@ -10,6 +10,7 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
+    Func,
     Lookup,
     Q,
     QuerySet,
@@ -17,7 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models.functions import Cast, Coalesce, Greatest, Lower
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation
@@ -26,6 +27,7 @@ from portal.errors import NotFound
 from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.text import normalise, tsquery_text
+from sharing.catalogue.vocabulary import compact
 
 # pg_trgm's index only helps from three characters on; shorter words go through the tsvector.
 TRIGRAM_MIN_LENGTH = 3
@@ -83,11 +85,40 @@ def applicable_rate(*, user) -> Case | F:
     )
 
 
+def _compacted(field: str) -> Func:
+    """The column as vocabulary.compact writes an ASCII text: lower case, letters and digits."""
+    return Func(
+        Lower(field),
+        Value("[^a-z0-9]+"),
+        Value(""),
+        Value("g"),
+        function="regexp_replace",
+        output_field=CharField(),
+    )
+
+
+def _exact(text: str) -> Case:
+    """What comes first: the instrument whose own code the query is, then those of the
+    classification code, then the model number (spelt with or without spaces and hyphens)."""
+    joined = compact(text)
+    spelt = joined.isascii() and bool(joined)
+    return Case(
+        When(internal_code__iexact=text, then=Value(8.0)),
+        *([When(Q(code_compact=joined), then=Value(8.0))] if spelt else []),
+        When(category_code=text, then=Value(6.0)),
+        When(model__iexact=text, then=Value(4.0)),
+        *([When(Q(model_compact=joined), then=Value(4.0))] if spelt else []),
+        When(model__istartswith=text, then=Value(1.0)),
+        default=Value(0.0),
+    )
+
+
 def _search(qs: QuerySet[Instrument], q: str) -> QuerySet[Instrument]:
-    """Full-text over the jieba tsvector, or a trigram ILIKE on name and model for model
-    numbers and fragments; ranked with exact model numbers first."""
+    """Full-text over the jieba tsvector (widened by the vocabulary), or a trigram ILIKE on
+    name and model for model numbers and fragments; ranked with exact codes and model numbers
+    first."""
     text = normalise(q)
-    raw = tsquery_text(text)
+    raw = tsquery_text(text, widen=True)
     matches = Q()
     rank = Value(0.0)
     if raw:
@@ -101,13 +132,12 @@ def _search(qs: QuerySet[Instrument], q: str) -> QuerySet[Instrument]:
     if not matches:
         # Nothing searchable in q (only punctuation): no hits, but the same shape as a search.
         return qs.annotate(rank=Value(0.0, output_field=FloatField())).none()
-    exact = Case(
-        When(model__iexact=text, then=Value(4.0)),
-        When(model__istartswith=text, then=Value(1.0)),
-        default=Value(0.0),
-    )
     # float8, so that the value a cursor carries compares equal to the one recomputed.
-    return qs.filter(matches).annotate(rank=Cast(exact + rank, output_field=FloatField()))
+    return (
+        qs.filter(matches)
+        .alias(code_compact=_compacted("internal_code"), model_compact=_compacted("model"))
+        .annotate(rank=Cast(_exact(text) + rank, output_field=FloatField()))
+    )
 
 
 def instrument_search(

@@ -11,6 +11,9 @@ from functools import lru_cache
 
 import jieba
 
+from sharing.catalogue import vocabulary
+from sharing.catalogue.vocabulary import compact
+
 jieba.setLogLevel(60)  # jieba logs its dictionary load at INFO on every process start
 _initialised = False
 
@@ -57,24 +60,6 @@ CATALOGUE_WORDS = [
     "红外",
 ]
 
-# A query word also finds its longer or shorter names (电镜 ⇄ 电子显微镜).
-SYNONYMS = {
-    "电镜": ["电子显微镜"],
-    "电子显微镜": ["电镜"],
-    "扫描电镜": ["扫描电子显微镜"],
-    "透射电镜": ["透射电子显微镜"],
-    "液质": ["液相色谱-质谱", "液质联用"],
-    "气质": ["气相色谱-质谱", "气质联用"],
-    "核磁": ["核磁共振"],
-    "xrd": ["x射线衍射仪", "衍射仪"],
-    "sem": ["扫描电子显微镜"],
-    "tem": ["透射电子显微镜"],
-    "nmr": ["核磁共振"],
-    "afm": ["原子力显微镜"],
-    "icp": ["电感耦合等离子体"],
-    "超算": ["高性能计算"],
-}
-
 _KEEP = re.compile(r"\w", re.UNICODE)
 WEIGHTS = ("A", "B", "C", "D")
 
@@ -82,7 +67,7 @@ WEIGHTS = ("A", "B", "C", "D")
 def _ensure_dictionary() -> None:
     global _initialised
     if not _initialised:
-        for word in CATALOGUE_WORDS:
+        for word in [*CATALOGUE_WORDS, *vocabulary.brand_words()]:
             jieba.add_word(word, freq=20000)
         _initialised = True
 
@@ -134,6 +119,8 @@ def _lexeme(token: str) -> str:
 WEIGHTS = {
     "name": "A",
     "name_en": "A",
+    "internal_code": "A",
+    "category_code": "A",
     "model": "B",
     "manufacturer": "B",
     "category": "B",
@@ -149,12 +136,38 @@ def segmented(text: str) -> str:
     return " ".join(segment(text))
 
 
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+
+
+def model_tokens(model: str) -> str:
+    """A model number's tokens, spelt the ways people type it: SU-8020 also as su8020, and
+    SU8020 also as su and 8020, so that "SU 8020", "SU8020" and "SU-8020" all find it."""
+    words = segment(model)
+    extra = []
+    for word in words:
+        parts = _LETTERS_OR_DIGITS.findall(word) if word.isascii() else []
+        if len(parts) > 1:
+            extra += [part for part in parts if len(part) > 1]
+    if len(words) > 1:
+        extra.append(compact(model))
+    return " ".join([*words, *extra])
+
+
+def code_token(code: str) -> str:
+    """A code (internal code, classification code) as one token, found whole or not at all:
+    SWUST-FX-2019-001 → swustfx2019001, which a query for it compacts to as well."""
+    return compact(code)
+
+
+_TOKENS = {"model": model_tokens, "internal_code": code_token, "category_code": code_token}
+
+
 def weighted_texts(**fields: str) -> dict[str, str]:
     """{"A": tokens, "B": …, "C": …, "D": …} for SEARCH_VECTOR_SQL, from an instrument's fields."""
     groups: dict[str, list[str]] = {"A": [], "B": [], "C": [], "D": []}
     for name, text in fields.items():
         if text:
-            groups[WEIGHTS[name]].append(segmented(text))
+            groups[WEIGHTS[name]].append(_TOKENS.get(name, segmented)(text))
     return {weight: " ".join(parts) for weight, parts in groups.items()}
 
 
@@ -175,35 +188,82 @@ def precise(text: str) -> tuple[str, ...]:
     )
 
 
-def _all_of(text: str) -> str | None:
-    tokens = list(dict.fromkeys(precise(text)))
-    if not tokens:
-        return None
-    return " & ".join(_lexeme(t) for t in tokens)
+def _name_words(name: str) -> str | None:
+    """A name from the vocabulary as all of its words, cut as the index cuts a text (Chinese
+    runs apart from Latin ones: X射线衍射仪 → x & 射线 & 衍射仪)."""
+    tokens = []
+    for i, run in enumerate(_RUNS.split(normalise(name))):
+        tokens.extend(precise(run) if i % 2 else _WORDS.findall(run))
+    tokens = list(dict.fromkeys(tokens))
+    return " & ".join(_lexeme(t) for t in tokens) if tokens else None
 
 
-def _term(token: str) -> str:
-    """A token, or any of its synonyms (each synonym as all of its own words)."""
-    alternatives = [_lexeme(token)]
-    for synonym in SYNONYMS.get(token, []):
-        phrase = _all_of(synonym)
+def _any_of(first: str, names) -> str:
+    alternatives = {first: None}
+    for name in names:
+        phrase = _name_words(name)
         if phrase:
-            alternatives.append(f"({phrase})")
-    return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
+            alternatives[phrase if " " not in phrase else f"({phrase})"] = None
+    return first if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
 
 
-def tsquery_text(query: str) -> str | None:
+def _term(token: str, *, widen: bool) -> str:
+    """A token, or any of its other names (each as all of its own words)."""
+    names = list(vocabulary.SHORT_NAMES.get(token, ()))
+    if widen:
+        names += vocabulary.other_names(token)
+        joined = compact(token)
+        if joined and joined != token and joined.isascii():
+            names.append(joined)  # SU-8020 as the index also holds it, su8020
+    return _any_of(_lexeme(token), names)
+
+
+def _word(word: str, *, widen: bool) -> str | None:
+    pieces = list(dict.fromkeys(precise(word)))
+    if not pieces:
+        return None
+    whole = _term(word, widen=widen)
+    if len(pieces) == 1 and pieces[0] == word:
+        return whole
+    split = " & ".join(_term(p, widen=widen) for p in pieces)
+    return f"({whole} | ({split}))"
+
+
+def _name_span(words: list[str], start: int) -> int:
+    """How many words from ``start`` on make one name of the vocabulary (Thermo Fisher,
+    scanning electron microscope); 1 when none longer does."""
+    for end in range(min(len(words), start + vocabulary.LONGEST), start + 1, -1):
+        if vocabulary.other_names(" ".join(words[start:end])):
+            return end - start
+    return 1
+
+
+def tsquery_text(query: str, *, widen: bool = False) -> str | None:
     """Input for to_tsquery('simple', …): every word of the query must match, as itself, as a
-    synonym, or as all of the words jieba cuts it into (扫描电镜 → 扫描 & 电镜)."""
-    words = []
-    for word in normalise(query).split():
-        pieces = [p for p in dict.fromkeys(precise(word))]
-        if not pieces:
-            continue
-        whole = _term(word)
-        if len(pieces) == 1 and pieces[0] == word:
-            words.append(whole)
-            continue
-        split = " & ".join(_term(p) for p in pieces)
-        words.append(f"({whole} | ({split}))")
-    return " & ".join(words) if words else None
+    synonym, or as all of the words jieba cuts it into (扫描电镜 → 扫描 & 电镜).
+
+    ``widen`` (the catalogue's search) also looks for the other names the vocabulary gives a
+    word or a run of words (XPS → X射线光电子能谱仪, Bruker → 布鲁克), and for model numbers and
+    codes written without their spaces and hyphens (SU 8020 → su8020)."""
+    words = normalise(query).split()
+    clauses = []
+    start = 0
+    while start < len(words):
+        span = _name_span(words, start) if widen else 1
+        if span == 1:
+            clause = _word(words[start], widen=widen)
+        else:
+            name = " ".join(words[start : start + span])
+            parts = [_word(w, widen=widen) for w in words[start : start + span]]
+            every = " & ".join(p for p in parts if p)
+            clause = _any_of(f"({every})", vocabulary.other_names(name))
+        if clause:
+            clauses.append(clause)
+        start += span
+    if not clauses:
+        return None
+    raw = " & ".join(clauses)
+    joined = compact(query)
+    if widen and len(words) > 1 and joined.isascii() and joined:
+        raw = f"({raw}) | {_lexeme(joined)}"
+    return raw

@@ -9,7 +9,7 @@ from portal.accounts.models import Organisation
 from portal.api.cursors import cursor_encode
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import instrument_search
-from tests.catalogue.labelled_queries import INSTRUMENTS, QUERIES
+from tests.catalogue.labelled_queries import INSTRUMENTS, INTERNAL_CODES, ISSUE_13, QUERIES
 from tests.factories import (
     InstrumentFactory,
     OrganisationFactory,
@@ -31,7 +31,9 @@ def catalogue(db):
     swust = OrganisationFactory(name="西南科技大学", region=mianyang())
     made = {}
     for n, (key, (name, name_en, model, maker, code, functions)) in enumerate(INSTRUMENTS.items()):
+        codes = {"internal_code": INTERNAL_CODES[key]} if key in INTERNAL_CODES else {}
         made[key] = InstrumentFactory(
+            **codes,
             organisation=swu if n % 2 else swust,
             name=name,
             name_en=name_en,
@@ -63,24 +65,70 @@ def _walk(api, params: dict) -> list[int]:
 # --- Recall over the labelled set ----------------------------------------------------------
 
 
-def test_labelled_queries_find_at_least_90_percent_of_what_they_should(catalogue):
+def _found(catalogue, query: str) -> set[str]:
     key_of = {instrument.pk: key for key, instrument in catalogue.items()}
+    return {key_of[i.pk] for i in instrument_search(user=None, q=query)}
+
+
+def test_labelled_queries_find_what_they_should_and_little_else(catalogue):
     expected_total = found_total = returned_total = 0
-    misses = {}
+    misses, extras = {}, {}
     for query, expected in QUERIES.items():
-        found = {key_of[i.pk] for i in instrument_search(user=None, q=query)}
+        found = _found(catalogue, query)
         expected_total += len(expected)
         found_total += len(expected & found)
         returned_total += len(found)
         if expected - found:
             misses[query] = sorted(expected - found)
-    recall = found_total / expected_total
-    # Precision is shown, not asserted: labels are what must come back, not all that may.
-    print(f"\nrecall {found_total}/{expected_total} = {recall:.1%}", end="; ")
-    print(f"precision {found_total}/{returned_total} = {found_total / returned_total:.1%}")
+        if found - expected:
+            extras[query] = sorted(found - expected)
+    recall, precision = found_total / expected_total, found_total / returned_total
+    print(f"\n{len(QUERIES)} queries: recall {found_total}/{expected_total} = {recall:.1%}", end="")
+    print(f"; precision {found_total}/{returned_total} = {precision:.1%}")
     for query, missed in misses.items():
         print(f"  {query!r} missed {missed}")
-    assert recall >= 0.9, misses
+    for query, extra in extras.items():
+        print(f"  {query!r} also found {extra}")
+    # Before issue 13 (46 queries): recall 100 %, precision 98.9 %. Labels are what must come
+    # back, not all that may: precision is held a little below recall.
+    assert recall >= 0.99, misses
+    assert precision >= 0.95, extras
+
+
+@pytest.mark.parametrize("query", ISSUE_13)
+def test_the_words_issue_13_names_find_every_instrument_labelled_for_them(catalogue, query):
+    assert _found(catalogue, query) >= QUERIES[query]
+
+
+@pytest.mark.parametrize("query", ["SU8020", "SU 8020", "SU-8020", "su8020", "ＳＵ８０２０"])
+def test_a_model_number_ranks_first_with_or_without_spaces_and_hyphens(catalogue, api, query):
+    ids = _ids(api.get(URL, {"q": query}))
+    assert ids[0] == catalogue["sem"].pk
+
+
+def test_an_exact_internal_code_comes_first(catalogue, api):
+    # Another instrument whose model begins with the code is also a hit, but second.
+    near = InstrumentFactory(name="场发射扫描电子显微镜", model="SWUST-FX-2019-001S")
+    for query in ("SWUST-FX-2019-001", "swust-fx-2019-001", "SWUST FX 2019 001"):
+        ids = _ids(api.get(URL, {"q": query}))
+        assert ids[0] == catalogue["sem"].pk, query
+        assert near.pk in ids, query
+
+
+def test_an_exact_classification_code_comes_before_mentions_of_it(catalogue, api):
+    mention = InstrumentFactory(
+        name="样品制备系统", category_code="010901", specifications="配套 010102 类仪器使用"
+    )
+    ids = _ids(api.get(URL, {"q": "010102"}))
+    coded = {catalogue[k].pk for k in ("sem", "sem_desk", "fib", "sem_jeol")}
+    assert set(ids[: len(coded)]) == coded
+    assert ids[len(coded) :] == [mention.pk]
+
+
+def test_the_search_page_understands_abbreviations_too(catalogue, client):
+    response = client.get("/instruments/", {"q": "XPS"})
+    assert response.status_code == 200
+    assert "X射线光电子能谱仪" in response.content.decode()
 
 
 def test_an_exact_model_number_ranks_first(catalogue, api):
@@ -104,7 +152,7 @@ def test_it_filters_by_category_prefix(catalogue, api):
     two = set(_walk(api, {"category": "01"}))
     four = set(_walk(api, {"category": "0101"}))
     six = set(_walk(api, {"category": "010102"}))
-    assert six == {catalogue[k].pk for k in ("sem", "sem_desk", "fib")}
+    assert six == {catalogue[k].pk for k in ("sem", "sem_desk", "fib", "sem_jeol")}
     assert six < four < two
     assert catalogue["osc"].pk not in two
 

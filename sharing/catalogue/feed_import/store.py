@@ -285,6 +285,8 @@ class InstrumentImport:
             texts = weighted_texts(
                 name=values["name"],
                 name_en=values["name_en"],
+                internal_code=values["internal_code"],
+                category_code=values["category_code"],
                 model=values["model"],
                 manufacturer=values["manufacturer"],
                 category=self.ctx.classes.get(values["category_id"], ""),
