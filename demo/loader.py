@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,6 +60,10 @@ DEMO_FIRM = {
     "name_en": "Mianbei Demo Technology Co., Ltd. (demo)",
     # A made-up code with a correct check character: demo data must pass the same validation.
     "uscc": uscc.make("91500109MA61B3C7W"),
+    # A made-up address in 蔡家 (the belt's end), marked approximate: with it the demo's matches
+    # give a real distance between the parties instead of "需求方未标注位置".
+    "location": Point(106.452, 29.736, srid=4326),
+    "location_confidence": "low",
 }
 
 

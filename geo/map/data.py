@@ -60,6 +60,7 @@ class PlatformPoint:
     confidence: str
     lon: float
     lat: float
+    pk: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def read_platforms() -> list[PlatformPoint]:
             "location_confidence",
             "lon",
             "lat",
+            "pk",
         )
     )
     return [PlatformPoint(*row) for row in rows.iterator(chunk_size=5000)]

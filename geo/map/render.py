@@ -16,7 +16,9 @@ from html import escape
 
 import folium
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from geo.map import basemaps
@@ -181,6 +183,14 @@ def _add_platforms(m: folium.Map, data: MapData, shift, english: bool) -> None:
                 "properties": {
                     "n": escape(platform.name),
                     "d": "，".join(part for part in details if part),
+                    # The map is a frame of /map/: the platform's page opens in the whole tab.
+                    "l": format_html(
+                        '<a href="{}" target="_top">{}</a>',
+                        reverse("frontend:platform", args=[platform.pk]),
+                        _("平台详情与仪器"),
+                    )
+                    if platform.pk
+                    else "",
                 },
             }
         )
@@ -207,7 +217,7 @@ def _add_platforms(m: folium.Map, data: MapData, shift, english: bool) -> None:
                 control=False,
                 marker=marker,
                 tooltip=folium.GeoJsonTooltip(fields=["n"], labels=False),
-                popup=folium.GeoJsonPopup(fields=["n", "d"], labels=False),
+                popup=folium.GeoJsonPopup(fields=["n", "d", "l"], labels=False),
             ).add_to(group)
         group.add_to(m)
 

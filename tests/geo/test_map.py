@@ -418,3 +418,12 @@ def test_other_years_and_unfinished_bookings_are_not_flows(layout):
     assert read_flows(timezone.localdate().year - 1) == []
     Booking.objects.filter(status=Booking.Status.COMPLETED).update(status=Booking.Status.APPROVED)
     assert read_flows(timezone.localdate().year) == []
+
+
+def test_a_platform_popup_links_to_the_platform_page(layout):
+    map_build.build_layout_map()
+    page = _decoded(_built())
+    platform = Platform.objects.exclude(location=None).first()
+    assert f'href=\\"/platforms/{platform.pk}/\\" target=\\"_top\\"' in page or (
+        f'href="/platforms/{platform.pk}/" target="_top"' in page
+    )

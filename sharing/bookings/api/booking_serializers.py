@@ -131,7 +131,8 @@ class _PersonBrief(serializers.Serializer):
 class TransitionSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
-    by = serializers.CharField(source="by.username", default=None)
+    # None for what the portal did by itself (expiry, no-show release).
+    by = serializers.CharField(source="by.username", default=None, allow_null=True)
     at = serializers.DateTimeField()
     reason = serializers.CharField()
 

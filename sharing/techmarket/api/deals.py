@@ -57,6 +57,10 @@ class InquirySerializer(serializers.ModelSerializer):
     )
     transitions = InquiryTransitionSerializer(many=True, read_only=True)
     contract = serializers.SerializerMethodField()
+    # Blank until the inquiry is closed: the schema says so.
+    close_reason = serializers.ChoiceField(
+        choices=Inquiry.CloseReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Inquiry
