@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from frontend.views import booking_detail as views_booking_detail
 from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
@@ -35,6 +36,7 @@ urlpatterns = [
     ),
     path("bookings/", views_bookings.my_bookings, name="bookings"),
     path("bookings/queue/", views_bookings.booking_queue, name="booking-queue"),
+    path("bookings/<int:pk>/", views_booking_detail.booking_detail, name="booking"),
     path("vouchers/", views_bookings.vouchers, name="vouchers"),
     # Dual-use technology exchange (两用技术交易).
     path("tech/", tech_listings.listing_list, name="tech"),

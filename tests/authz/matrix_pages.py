@@ -6,6 +6,9 @@ from tests.authz.matrix import ALL, LOGIN, ONLY, PAGE, SIGNED, SIGNED_IN, Row
 MINE = "matrix-purpose-mianyang"  # the purpose of researcher_mianyang's request
 
 IMPORTERS = {"manager_this", "manager_other", "admin"}
+# researcher_mianyang's and researcher_beibei's bookings are on manager_this's instrument.
+MIANYANGS = {"researcher_mianyang", "manager_this", "admin"}
+BEIBEIS = {"researcher_beibei", "manager_this", "admin"}
 
 
 def _quote(w):
@@ -68,6 +71,33 @@ ROWS = [
         ONLY(IMPORTERS, 200, else_=403, anon=LOGIN),
         secret=lambda w: MINE,
         seen_by=frozenset({"manager_this", "admin"}),
+    ),
+    Row(
+        "frontend:booking",
+        "GET",
+        lambda w: f"/bookings/{w.booking_mianyang.pk}/",
+        ONLY(MIANYANGS, 200, else_=404, anon=LOGIN),
+        label="mianyang's",
+        secret=lambda w: MINE,
+        seen_by=frozenset(MIANYANGS),
+    ),
+    Row(
+        "frontend:booking",
+        "GET",
+        lambda w: f"/bookings/{w.booking_beibei.pk}/",
+        ONLY(BEIBEIS, 200, else_=404, anon=LOGIN),
+        label="beibei's",
+    ),
+    # A refusal also answers 302 (back to the page, with the rule's message): the services'
+    # own effects are tested in tests/frontend/test_booking_detail.py.
+    Row(
+        "frontend:booking",
+        "POST",
+        lambda w: f"/bookings/{w.booking_mianyang.pk}/",
+        ONLY(MIANYANGS, 302, else_=404, anon=LOGIN),
+        label="cancel mianyang's",
+        body=lambda w: {"action": "cancel", "reason": "授权矩阵测试"},
+        fmt="form",
     ),
     Row(
         "frontend:vouchers",
