@@ -86,18 +86,26 @@ CHINESE = """
 def demo():
     from demo.loader import demo_load
     from portal.accounts.models import Organisation, User
+    from sharing.bookings.models import Booking
     from sharing.catalogue.models import Instrument, Platform
     from sharing.techmarket.models import TechListing
 
     demo_load()
     instrument = Instrument.objects.filter(withdrawn_at__isnull=True).order_by("pk").first()
     listing = TechListing.objects.filter(status="published").order_by("pk").first()
+    # An approved booking shows the most (its buttons); any of researcher_mianyang's will do.
+    mine = Booking.objects.filter(requester__username="researcher_mianyang")
+    booking = (
+        mine.filter(status=Booking.Status.APPROVED).order_by("pk").first()
+        or mine.order_by("pk").first()
+    )
     return {
         "users": {user.username: user for user in User.objects.all()},
         "instrument": instrument,
         "organisation": Organisation.objects.get(pk=instrument.organisation_id),
         "platform": Platform.objects.order_by("pk").first(),
         "listing": listing,
+        "booking": booking,
     }
 
 
@@ -120,6 +128,7 @@ def pages(demo) -> list[tuple[str | None, str]]:
         ("researcher_mianyang", f"/instruments/{i.pk}/book/"),
         ("researcher_mianyang", "/bookings/"),
         ("researcher_mianyang", "/vouchers/"),
+        ("researcher_mianyang", f"/bookings/{demo['booking'].pk}/"),
         ("manager_swu", "/bookings/queue/"),
         ("manager_swu", "/instruments/import/"),
         ("firm_demo", "/tech/"),
