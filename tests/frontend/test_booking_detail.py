@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sharing.bookings import services
 from sharing.bookings.models import Booking, BookingTransition
+from sharing.bookings.vouchers.services import voucher_issue
 from tests.bookings import instrument_with_rules, local, next_weekday, person
 from tests.factories import beibei
 
@@ -171,8 +172,6 @@ def test_my_bookings_and_the_queue_link_each_booking_to_its_page(client, world):
 
 
 def test_a_voucher_redemption_is_shown(client, world):
-    from sharing.bookings.vouchers.services import voucher_issue
-
     owner = world["owner"]
     today = timezone.localdate()
     voucher = voucher_issue(
