@@ -342,6 +342,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sharing.bookings.tasks.release_no_shows",
         "schedule": 300.0,
     },
+    "bookings-close-forgotten-check-outs": {
+        "task": "sharing.bookings.tasks.close_forgotten_check_outs",
+        "schedule": 300.0,
+    },
     # The layout map is rebuilt on changes; nightly catches bulk imports that send no signals.
     "techmarket-rematch-pending": {
         "task": "sharing.techmarket.tasks.rematch_pending",
@@ -358,6 +362,8 @@ CELERY_BEAT_SCHEDULE = {
 # Requests nobody decides on expire; an approved booking with no check-in is released.
 BOOKING_REQUEST_EXPIRY_MINUTES = env.integer("BOOKING_REQUEST_EXPIRY_MINUTES", 24 * 60)
 BOOKING_NO_SHOW_MINUTES = env.integer("BOOKING_NO_SHOW_MINUTES", 15)
+# A session still checked in this long after its booked end is checked out by beat.
+BOOKING_CHECKOUT_GRACE_MINUTES = env.integer("BOOKING_CHECKOUT_GRACE_MINUTES", 30)
 # The share of a fee an innovation voucher may cover (科技创新券 policy; 0 < share <= 1).
 VOUCHER_MAX_SHARE = env.decimal("VOUCHER_MAX_SHARE", "0.5")
 if not (0 < VOUCHER_MAX_SHARE <= 1):

@@ -337,6 +337,10 @@ def my_bookings(request):
 # --- The approval queue ----------------------------------------------------------------------
 
 
+# The newest flagged sessions; older ones the manager has long seen.
+FORGOTTEN_SHOWN = 50
+
+
 @login_required
 def booking_queue(request):
     """Instrument managers (and administrators): requests awaiting approval on instruments they
@@ -360,7 +364,16 @@ def booking_queue(request):
     requests = [b for b in requests if allowed[b.instrument_id]]
     for booking in requests:
         booking.own_request = rules.is_self_approval(user=user, booking=booking)
-    return render(request, "frontend/booking_queue.html", {"requests": requests})
+    # Sessions beat checked out at their booked end: the manager checks the times and charge.
+    forgotten = list(
+        booking_list(user=user, role="manager", status=Booking.Status.COMPLETED)
+        .filter(checkout_forgotten=True)
+        .select_related("requester__organisation", "instrument")
+        .order_by("-period")[:FORGOTTEN_SHOWN]
+    )
+    return render(
+        request, "frontend/booking_queue.html", {"requests": requests, "forgotten": forgotten}
+    )
 
 
 # --- Vouchers --------------------------------------------------------------------------------

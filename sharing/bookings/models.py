@@ -205,6 +205,9 @@ class Booking(models.Model):
     )
     checked_in_at = models.DateTimeField(_("上机时间"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("下机时间"), null=True, blank=True)
+    # Set when beat checked the session out at its booked end because nobody did; the manager
+    # sees it flagged and may adjust the times or the charge.
+    checkout_forgotten = models.BooleanField(_("未签退"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -32,3 +32,10 @@ def release_no_shows():
     from sharing.bookings.services import sweep_no_shows
 
     return sweep_no_shows()
+
+
+@shared_task(ignore_result=True)
+def close_forgotten_check_outs():
+    from sharing.bookings.services import sweep_forgotten_check_outs
+
+    return sweep_forgotten_check_outs()

@@ -93,6 +93,7 @@ SCHEDULED = {
     "bookings-resend-unsent": "sharing.bookings.tasks.resend_unsent",
     "bookings-expire-requests": "sharing.bookings.tasks.expire_requests",
     "bookings-release-no-shows": "sharing.bookings.tasks.release_no_shows",
+    "bookings-close-forgotten-check-outs": "sharing.bookings.tasks.close_forgotten_check_outs",
 }
 
 
@@ -114,7 +115,9 @@ def test_the_booking_sweep_tasks_call_the_services(monkeypatch):
     fake = types.ModuleType("sharing.bookings.services")
     fake.sweep_expired_requests = lambda now=None: called.append("expired") or 3
     fake.sweep_no_shows = lambda now=None: called.append("no_show") or 1
+    fake.sweep_forgotten_check_outs = lambda now=None: called.append("check_out") or 2
     monkeypatch.setitem(sys.modules, "sharing.bookings.services", fake)
     assert tasks.expire_requests.apply().get() == 3
     assert tasks.release_no_shows.apply().get() == 1
-    assert called == ["expired", "no_show"]
+    assert tasks.close_forgotten_check_outs.apply().get() == 2
+    assert called == ["expired", "no_show", "check_out"]

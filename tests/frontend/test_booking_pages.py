@@ -393,6 +393,44 @@ def test_another_managers_queue_does_not_show_my_instruments_requests(client, wo
     assert "没有等待审批的预约" in html
 
 
+def forgotten(world, purpose):
+    """A booking beat checked out at its booked end because nobody did."""
+    booking = book(world, purpose=purpose)
+    Booking.objects.filter(pk=booking.pk).update(
+        status=Booking.Status.COMPLETED,
+        checked_in_at=booking.start,
+        checked_out_at=booking.end,
+        charge=Decimal("300.00"),
+        checkout_forgotten=True,
+    )
+    return booking
+
+
+def test_the_queue_flags_sessions_beat_checked_out_for_the_manager(client, world):
+    forgotten(world, purpose="忘了签退")
+    client.force_login(world["manager"])
+    html = client.get("/bookings/queue/").content.decode()
+    assert "未签退的使用" in html
+    assert "忘了签退" in html
+    assert "未签退（系统按预约结束时间签退）" in html
+
+
+def test_another_managers_queue_does_not_flag_my_instruments_sessions(client, world):
+    forgotten(world, purpose="只给本仪器管理员看")
+    elsewhere = UserFactory(
+        username="other_manager", organisation=world["other"], roles=[Role.INSTRUMENT_MANAGER]
+    )
+    client.force_login(elsewhere)
+    assert "只给本仪器管理员看" not in client.get("/bookings/queue/").content.decode()
+
+
+def test_my_bookings_say_when_beat_checked_me_out(client, world):
+    forgotten(world, purpose="忘了签退")
+    client.force_login(world["researcher"])
+    html = client.get("/bookings/").content.decode()
+    assert "未签退（系统按预约结束时间签退）" in html
+
+
 def test_decided_bookings_leave_the_queue(client, world):
     booking = book(world, purpose="已经批了")
     services.booking_approve(booking=booking, by=world["manager"])

@@ -166,6 +166,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "charge",
             "checked_in_at",
             "checked_out_at",
+            "checkout_forgotten",
             "created_at",
         ]
         read_only_fields = fields

@@ -11,7 +11,11 @@ from sharing.bookings.services.bookings import (
     booking_reject,
 )
 from sharing.bookings.services.series import booking_series_create
-from sharing.bookings.services.sweeps import sweep_expired_requests, sweep_no_shows
+from sharing.bookings.services.sweeps import (
+    sweep_expired_requests,
+    sweep_forgotten_check_outs,
+    sweep_no_shows,
+)
 from sharing.bookings.services.waitlist import waitlist_join
 
 __all__ = [
@@ -23,6 +27,7 @@ __all__ = [
     "booking_reject",
     "booking_series_create",
     "sweep_expired_requests",
+    "sweep_forgotten_check_outs",
     "sweep_no_shows",
     "waitlist_join",
 ]

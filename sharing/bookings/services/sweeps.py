@@ -1,5 +1,5 @@
-"""The two sweeps beat runs: requests nobody answered expire, approved bookings nobody
-checked in to are released as no-shows."""
+"""The sweeps beat runs: requests nobody answered expire, approved bookings nobody checked in
+to are released as no-shows, sessions nobody checked out of are closed at their booked end."""
 
 import datetime
 
@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sharing.bookings import fees
 from sharing.bookings.models import Booking, Notice
 from sharing.bookings.notifications import booking_notify
 from sharing.bookings.services.bookings import record_transition, release
@@ -24,6 +25,11 @@ def request_expiry_minutes() -> int:
 def no_show_minutes() -> int:
     """An approved booking without a check-in this long after its start is a no-show."""
     return getattr(settings, "BOOKING_NO_SHOW_MINUTES", 15)
+
+
+def checkout_grace_minutes() -> int:
+    """A session still checked in this long after its booked end was forgotten."""
+    return getattr(settings, "BOOKING_CHECKOUT_GRACE_MINUTES", 30)
 
 
 def _sweep(queryset_for_batch, apply) -> int:
@@ -84,5 +90,30 @@ def sweep_no_shows(now: datetime.datetime | None = None) -> int:
         )
         release(booking, refund=False)
         booking_notify(booking=booking, kind=Notice.NO_SHOW)
+
+    return _sweep(batch, apply)
+
+
+def sweep_forgotten_check_outs(now: datetime.datetime | None = None) -> int:
+    """Sessions still checked in BOOKING_CHECKOUT_GRACE_MINUTES after their booked end are
+    checked out at that end (not at the sweep's time: nobody knows when they left), charged
+    as booked by the check-out's own fee rule, and flagged for the manager to adjust."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=checkout_grace_minutes())
+
+    def batch():
+        return Booking.objects.filter(status=Booking.Status.CHECKED_IN, period__endswith__lt=cutoff)
+
+    def apply(booking: Booking) -> None:
+        booking.checked_out_at = max(booking.end, booking.checked_in_at)
+        booking.charge = fees.charge_for(booking=booking)
+        booking.checkout_forgotten = True
+        record_transition(
+            booking,
+            to=Booking.Status.COMPLETED,
+            by=None,
+            reason=_("未签退，按预约时段计费"),
+            fields=("checked_out_at", "charge", "checkout_forgotten"),
+        )
 
     return _sweep(batch, apply)
