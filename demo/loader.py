@@ -143,21 +143,49 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     }
 
 
+# Opening hours follow the fee text (参考收费标准), since that says how an instrument is used:
+# - priced by the hour (元/小时): people operate it themselves (自主上机), so it is booked by the
+#   half hour, Monday to Friday 08:30–17:30; the few in SATURDAY_MORNINGS also open on Saturday
+#   mornings (no lunch break: the demo's history books across noon);
+# - no hourly price (面议, or per sample): staff run the samples (委托测试), so the same weekday
+#   hours, but each request is approved once the price is agreed, with a day's notice, by the hour.
+# Only instruments shared outside their organisation and in service get hours; internal-only
+# and broken ones get none, so they show no free time to outsiders. Every request needs the
+# manager's approval in the demo (its history records an approval for each booking).
+# Hours and policies are written only where none exist: a second load, or a manager's own
+# changes since, are left as they are.
+SATURDAY_MORNINGS = {"SWUST-2022-0056"}
+
+
 def _demo_booking_rules(instruments) -> None:
-    """Weekdays 08:30–17:30, closed on public holidays; requests need approval."""
     from datetime import time
 
     from sharing.bookings.models import BookingPolicy, OpeningHours
+    from sharing.bookings.rules import NOT_RUNNING
 
-    for instrument in instruments:
-        BookingPolicy.objects.get_or_create(instrument=instrument)
-        if not instrument.opening_hours.exists():
-            OpeningHours.objects.bulk_create(
-                OpeningHours(
-                    instrument=instrument, weekday=day, opens=time(8, 30), closes=time(17, 30)
-                )
-                for day in range(5)
-            )
+    shared = instruments.filter(sharing_mode=Instrument.SharingMode.EXTERNAL).exclude(
+        running_status__in=NOT_RUNNING
+    )
+    for instrument in shared:
+        hourly = "元/小时" in instrument.fee_text
+        _, created = BookingPolicy.objects.get_or_create(
+            instrument=instrument,
+            defaults={"slot_minutes": 30, "min_notice_minutes": 60}
+            if hourly
+            else {"slot_minutes": 60, "min_minutes": 60, "min_notice_minutes": 24 * 60},
+        )
+        if created and not instrument.approval_required:
+            instrument.approval_required = True
+            instrument.save(update_fields=["approval_required"])
+        if instrument.opening_hours.exists():
+            continue
+        hours = [(day, time(8, 30), time(17, 30)) for day in range(5)]
+        if instrument.internal_code in SATURDAY_MORNINGS:
+            hours.append((5, time(9, 0), time(12, 0)))
+        OpeningHours.objects.bulk_create(
+            OpeningHours(instrument=instrument, weekday=day, opens=opens, closes=closes)
+            for day, opens, closes in hours
+        )
 
 
 def _demo_vouchers(regions, users) -> int:

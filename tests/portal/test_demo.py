@@ -200,3 +200,67 @@ def test_the_demo_registered_technology_contracts_this_year(demo):
     rows = contract_turnover_by_region(year=timezone.localdate().year)
     assert sum(r["output_count"] for r in rows) == 2
     assert sum(r["output_amount"] for r in rows) > 0
+
+
+# --- Every externally shared instrument in service can be booked ------------------------------
+
+
+def _shared_and_running():
+    from sharing.bookings.rules import NOT_RUNNING
+
+    return Instrument.objects.filter(
+        source__name="demo-sample", sharing_mode=Instrument.SharingMode.EXTERNAL
+    ).exclude(running_status__in=NOT_RUNNING)
+
+
+def test_every_externally_shared_demo_instrument_in_service_has_hours_and_a_policy(demo):
+    from sharing.bookings.models import BookingPolicy
+
+    shared = list(_shared_and_running())
+    assert len(shared) >= 6
+    for instrument in shared:
+        assert instrument.opening_hours.exists(), instrument.internal_code
+        assert BookingPolicy.objects.filter(instrument=instrument).exists()
+    # Internal-only and out-of-service instruments are not opened to outsiders by the demo.
+    for code in ("CQMRI-2015-0021", "MYHT-2016-0008"):
+        assert not Instrument.objects.get(internal_code=code).opening_hours.exists(), code
+
+
+def test_the_demo_hours_follow_each_instruments_fee_text(demo):
+    """Priced by the hour ⇒ self-operated use on every weekday in 30-minute slots; 面议 (price
+    agreed per job) ⇒ sample-testing style: approval and a day's notice, still on weekdays."""
+    for instrument in _shared_and_running():
+        weekdays = set(instrument.opening_hours.values_list("weekday", flat=True))
+        assert {0, 1, 2, 3, 4} <= weekdays, instrument.internal_code
+        policy = instrument.booking_policy
+        if "元/小时" in instrument.fee_text:
+            assert policy.slot_minutes == 30, instrument.internal_code
+        else:
+            assert "面议" in instrument.fee_text
+            assert instrument.approval_required, instrument.internal_code
+            assert policy.min_notice_minutes >= 24 * 60, instrument.internal_code
+
+
+def test_the_week_page_of_every_shared_demo_instrument_shows_free_time(client, demo):
+    import datetime
+
+    from django.utils import timezone
+
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    for instrument in _shared_and_running():
+        url = f"/instruments/{instrument.pk}/book/"
+        pages = [client.get(url).content.decode()] + [
+            client.get(f"{url}?week={monday + datetime.timedelta(days=7 * n)}").content.decode()
+            for n in (1, 2)
+        ]
+        assert not any("该仪器本周没有开放时间" in page for page in pages), instrument.internal_code
+        # Next week or the one after (one of them is outside any holiday) has free slots.
+        assert any('class="slot free"' in page for page in pages[1:]), instrument.internal_code
+
+
+def test_a_second_load_adds_no_hours_or_policies(demo):
+    from sharing.bookings.models import BookingPolicy, OpeningHours
+
+    before = (OpeningHours.objects.count(), BookingPolicy.objects.count())
+    call_command("load_demo")
+    assert (OpeningHours.objects.count(), BookingPolicy.objects.count()) == before
