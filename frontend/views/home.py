@@ -33,11 +33,14 @@ def platform_list(request):
     """Public: platforms are public facts; no personal data on this page. Filtered by region,
     kind and zone; a filter that is not one of the choices is a 400 with the form's message."""
     form = PlatformFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    status = 400 if form.is_bound and form.errors else 200
+    if form.is_bound and not form.is_valid():
+        # As on the search page: the messages and no rows, never a silently wider list.
+        return render(
+            request, "frontend/platform_list.html", {"platforms": [], "form": form}, status=400
+        )
+    filters = form.cleaned_data if form.is_bound else {}
     return render(
         request,
         "frontend/platform_list.html",
         {"platforms": selectors.platforms(**filters), "form": form},
-        status=status,
     )

@@ -2,13 +2,9 @@
 (acks_late may deliver a task twice); beat runs the sweeps, see CELERY_BEAT_SCHEDULE. The
 outbox's own tasks (sending, resending) are in portal.notifications.tasks."""
 
-import logging
-
 from celery import shared_task
 
 from sharing.bookings.notifications import sweep_reminders
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
