@@ -122,7 +122,7 @@ def _period_refusal(
     if policy.qualification_required:
         use_day = start.astimezone(TZ).date()
         if not Qualification.objects.filter(
-            user=user, instrument=instrument, valid_until__gte=use_day
+            user=user, instrument=instrument, valid_until__gte=use_day, revoked_at__isnull=True
         ).exists():
             return RuleBroken(_("使用该仪器须持有有效的上机资格。"), rule="qualification")
     return _quota_refusal(user=user, instrument=instrument, policy=policy, start=start, end=end)

@@ -33,6 +33,9 @@ class BookingPolicy(models.Model):
     weekly_quota_minutes = models.PositiveIntegerField(
         _("每人每周限额（分钟）"), null=True, blank=True
     )
+    # At the instrument's QR code a qualified person may start a use without a booking while
+    # the instrument is free (the kiosk).
+    walk_up_allowed = models.BooleanField(_("允许现场直接上机"), default=False)
 
     class Meta:
         verbose_name = _("预约规则")
@@ -81,11 +84,16 @@ class Blackout(models.Model):
     class Kind(models.TextChoices):
         BLACKOUT = "blackout", _("停用")
         MAINTENANCE = "maintenance", _("维护")
+        BREAKDOWN = "breakdown", _("故障停机")
 
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="blackouts")
     period = DateTimeRangeField(_("时段"))
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.BLACKOUT)
     reason = models.CharField(_("原因"), max_length=200, blank=True, validators=[ONE_LINE])
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, null=True)
 
     class Meta:
         verbose_name = _("停用时段")
@@ -128,6 +136,10 @@ class Qualification(models.Model):
     granted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True, null=True)
+    # A revoked qualification stays as a record; renewing clears the revocation.
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True, validators=[ONE_LINE])
 
     class Meta:
         verbose_name = _("上机资格")
@@ -174,6 +186,14 @@ class Booking(models.Model):
 
     LIVE = (Status.REQUESTED, Status.APPROVED, Status.CHECKED_IN)
 
+    class ServiceMode(models.TextChoices):
+        """服务方式 of the national service record."""
+
+        SELF_OPERATED = "self_operated", _("自主上机")
+        COMMISSIONED = "commissioned", _("委托测试")
+        COLLABORATIVE = "collaborative", _("合作研究")
+        OTHER = "other", _("其他")
+
     class RateCategory(models.TextChoices):
         INTERNAL = "internal", _("本单位")
         SAME_REGION = "same_region", _("同地区")
@@ -193,6 +213,17 @@ class Booking(models.Model):
     sample_notes = models.TextField(
         _("样品说明"), blank=True, max_length=2000, validators=[SEVERAL_LINES]
     )
+    service_mode = models.CharField(
+        _("服务方式"),
+        max_length=16,
+        choices=ServiceMode.choices,
+        default=ServiceMode.SELF_OPERATED,
+    )
+    project_name = models.CharField(
+        _("项目名称"), max_length=200, blank=True, validators=[ONE_LINE]
+    )
+    # Started at the instrument's kiosk without a booking made beforehand.
+    walk_up = models.BooleanField(_("现场上机"), default=False)
     series = models.ForeignKey(
         BookingSeries, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
     )
@@ -374,6 +405,7 @@ class Notice(models.TextChoices):
     REMINDER_24H = "reminder_24h", _("24 小时后上机")
     REMINDER_1H = "reminder_1h", _("1 小时后上机")
     WAITLIST = "waitlist", _("候补时段已空出")
+    CLOSED = "closed", _("仪器停用，预约已取消")
     EXPIRED = "expired", _("预约审批超时")
     NO_SHOW = "no_show", _("未到场释放")
 

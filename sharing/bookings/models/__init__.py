@@ -1,0 +1,37 @@
+"""Bookings and their rules (bookings.py), vouchers and notices with them; problems reported and
+training asked for (facility.py)."""
+
+from sharing.bookings.models.bookings import (
+    Blackout,
+    Booking,
+    BookingPolicy,
+    BookingSeries,
+    BookingTransition,
+    CalendarOverride,
+    CalendarToken,
+    Notice,
+    OpeningHours,
+    Qualification,
+    Voucher,
+    VoucherEntry,
+    WaitlistEntry,
+)
+from sharing.bookings.models.facility import ProblemReport, TrainingRequest
+
+__all__ = [
+    "Blackout",
+    "Booking",
+    "BookingPolicy",
+    "BookingSeries",
+    "BookingTransition",
+    "CalendarOverride",
+    "CalendarToken",
+    "Notice",
+    "OpeningHours",
+    "ProblemReport",
+    "Qualification",
+    "TrainingRequest",
+    "Voucher",
+    "VoucherEntry",
+    "WaitlistEntry",
+]
