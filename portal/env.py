@@ -69,7 +69,15 @@ def listing(name: str, default: list[str], *, required: bool = False) -> list[st
 
 
 def database(name: str, default: str, *, required: bool = False) -> dict:
-    url = text(name, default, required=required)
+    return database_config(name, text(name, default, required=required))
+
+
+def databases(name: str) -> list[dict]:
+    """A comma-separated list of PostgreSQL URLs (the read replicas), empty when unset."""
+    return [database_config(name, url) for url in listing(name, [])]
+
+
+def database_config(name: str, url: str) -> dict:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in DATABASE_SCHEMES:
         raise ConfigError(

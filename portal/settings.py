@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Read-only views that allow it read from a streaming replica (DATABASE_REPLICA_URLS).
+    "portal.replicas.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -123,6 +125,18 @@ if _test_template != "none":
 if _test_name := env.text("DATABASE_TEST_NAME", ""):
     _db["TEST"]["NAME"] = _test_name
 DATABASES = {"default": _db}
+# Streaming replicas take the reads of views that ask for them (portal/replicas.py); the primary
+# takes every write and every other read. In tests a replica mirrors the primary.
+DATABASE_REPLICAS = []
+for _number, _replica in enumerate(env.databases("DATABASE_REPLICA_URLS"), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = {
+        **_db,
+        **{k: v for k, v in _replica.items() if k in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["portal.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.redis_url("REDIS_URL", "redis://127.0.0.1:6379/0", required=PRODUCTION)

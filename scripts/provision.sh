@@ -100,4 +100,13 @@ done
 # Test databases are cloned from the template (settings: DATABASE_TEST_TEMPLATE).
 psql_admin -d postgres -c "ALTER DATABASE \"${DB_TEMPLATE}\" IS_TEMPLATE true"
 
+# 5. Replication from this machine only, for a local streaming replica (scripts/replica.sh and
+# the replica test). The line goes first: pg_hba.conf is read top down.
+hba=$(psql_admin -d postgres -c "SHOW hba_file")
+if ! grep -q '^host replication all 127.0.0.1/32 trust' "$hba"; then
+  say "allowing local replication connections"
+  "${SUDO[@]}" sed -i '1i host replication all 127.0.0.1/32 trust' "$hba"
+  psql_admin -d postgres -c "SELECT pg_reload_conf()" >/dev/null
+fi
+
 say "ready: PostgreSQL ${PG_MAJOR} with PostGIS, Redis on ${REDIS_PORT}, database ${DB_NAME}"

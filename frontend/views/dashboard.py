@@ -25,6 +25,7 @@ from geo.analysis.tables import (
 )
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
+from portal.replicas import replica_reads
 from sharing.bookings.selectors import figure_definitions, monthly_usage
 from sharing.techmarket.selectors import contract_turnover_by_region
 
@@ -81,6 +82,7 @@ def _view_row(row: dict) -> dict:
     }
 
 
+@replica_reads
 @coordinator_required
 def dashboard(request):
     year = _year(request)
@@ -118,6 +120,7 @@ def dashboard(request):
     )
 
 
+@replica_reads
 @coordinator_required
 def chart(request, name: str):
     if name not in CHARTS:

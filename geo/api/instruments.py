@@ -67,6 +67,8 @@ class NearestInstrumentsApi(APIView):
     """Public (AllowAny): the live instruments nearest a point, nearest first, with their
     distance in metres (KNN on the location's GiST index, ranked on the spheroid)."""
 
+    replica_ok = True  # a read that may lag (portal/replicas.py)
+
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(

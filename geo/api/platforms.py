@@ -233,6 +233,8 @@ class PlatformGeoApi(generics.ListAPIView):
     pages by id. Filters: in_bbox, point + dist (metres, on the spheroid), kind, region, zone
     (spatial containment)."""
 
+    replica_ok = True  # a read that may lag (portal/replicas.py)
+
     permission_classes = [permissions.AllowAny]
     serializer_class = PlatformFeatureSerializer
     pagination_class = IdKeysetGeoJsonPagination

@@ -48,6 +48,8 @@ class ZoneStatsApi(APIView):
     """Public (AllowAny): one zone's figures: platforms by kind and level, live instruments
     and their total original value (万元)."""
 
+    replica_ok = True  # a read that may lag (portal/replicas.py)
+
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(

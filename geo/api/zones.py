@@ -56,6 +56,8 @@ class LocateSerializer(serializers.Serializer):
 class ZoneListApi(generics.ListAPIView):
     """Public (AllowAny): the three zones of 一圈一廊一带 as a GeoJSON FeatureCollection."""
 
+    replica_ok = True  # a read that may lag (portal/replicas.py)
+
     permission_classes = [permissions.AllowAny]
     serializer_class = ZoneFeatureSerializer
     pagination_class = None

@@ -252,6 +252,8 @@ class InstrumentListApi(APIView):
     """Public (AllowAny): anyone may search the catalogue; contacts are masked for anonymous
     visitors. Keyset pages, no counting: follow ``next`` until it is null."""
 
+    replica_ok = True  # a read that may lag (portal/replicas.py)
+
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(

@@ -47,6 +47,27 @@ def test_a_bad_database_url_stops_start_up_with_one_line():
     assert "DATABASE_URL" in lines[0]
 
 
+def test_a_bad_replica_url_stops_start_up_naming_the_variable():
+    result = manage("check", **{**PRODUCTION, "DATABASE_REPLICA_URLS": "mysql://replica/db"})
+    assert result.returncode == 2
+    assert "DATABASE_REPLICA_URLS" in result.stderr.strip().splitlines()[0]
+
+
+def test_each_replica_url_becomes_a_replica_database():
+    urls = "postgis://r:r@10.0.0.2:5432/mianbei, postgis://r:r@10.0.0.3:5432/mianbei"
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.DATABASE_REPLICAS, "
+        "s.DATABASES['replica2']['HOST'], s.DATABASES['replica2']['ENGINE'])",
+        DATABASE_REPLICA_URLS=urls,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "['replica1', 'replica2'] 10.0.0.3 django.contrib.gis.db.backends.postgis"
+    )
+
+
 def test_an_unreachable_database_is_one_line_too():
     result = manage(
         "migrate", "--check", **{**PRODUCTION, "DATABASE_URL": "postgis://u:p@127.0.0.1:1/none"}

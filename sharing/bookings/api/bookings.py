@@ -55,6 +55,8 @@ class InstrumentAvailabilityApi(APIView):
     opening hours, holidays and 调休, blackouts, bookings with their buffer, minimum notice and
     how far ahead. Per-person rules (qualification, quota) are checked when booking."""
 
+    replica_ok = True  # a read that may lag (portal/replicas.py)
+
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
