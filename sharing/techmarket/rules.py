@@ -79,25 +79,45 @@ def listing_tier(*, user: User, listing: TechListing) -> str:
     """How much of a listing a person sees: a teaser (anyone), the details (signed-in members),
     or everything with documents and contact (owner, reviewer, administrator, the broker of one
     of its inquiries, a firm that accepted its confidentiality terms on an inquiry)."""
+    return listing_tiers(user=user, listings=[listing])[listing.pk]
+
+
+def listing_tiers(*, user: User, listings) -> dict[int, str]:
+    """listing_tier for a page of listings at once: two queries at most, whatever the page."""
     if not _signed_in(user):
-        return TEASER
+        return {listing.pk: TEASER for listing in listings}
     if _administrator(user):
-        return FULL
-    if listing_is_owner(user=user, listing=listing):
-        return FULL
-    if user.has_role(Role.REVIEWER) and listing.status != TechListing.Status.DRAFT:
-        return FULL
-    live = listing.inquiries.exclude(stage=Inquiry.Stage.CLOSED)
-    if user.has_role(Role.BROKER) and live.filter(broker=user).exists():
-        return FULL
-    if not user.organisation_id:
-        return MEMBER
-    signed = live.filter(firm_id=user.organisation_id, nda_accepted_at__isnull=False)
-    if listing.export_controlled:
+        return {listing.pk: FULL for listing in listings}
+    tiers, undecided = {}, []
+    for listing in listings:
+        if listing_is_owner(user=user, listing=listing) or (
+            user.has_role(Role.REVIEWER) and listing.status != TechListing.Status.DRAFT
+        ):
+            tiers[listing.pk] = FULL
+        else:
+            undecided.append(listing)
+    if not undecided:
+        return tiers
+    live = Inquiry.objects.filter(listing__in=[listing.pk for listing in undecided]).exclude(
+        stage=Inquiry.Stage.CLOSED
+    )
+    full: set[int] = set()
+    if user.has_role(Role.BROKER):
+        full |= set(live.filter(broker=user).values_list("listing_id", flat=True))
+    if user.organisation_id:
         # A ticked box is not enough for export-controlled technology: the broker must have
         # recorded the signed confidentiality agreement (the NDA stage or later).
-        signed = signed.filter(stage__in=NDA_RECORDED)
-    return FULL if signed.exists() else MEMBER
+        signed = live.filter(firm_id=user.organisation_id, nda_accepted_at__isnull=False)
+        full |= {
+            listing_id
+            for listing_id, stage, controlled in signed.values_list(
+                "listing_id", "stage", "listing__export_controlled"
+            )
+            if not controlled or stage in NDA_RECORDED
+        }
+    for listing in undecided:
+        tiers[listing.pk] = FULL if listing.pk in full else MEMBER
+    return tiers
 
 
 def files_visible(*, tier: str, files) -> list[ListingFile]:

@@ -200,3 +200,32 @@ def test_ticking_the_nda_does_not_open_an_export_controlled_listing_until_the_br
     assert api.get(f"/api/tech/listings/{controlled.pk}/").json()["tier"] == "member"
     services.inquiry_advance(user=inquiry.broker, inquiry=inquiry, to="nda_signed")
     assert api.get(f"/api/tech/listings/{controlled.pk}/").json()["tier"] == "full"
+
+
+def test_a_page_of_listings_costs_the_same_queries_however_many_listings_it_holds(
+    api, owner, firm, django_assert_max_num_queries
+):
+    for _ in range(3):
+        TechListingFactory(created_by=owner)
+    api.force_authenticate(firm)
+    with django_assert_max_num_queries(12) as few:
+        assert len(api.get("/api/tech/listings/").json()["results"]) == 3
+    for _ in range(12):
+        TechListingFactory(created_by=owner)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(api.get("/api/tech/listings/").json()["results"]) == 15
+
+
+def test_tiers_decided_for_a_page_agree_with_each_listing_alone(owner, firm, broker):
+    from sharing.techmarket import rules
+
+    listings = [TechListingFactory(created_by=owner) for _ in range(3)]
+    Inquiry.objects.create(
+        listing=listings[0], firm=firm.organisation, created_by=firm, nda_accepted_at=timezone.now()
+    )
+    for person in (owner, firm, broker, UserFactory()):
+        page = rules.listing_tiers(user=person, listings=listings)
+        alone = {x.pk: rules.listing_tier(user=person, listing=x) for x in listings}
+        assert page == alone
+    assert rules.listing_tiers(user=firm, listings=listings)[listings[0].pk] == rules.FULL
+    assert rules.listing_tiers(user=firm, listings=listings)[listings[1].pk] == rules.MEMBER

@@ -94,8 +94,27 @@ MEMBER_FIELDS = [
 FULL_FIELDS = ["contact_name", "contact_phone", "contact_email", "reviews"]
 
 
+TIER_FIELDS = {
+    rules.TEASER: frozenset([*TEASER_FIELDS, "region"]),
+    rules.MEMBER: frozenset([*TEASER_FIELDS, "region", *MEMBER_FIELDS]),
+    rules.FULL: frozenset([*TEASER_FIELDS, "region", *MEMBER_FIELDS, *FULL_FIELDS]),
+}
+
+
+class ListingPageSerializer(serializers.ListSerializer):
+    """Decides the tiers of a whole page in two queries rather than two per listing."""
+
+    def to_representation(self, data):
+        listings = list(data.all() if hasattr(data, "all") else data)
+        self.context.setdefault("_tiers", {}).update(
+            rules.listing_tiers(user=self.context["request"].user, listings=listings)
+        )
+        return super().to_representation(listings)
+
+
 class ListingSerializer(serializers.ModelSerializer):
-    """One shape for every tier; fields above the reader's tier are left out of the output."""
+    """One shape for every tier; fields above the reader's tier are left out of the output
+    (and not computed: a teaser costs no query for files or reviews)."""
 
     tier = serializers.SerializerMethodField()
     region = RegionSerializer()
@@ -109,6 +128,7 @@ class ListingSerializer(serializers.ModelSerializer):
         model = TechListing
         fields = [*TEASER_FIELDS, "region", *MEMBER_FIELDS, *FULL_FIELDS]
         extra_kwargs = {name: {"required": False} for name in MEMBER_FIELDS + FULL_FIELDS}
+        list_serializer_class = ListingPageSerializer
 
     def get_tier(self, listing) -> str:
         return self._tier(listing)
@@ -122,18 +142,18 @@ class ListingSerializer(serializers.ModelSerializer):
         return cache[listing.pk]
 
     def to_representation(self, listing):
-        data = super().to_representation(listing)
         tier = self._tier(listing)
-        hidden = []
-        if tier == rules.TEASER:
-            hidden = MEMBER_FIELDS + FULL_FIELDS
-        elif tier == rules.MEMBER:
-            hidden = FULL_FIELDS
-        for name in hidden:
-            data.pop(name, None)
-        if "files" in data:
-            visible = rules.files_visible(tier=tier, files=listing.files.all())
-            data["files"] = ListingFileSerializer(visible, many=True).data
+        shown = TIER_FIELDS[tier]
+        data = {}
+        for field in self._readable_fields:
+            if field.field_name not in shown:
+                continue
+            if field.field_name == "files":
+                visible = rules.files_visible(tier=tier, files=listing.files.all())
+                data["files"] = ListingFileSerializer(visible, many=True).data
+                continue
+            value = field.get_attribute(listing)
+            data[field.field_name] = None if value is None else field.to_representation(value)
         return data
 
 
@@ -210,7 +230,12 @@ class ListingListCreateApi(ReadOpenly, APIView):
         qs = selectors.listing_search(user=request.user, **query)
         if not query.get("q"):
             qs = qs.order_by("-published_at", "-id")
-        return numbered_page(self, request, qs.prefetch_related("patents"), ListingSerializer)
+        return numbered_page(
+            self,
+            request,
+            qs.prefetch_related("patents", "files", "reviews__reviewer"),
+            ListingSerializer,
+        )
 
     @extend_schema(request=ListingWriteSerializer, responses={201: ListingSerializer})
     def post(self, request):
