@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('description', models.TextField(max_length=2000, validators=[portal.text.ControlCharacterValidator(multiline=True)], verbose_name='问题描述')),
                 ('photo', models.FileField(blank=True, max_length=200, upload_to='problems/%Y/%m/', verbose_name='照片')),
                 ('status', models.CharField(choices=[('open', '待处理'), ('resolved', '已解决')], default='open', max_length=16, verbose_name='状态')),
-                ('running_status_before', models.CharField(blank=True, max_length=32)),
+                ('running_status_before', models.CharField(blank=True, max_length=32, validators=[portal.text.ControlCharacterValidator(multiline=False)])),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='报告时间')),
                 ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='解决时间')),
                 ('resolution', models.TextField(blank=True, max_length=2000, validators=[portal.text.ControlCharacterValidator(multiline=True)], verbose_name='处理记录')),

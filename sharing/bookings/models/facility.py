@@ -38,7 +38,7 @@ class ProblemReport(models.Model):
     closure = models.ForeignKey(
         Blackout, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    running_status_before = models.CharField(max_length=32, blank=True)
+    running_status_before = models.CharField(max_length=32, blank=True, validators=[ONE_LINE])
     created_at = models.DateTimeField(_("报告时间"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
     resolved_by = models.ForeignKey(
