@@ -86,6 +86,13 @@ def is_manager_of(*, user: User, instrument: Instrument) -> bool:
     return instrument.managers.filter(pk=user.pk).exists()
 
 
+def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
+    """The instrument's managers and administrators: its console, its QR code."""
+    if not is_manager_of(user=user, instrument=instrument):
+        return Forbidden(_("只有该仪器的管理员可以执行此操作。"))
+    return None
+
+
 def manages_any(*, user: User) -> bool:
     """Whether the person has an approval queue: a manager by role or of some instrument."""
     return user.has_any_role(Role.INSTRUMENT_MANAGER) or user.managed_instruments.exists()

@@ -274,9 +274,7 @@ def test_the_service_mode_and_project_are_the_bookings_own(records, api):
 def test_the_service_mode_is_written_in_chinese_in_every_language(records, api):
     book(records["sem"], records["visitor"], at("2026-03-06", 9), 1, service_mode="other")
     api.force_authenticate(records["manager"])
-    response = api.get(
-        CSV, {"from": "2026-03-06", "to": "2026-03-06"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = api.get(CSV, {"from": "2026-03-06", "to": "2026-03-06"}, HTTP_ACCEPT_LANGUAGE="en")
     rows = read_csv(response)
     assert rows[1][NATIONAL_HEADERS.index("服务方式")] == "其他"
 
