@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("sharing.bookings.urls_bookings")),
     path("", include("sharing.bookings.urls_money")),
     path("", include("sharing.bookings.urls_calendar")),
+    path("", include("sharing.bookings.urls_kiosk")),
     path("", include("portal.notifications.urls")),
     path("geo/", include("geo.urls")),
     path("tech/", include("sharing.techmarket.urls")),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("frontend.urls")),
     path("", include("frontend.urls_map")),
     path("", include("frontend.urls_dashboard")),
+    path("", include("frontend.urls_kiosk")),
 ]
 
 if settings.DEBUG:

@@ -243,6 +243,8 @@ def booking_week(request, instrument_id: int):
             "can_book": request.user.is_authenticated and not reason,
             # The ledger's own cap (settings.VOUCHER_MAX_SHARE), as a whole percentage.
             "voucher_max_percent": f"{max_share() * 100:.0f}",
+            # 服务方式 of the national service record; the first (自主上机) is the default.
+            "service_modes": Booking.ServiceMode.choices,
         },
     )
 

@@ -12,12 +12,14 @@ the calendar (availability.py), which asks may_be_booked here, so one module wou
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
+from portal.text import refuse_control_characters
 from sharing.bookings.models import Booking
 from sharing.catalogue.models import Instrument
 
@@ -26,6 +28,7 @@ NOT_RUNNING = (
     Instrument.RunningStatus.AWAITING_DISPOSAL,
 )
 CHECK_IN_EARLY_MINUTES = 15
+PROJECT_NAME_MAX = 200
 
 
 # --- Who may use an instrument ------------------------------------------------------------------
@@ -81,6 +84,13 @@ def is_manager_of(*, user: User, instrument: Instrument) -> bool:
     if user.is_administrator:
         return True
     return instrument.managers.filter(pk=user.pk).exists()
+
+
+def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
+    """The instrument's managers and administrators: its console, its QR code."""
+    if not is_manager_of(user=user, instrument=instrument):
+        return Forbidden(_("只有该仪器的管理员可以执行此操作。"))
+    return None
 
 
 def manages_any(*, user: User) -> bool:
@@ -190,6 +200,31 @@ def may_check_out(*, user: User, booking: Booking) -> Refusal:
     return may_act_on(user=user, booking=booking) or status_allows(
         booking, Booking.Status.CHECKED_IN
     )
+
+
+def service_fields_refusal(*, service_mode: str, project_name: str) -> Refusal:
+    """What a booking says for the national service record: one of Booking.ServiceMode, and a
+    project name of one line, at most 200 characters (empty when there is none)."""
+    if service_mode not in Booking.ServiceMode.values:
+        modes = "、".join(str(label) for label in Booking.ServiceMode.labels)
+        return RuleBroken(
+            _("服务方式须为以下之一：%(modes)s。") % {"modes": modes},
+            rule="invalid_service_mode",
+            fields={"service_mode": [_("无效的服务方式。")]},
+        )
+    if len(project_name) > PROJECT_NAME_MAX:
+        return RuleBroken(
+            _("项目名称不能超过 %(max)d 个字符。") % {"max": PROJECT_NAME_MAX},
+            rule="invalid_project_name",
+            fields={"project_name": [_("项目名称过长。")]},
+        )
+    try:
+        refuse_control_characters(project_name, multiline=False)
+    except ValidationError as exc:
+        return RuleBroken(
+            exc.messages[0], rule="invalid_project_name", fields={"project_name": exc.messages}
+        )
+    return None
 
 
 # --- Money and figures --------------------------------------------------------------------------

@@ -4,10 +4,12 @@ One row per completed booking. The headers are the national layout's, in Chinese
 language (a data format, like the national instrument record in sharing/catalogue/export.py);
 the files are written by portal/spreadsheets.py, which guards every cell against formulas.
 
-What the portal does not record is written as the national platform's neutral value: the
-service mode is 自主上机 (a booked instrument is operated by the applicant), the project is
-empty, the funding source names the innovation voucher when one paid part of the fee, the field
-is the instrument's disciplines (GB/T 13745 codes).
+The service mode (服务方式: 自主上机, 委托测试, 合作研究, 其他) and the project (课题名称) are
+the booking's own, as the applicant gave them when booking (a walk-up use at the instrument's
+kiosk is 自主上机); both are written in the national format's Chinese words whatever the
+reader's language. What the portal does not record is written as the national platform's
+neutral value: the funding source names the innovation voucher when one paid part of the fee,
+the field is the instrument's disciplines (GB/T 13745 codes).
 """
 
 import datetime
@@ -30,7 +32,13 @@ CHINA = ZoneInfo("Asia/Shanghai")
 # A request must end in reasonable time; narrow the dates or pick an instrument for more.
 EXPORT_MAX_ROWS = 100_000
 EXPORT_MAX_DAYS = 366 * 2
-SERVICE_MODE = "自主上机"
+# The national format's words for Booking.ServiceMode, in Chinese in every language.
+SERVICE_MODES = {
+    Booking.ServiceMode.SELF_OPERATED: "自主上机",
+    Booking.ServiceMode.COMMISSIONED: "委托测试",
+    Booking.ServiceMode.COLLABORATIVE: "合作研究",
+    Booking.ServiceMode.OTHER: "其他",
+}
 
 
 @dataclass(frozen=True)
@@ -122,9 +130,9 @@ COLUMNS: list[Column] = [
     ("服务开始时间", lambda b, r: _local(_start(b))),
     ("服务结束时间", lambda b, r: _local(_end(b))),
     ("服务内容", lambda b, r: b.purpose),
-    ("服务方式", lambda b, r: SERVICE_MODE),
+    ("服务方式", lambda b, r: SERVICE_MODES.get(b.service_mode, "")),
     ("服务量（机时）", lambda b, r: money(hours_between(_start(b), _end(b)))),
-    ("课题名称", lambda b, r: ""),
+    ("课题名称", lambda b, r: b.project_name),
     ("经费来源", lambda b, r: _funding(b)),
     ("服务领域", lambda b, r: ";".join(b.instrument.disciplines)),
     ("申请人", lambda b, r: _applicant(b)),

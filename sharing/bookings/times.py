@@ -52,12 +52,17 @@ def may_book(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    walk_up: bool = False,
 ) -> Refusal:
     """The first rule the booking breaks, or None. The caller holds the person's row lock when
     the policy has a weekly quota (see booking_create), so two bookings at once cannot both fit
-    under it."""
+    under it.
+
+    A walk-up use (the kiosk, services/walk_up.py) starts now, to the minute: it keeps every
+    rule but the minimum notice and the slot grid's start and end (its length is still a whole
+    number of slots)."""
     return rules.may_use(user=user, instrument=instrument) or _period_refusal(
-        user=user, instrument=instrument, start=start, end=end, now=now
+        user=user, instrument=instrument, start=start, end=end, now=now, walk_up=walk_up
     )
 
 
@@ -88,13 +93,13 @@ def _period_refusal(
     start: datetime.datetime,
     end: datetime.datetime,
     now: datetime.datetime,
+    walk_up: bool = False,
 ) -> Refusal:
     policy = policy_for(instrument)
     slot = policy.slot_minutes
     minutes = (end - start).total_seconds() / 60
-    if end > start and not (
-        is_aligned(start, slot) and is_aligned(end, slot) and minutes % slot == 0
-    ):
+    on_grid = walk_up or (is_aligned(start, slot) and is_aligned(end, slot))
+    if end > start and not (on_grid and minutes % slot == 0):
         return RuleBroken(
             _("预约须按 %(slot)d 分钟的时段起止。") % {"slot": slot}, rule="slot_alignment"
         )
@@ -109,7 +114,7 @@ def _period_refusal(
             rule="too_long",
         )
     earliest, _latest = horizon(policy=policy, now=now)
-    if start < earliest:
+    if start < earliest and not walk_up:
         return RuleBroken(
             _("须至少提前 %(minutes)d 分钟预约。") % {"minutes": policy.min_notice_minutes},
             rule="min_notice",

@@ -249,3 +249,37 @@ def test_the_date_range_is_checked(records, api):
     assert missing.status_code == 400
     assert "from" in missing.json()["error"]["fields"]
     assert api.get(CSV, {"from": "2020-01-01", "to": "2026-03-31"}).status_code == 400
+
+
+def test_the_service_mode_and_project_are_the_bookings_own(records, api):
+    sem, visitor = records["sem"], records["visitor"]
+    book(
+        sem,
+        visitor,
+        at("2026-03-06", 9),
+        1,
+        service_mode=Booking.ServiceMode.COMMISSIONED,
+        project_name="国家重点研发计划 2026YFB0001",
+    )
+    book(sem, visitor, at("2026-03-07", 9), 1, service_mode=Booking.ServiceMode.COLLABORATIVE)
+    api.force_authenticate(records["manager"])
+    rows = read_csv(api.get(CSV, {"from": "2026-03-06", "to": "2026-03-07"}))
+    mode, project = NATIONAL_HEADERS.index("服务方式"), NATIONAL_HEADERS.index("课题名称")
+    assert [(r[mode], r[project]) for r in rows[1:]] == [
+        ("委托测试", "国家重点研发计划 2026YFB0001"),
+        ("合作研究", ""),
+    ]
+
+
+def test_the_service_mode_is_written_in_chinese_in_every_language(records, api):
+    book(records["sem"], records["visitor"], at("2026-03-06", 9), 1, service_mode="other")
+    api.force_authenticate(records["manager"])
+    response = api.get(CSV, {"from": "2026-03-06", "to": "2026-03-06"}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = read_csv(response)
+    assert rows[1][NATIONAL_HEADERS.index("服务方式")] == "其他"
+
+
+def test_every_service_mode_has_its_national_word():
+    from sharing.bookings.service_records import SERVICE_MODES
+
+    assert set(SERVICE_MODES) == set(Booking.ServiceMode.values)

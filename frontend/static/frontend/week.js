@@ -166,6 +166,8 @@
       end: endSelect.value,
       purpose: form.elements.purpose.value,
       sample_notes: form.elements.sample_notes.value,
+      service_mode: form.elements.service_mode.value,
+      project_name: form.elements.project_name.value,
     };
     if (voucherSelect.value) payload.voucher = Number(voucherSelect.value);
     lastTry = payload;

@@ -69,6 +69,19 @@ class BookingCreateSerializer(_InstrumentMixin, RangeSerializer):
         max_value=_BIGINT_MAX,
         help_text=_("所用科技创新券的编号（可选）。"),
     )
+    service_mode = serializers.ChoiceField(
+        choices=Booking.ServiceMode.choices,
+        default=Booking.ServiceMode.SELF_OPERATED,
+        help_text=_("服务方式，写入国家服务记录；默认自主上机。"),
+    )
+    project_name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        validators=[ONE_LINE],
+        help_text=_("项目（课题）名称（可选），写入国家服务记录。"),
+    )
 
     def validate_voucher(self, pk):
         if pk is None:
@@ -144,6 +157,7 @@ class BookingSerializer(serializers.ModelSerializer):
     end = serializers.DateTimeField()
     status_label = serializers.CharField(source="get_status_display")
     rate_category_label = serializers.CharField(source="get_rate_category_display")
+    service_mode_label = serializers.CharField(source="get_service_mode_display")
 
     class Meta:
         model = Booking
@@ -157,6 +171,10 @@ class BookingSerializer(serializers.ModelSerializer):
             "status_label",
             "purpose",
             "sample_notes",
+            "service_mode",
+            "service_mode_label",
+            "project_name",
+            "walk_up",
             "series",
             "cross_region",
             "rate_category",

@@ -140,6 +140,8 @@ class BookingSeriesApi(APIView):
             purpose=data["purpose"],
             sample_notes=data["sample_notes"],
             voucher=data.get("voucher"),
+            service_mode=data["service_mode"],
+            project_name=data["project_name"],
         )
         occurrences = []
         for day, outcome in results:

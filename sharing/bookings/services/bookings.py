@@ -95,10 +95,15 @@ def booking_create(
     sample_notes: str = "",
     voucher: Voucher | None = None,
     series: BookingSeries | None = None,
+    service_mode: str = Booking.ServiceMode.SELF_OPERATED,
+    project_name: str = "",
     now: datetime.datetime | None = None,
 ) -> Booking:
-    """A new booking, approved at once when the instrument needs no approval."""
+    """A new booking, approved at once when the instrument needs no approval. The service mode
+    and project name are what the national service record will say (service_records.py)."""
     now = now or timezone.now()
+    project_name = project_name.strip()
+    require(rules.service_fields_refusal(service_mode=service_mode, project_name=project_name))
     policy = policy_for(instrument)
     if policy.weekly_quota_minutes is not None:
         # Serialise one person's bookings so two at once cannot both fit under the quota.
@@ -116,6 +121,8 @@ def booking_create(
         status=status,
         purpose=purpose,
         sample_notes=sample_notes,
+        service_mode=service_mode,
+        project_name=project_name,
         series=series,
         cross_region=quote.cross_region,
         rate_category=quote.rate_category,

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
-from portal.errors import Conflict, DomainError, RuleBroken
+from portal.errors import Conflict, DomainError, RuleBroken, require
+from sharing.bookings import rules
 from sharing.bookings.availability import TZ
 from sharing.bookings.models import Booking, BookingSeries, Voucher
 from sharing.bookings.services.bookings import booking_create
@@ -23,12 +24,16 @@ def booking_series_create(
     purpose: str,
     sample_notes: str = "",
     voucher: Voucher | None = None,
+    service_mode: str = Booking.ServiceMode.SELF_OPERATED,
+    project_name: str = "",
     now: datetime.datetime | None = None,
 ) -> tuple[BookingSeries, list[tuple[datetime.date, Booking | dict]]]:
     """A weekly series: the same local wall-clock time each week, each occurrence booked (and
     committed, or refused) on its own, so one taken week does not sink the others."""
     if not 1 <= weeks <= 52:
         raise RuleBroken(_("周数应在 1 到 52 之间。"), rule="series_weeks")
+    project_name = project_name.strip()
+    require(rules.service_fields_refusal(service_mode=service_mode, project_name=project_name))
     # Every week's times before anything is written: arithmetic that fails (a week past what
     # Python can hold) fails with nothing stored.
     occurrences = _weekly(first_start, first_end, weeks)
@@ -50,6 +55,8 @@ def booking_series_create(
                     sample_notes=sample_notes,
                     voucher=voucher,
                     series=series,
+                    service_mode=service_mode,
+                    project_name=project_name,
                     now=now,
                 )
             except (RuleBroken, Conflict) as exc:
