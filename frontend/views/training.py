@@ -158,7 +158,10 @@ def manage_training(request):
     open_requests = list(mine.filter(status__in=TrainingRequest.OPEN))
     for training in open_requests:
         training.may_decide = (
-            rules.may_manage_instrument(user=user, instrument=training.instrument) is None
+            rules.may_decide_training(
+                user=user, person=training.user, instrument=training.instrument
+            )
+            is None
         )
     decided = list(
         mine.exclude(status__in=TrainingRequest.OPEN).order_by("-updated_at")[:DECIDED_SHOWN]

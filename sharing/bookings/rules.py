@@ -277,6 +277,18 @@ def training_status_allows(request: TrainingRequest, *allowed: str) -> Refusal:
     return None
 
 
+def may_decide_training(*, user: User, person: User, instrument: Instrument) -> Refusal:
+    """Schedule, record, grant, renew, revoke: a manager of the instrument or an administrator,
+    never for themselves (as nobody approves their own booking)."""
+    refusal = may_manage_instrument(user=user, instrument=instrument)
+    if refusal is None and person.pk == user.pk:
+        refusal = Forbidden(
+            _("不能为自己安排培训或授予上机资格，须由该仪器的其他管理员或平台管理员处理。"),
+            rule="self_approval",
+        )
+    return refusal
+
+
 def may_cancel_training(*, user: User, request: TrainingRequest) -> Refusal:
     """The person who asked, while the request is open."""
     if request.user_id != user.pk:

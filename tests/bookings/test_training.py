@@ -383,3 +383,12 @@ def test_api_revoke_and_renew(api, instrument, researcher, manager):
         f"/api/qualifications/{qualification.pk}/revoke/", {"reason": "x"}, format="json"
     )
     assert answer.status_code == 403
+
+
+def test_a_manager_does_not_train_or_qualify_themselves(instrument, manager):
+    training = training_request(user=manager, instrument=instrument, message="")
+    with pytest.raises(Forbidden) as caught:
+        training_schedule(request=training, by=manager, when=soon(), place="B 楼")
+    assert caught.value.rule == "self_approval"
+    with pytest.raises(Forbidden):
+        qualification_grant(instrument=instrument, user=manager, by=manager)

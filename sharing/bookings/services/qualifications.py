@@ -100,7 +100,7 @@ def qualification_grant(
 ) -> Qualification:
     """A manager of the instrument grants a person a qualification (renewing one they held);
     a person who holds one valid and unrevoked already is a Conflict: renew that one."""
-    require(rules.may_manage_instrument(user=by, instrument=instrument))
+    require(rules.may_decide_training(user=by, person=user, instrument=instrument))
     today = timezone.localdate()
     valid_until = valid_until or default_valid_until(today)
     check_valid_until(valid_until, today=today)
@@ -116,7 +116,11 @@ def qualification_renew(
     *, qualification: Qualification, by: User, valid_until: datetime.date | None = None
 ) -> Qualification:
     """A manager gives a qualification (lapsed or revoked too) a new expiry."""
-    require(rules.may_manage_instrument(user=by, instrument=qualification.instrument))
+    require(
+        rules.may_decide_training(
+            user=by, person=qualification.user, instrument=qualification.instrument
+        )
+    )
     today = timezone.localdate()
     valid_until = valid_until or default_valid_until(today)
     check_valid_until(valid_until, today=today)
@@ -147,7 +151,11 @@ def qualification_revoke(
 ) -> tuple[Qualification, list[Booking]]:
     """A manager revokes a qualification with a reason; the row stays as a record. Returns it
     and the bookings the person still has on the instrument, left for the manager to judge."""
-    require(rules.may_manage_instrument(user=by, instrument=qualification.instrument))
+    require(
+        rules.may_decide_training(
+            user=by, person=qualification.user, instrument=qualification.instrument
+        )
+    )
     reason = " ".join((reason or "").split())[:300]
     if not reason:
         message = _("请填写撤销理由。")

@@ -74,7 +74,9 @@ def training_schedule(
 ) -> TrainingRequest:
     """A manager sets (or moves) the time and place; the person is told."""
     training = _locked(request)
-    require(rules.may_manage_instrument(user=by, instrument=training.instrument))
+    require(
+        rules.may_decide_training(user=by, person=training.user, instrument=training.instrument)
+    )
     require(
         rules.training_status_allows(
             training, TrainingRequest.Status.REQUESTED, TrainingRequest.Status.SCHEDULED
@@ -115,7 +117,9 @@ def training_record(
     """A manager records the result of a scheduled training. Passing grants (or renews) the
     qualification; failing records it, and the person may ask again."""
     training = _locked(request)
-    require(rules.may_manage_instrument(user=by, instrument=training.instrument))
+    require(
+        rules.may_decide_training(user=by, person=training.user, instrument=training.instrument)
+    )
     require(rules.training_status_allows(training, TrainingRequest.Status.SCHEDULED))
     today = timezone.localdate()
     if passed:
