@@ -6,6 +6,7 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
+from frontend.views import training as views_training
 from frontend.views.tech import centre as tech_centre
 from frontend.views.tech import deals as tech_deals
 from frontend.views.tech import listings as tech_listings
@@ -38,6 +39,19 @@ urlpatterns = [
     path("bookings/queue/", views_bookings.booking_queue, name="booking-queue"),
     path("bookings/<int:pk>/", views_booking_detail.booking_detail, name="booking"),
     path("vouchers/", views_bookings.vouchers, name="vouchers"),
+    # Training and qualifications (上机培训与资格).
+    path(
+        "instruments/<int:instrument_id>/training/",
+        views_training.training_ask,
+        name="training-ask",
+    ),
+    path("training/<int:pk>/cancel/", views_training.training_cancel, name="training-cancel"),
+    path("manage/training/", views_training.manage_training, name="manage-training"),
+    path(
+        "manage/instruments/<int:instrument_id>/qualifications/",
+        views_training.manage_qualifications,
+        name="manage-qualifications",
+    ),
     # Dual-use technology exchange (两用技术交易).
     path("tech/", tech_listings.listing_list, name="tech"),
     path("tech/listings/new/", tech_listings.listing_new, name="tech-listing-new"),

@@ -381,6 +381,8 @@ BOOKING_CHECKOUT_GRACE_MINUTES = env.integer("BOOKING_CHECKOUT_GRACE_MINUTES", 3
 # How long an instrument's printed QR code (its signed kiosk address) keeps working: a year and
 # a bit, so a code printed once a year never lapses in use. After that the kiosk asks for a new one.
 KIOSK_TOKEN_MAX_AGE_DAYS = env.integer("KIOSK_TOKEN_MAX_AGE_DAYS", 400)
+# A qualification granted by a passed training is valid this many days unless told otherwise.
+QUALIFICATION_VALID_DAYS = env.integer("QUALIFICATION_VALID_DAYS", 365)
 # The share of a fee an innovation voucher may cover (科技创新券 policy; 0 < share <= 1).
 VOUCHER_MAX_SHARE = env.decimal("VOUCHER_MAX_SHARE", "0.5")
 if not (0 < VOUCHER_MAX_SHARE <= 1):

@@ -99,3 +99,42 @@ def sweep_reminders(now: datetime | None = None) -> int:
     if created:
         logger.info("created %d booking reminders", created)
     return created
+
+
+def training_notify(*, training, kind: str, extra: str = "") -> None:
+    """Tell the people a training request concerns: a new request goes to the instrument's
+    managers, a schedule or a result to the person who asked."""
+    from sharing.bookings.notify_texts import render_training
+
+    if kind == Notice.TRAINING_REQUESTED:
+        recipients = list(training.instrument.managers.all())
+    else:
+        recipients = [training.user]
+    subject, body = render_training(kind=kind, training=training)
+    for user in recipients:
+        notify(
+            kind=kind,
+            user=user,
+            subject=subject,
+            body=body,
+            about=("training", training.pk),
+            ref=f"t{training.pk}",
+            extra=extra,
+        )
+
+
+def qualification_notify(*, qualification, kind: str, extra: str, reason: str = "") -> None:
+    """Tell the person their qualification was granted, renewed or revoked; ``extra`` tells
+    apart a second grant (a renewal) from the first."""
+    from sharing.bookings.notify_texts import render_qualification
+
+    subject, body = render_qualification(kind=kind, qualification=qualification, reason=reason)
+    notify(
+        kind=kind,
+        user=qualification.user,
+        subject=subject,
+        body=body,
+        about=("qualification", qualification.pk),
+        ref=f"q{qualification.pk}",
+        extra=extra,
+    )

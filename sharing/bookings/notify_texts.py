@@ -163,3 +163,91 @@ def render_waitlist(*, entry: WaitlistEntry) -> tuple[str, str]:
         when=when,
         details=details,
     )
+
+
+# --- Training and qualifications ----------------------------------------------------------------
+
+_TEXTS.update(
+    {
+        Notice.TRAINING_REQUESTED: (
+            "新的培训申请",
+            "New training request",
+            "有人申请您管理的仪器的上机培训，请安排培训时间。",
+            "Someone asks for training on an instrument you manage; please schedule it.",
+        ),
+        Notice.TRAINING_SCHEDULED: (
+            "培训已安排",
+            "Training scheduled",
+            "您申请的上机培训已安排，请按时参加。",
+            "Your instrument training has been scheduled. Please attend on time.",
+        ),
+        Notice.TRAINING_RESULT: (
+            "培训结果",
+            "Training result",
+            "您参加的上机培训已记录结果。",
+            "The result of your instrument training has been recorded.",
+        ),
+        Notice.QUALIFIED: (
+            "上机资格已授予",
+            "Qualification granted",
+            "您已获得该仪器的上机资格，可以预约使用。",
+            "You are qualified to use this instrument and may now book it.",
+        ),
+        Notice.QUALIFICATION_REVOKED: (
+            "上机资格已撤销",
+            "Qualification revoked",
+            "您在该仪器上的上机资格已被撤销，不能再预约；已有预约请与仪器管理员联系。",
+            "Your qualification on this instrument has been revoked and you can no longer book "
+            "it; ask the instrument's manager about bookings you already have.",
+        ),
+    }
+)
+
+TRAINING_STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "requested": ("待安排", "awaiting scheduling"),
+    "scheduled": ("已安排", "scheduled"),
+    "passed": ("已通过", "passed"),
+    "failed": ("未通过", "not passed"),
+    "cancelled": ("已取消", "cancelled"),
+}
+
+
+def render_training(*, kind: str, training) -> tuple[str, str]:
+    """Subject and body of a notice about a training request (models.TrainingRequest)."""
+    status_zh, status_en = TRAINING_STATUS_TEXT[training.status]
+    details = [
+        f"仪器 Instrument：{instrument_label(training.instrument)}",
+        f"申请人 Trainee：{person_label(training.user)}",
+        f"培训申请 Request：#{training.pk}",
+        f"状态 Status：{status_zh} {status_en}",
+    ]
+    when = ""
+    if training.scheduled_for is not None:
+        when = f"{local(training.scheduled_for):%Y-%m-%d %H:%M}"
+        details.append(f"时间 Time：{when}（北京时间 Asia/Shanghai, UTC+8）")
+    if training.place:
+        details.append(f"地点 Place：{plain(training.place)}")
+    if training.message and kind == Notice.TRAINING_REQUESTED:
+        details.append(f"说明 Message：{plain(training.message)}")
+    if training.outcome_note:
+        details.append(f"说明 Note：{plain(training.outcome_note)}")
+    return _compose(
+        kind=kind, what=plain(training.instrument.name, limit=100), when=when, details=details
+    )
+
+
+def render_qualification(*, kind: str, qualification, reason: str = "") -> tuple[str, str]:
+    """Subject and body of a notice that a qualification was granted (or renewed) or revoked."""
+    until = f"{qualification.valid_until:%Y-%m-%d}"
+    details = [
+        f"仪器 Instrument：{instrument_label(qualification.instrument)}",
+        f"有效期至 Valid until：{until}",
+    ]
+    if reason:
+        details.append(f"说明 Reason：{plain(reason)}")
+    return _compose(
+        kind=kind,
+        what=plain(qualification.instrument.name, limit=100),
+        when=until if kind == Notice.QUALIFIED else "",
+        details=details,
+    )

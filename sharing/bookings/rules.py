@@ -20,7 +20,7 @@ from portal.accounts.models import Role, User
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
 from portal.text import refuse_control_characters
-from sharing.bookings.models import Booking
+from sharing.bookings.models import Booking, BookingPolicy, Qualification, TrainingRequest
 from sharing.catalogue.models import Instrument
 
 NOT_RUNNING = (
@@ -87,9 +87,10 @@ def is_manager_of(*, user: User, instrument: Instrument) -> bool:
 
 
 def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
-    """The instrument's managers and administrators: its console, its QR code."""
+    """The instrument's managers and administrators: its console, rules, closures, training,
+    qualifications and QR code."""
     if not is_manager_of(user=user, instrument=instrument):
-        return Forbidden(_("只有该仪器的管理员可以执行此操作。"))
+        return Forbidden(_("只有该仪器的管理员可以执行此操作。"), rule="not_manager")
     return None
 
 
@@ -256,3 +257,69 @@ def may_see_indicators(*, user: User, level: str) -> Refusal:
             )
         return None
     return Forbidden(_("只有协调员、管理员和仪器管理员可以查看共享指标。"))
+
+
+# --- Training and qualifications ----------------------------------------------------------------
+
+
+def needs_qualification(instrument: Instrument) -> bool:
+    """Whether booking the instrument takes a qualification (no policy yet: it does not)."""
+    try:
+        return instrument.booking_policy.qualification_required
+    except BookingPolicy.DoesNotExist:
+        return False
+
+
+def holds_qualification(*, user: User, instrument: Instrument, on: datetime.date) -> bool:
+    """A qualification valid on that day and not revoked (times.may_book asks the same)."""
+    return Qualification.objects.filter(
+        user=user, instrument=instrument, valid_until__gte=on, revoked_at__isnull=True
+    ).exists()
+
+
+def may_request_training(*, user: User, instrument: Instrument, today: datetime.date) -> Refusal:
+    """A person who may use the instrument, on one that requires a qualification, who holds
+    none valid today and has no request open."""
+    refusal = may_use(user=user, instrument=instrument)
+    if refusal is not None:
+        return refusal
+    if not needs_qualification(instrument):
+        return RuleBroken(
+            _("该仪器无需上机资格，可直接预约，不必申请培训。"), rule="training_not_needed"
+        )
+    if holds_qualification(user=user, instrument=instrument, on=today):
+        return Conflict(_("您已持有该仪器的有效上机资格。"), rule="already_qualified")
+    if TrainingRequest.objects.filter(
+        user=user, instrument=instrument, status__in=TrainingRequest.OPEN
+    ).exists():
+        return Conflict(_("您已申请过该仪器的培训，请等待管理员安排。"), rule="training_open")
+    return None
+
+
+def training_status_allows(request: TrainingRequest, *allowed: str) -> Refusal:
+    if request.status not in allowed:
+        return Conflict(
+            _("培训申请当前状态为“%(status)s”，不能执行此操作。")
+            % {"status": request.get_status_display()},
+            rule="wrong_status",
+        )
+    return None
+
+
+def may_decide_training(*, user: User, person: User, instrument: Instrument) -> Refusal:
+    """Schedule, record, grant, renew, revoke: a manager of the instrument or an administrator,
+    never for themselves (as nobody approves their own booking)."""
+    refusal = may_manage_instrument(user=user, instrument=instrument)
+    if refusal is None and person.pk == user.pk:
+        refusal = Forbidden(
+            _("不能为自己安排培训或授予上机资格，须由该仪器的其他管理员或平台管理员处理。"),
+            rule="self_approval",
+        )
+    return refusal
+
+
+def may_cancel_training(*, user: User, request: TrainingRequest) -> Refusal:
+    """The person who asked, while the request is open."""
+    if request.user_id != user.pk:
+        return Forbidden(_("只有申请人可以取消培训申请。"), rule="not_your_request")
+    return training_status_allows(request, *request.OPEN)

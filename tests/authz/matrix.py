@@ -141,7 +141,7 @@ AREAS = (
     "matrix_portal",
     "matrix_kiosk",
 )
-OPTIONAL_AREAS = ("matrix_techmarket",)
+OPTIONAL_AREAS = ("matrix_techmarket", "matrix_training")
 
 
 def area_modules() -> list:

@@ -408,6 +408,11 @@ class Notice(models.TextChoices):
     CLOSED = "closed", _("仪器停用，预约已取消")
     EXPIRED = "expired", _("预约审批超时")
     NO_SHOW = "no_show", _("未到场释放")
+    TRAINING_REQUESTED = "training_asked", _("新的培训申请")
+    TRAINING_SCHEDULED = "training_set", _("培训已安排")
+    TRAINING_RESULT = "training_result", _("培训结果")
+    QUALIFIED = "qualified", _("上机资格已授予")
+    QUALIFICATION_REVOKED = "qual_revoked", _("上机资格已撤销")
 
 
 class CalendarToken(models.Model):
