@@ -93,8 +93,6 @@ def _field_errors(form: forms.Form, error: DomainError) -> None:
 
 def register(request):
     """Anyone signs up; the answer never says whether the e-mail address was known."""
-    if request.user.is_authenticated:
-        return redirect("frontend:me")
     form = RegisterForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         throttle = RegisterThrottle()

@@ -62,6 +62,7 @@ PEOPLE = (
     "broker_other",
     "reviewer",
     "coordinator",
+    "orgadmin",
     "admin",
 )
 SIGNED = frozenset(p for p in PEOPLE if p != "anonymous")
@@ -140,7 +141,7 @@ AREAS = (
     "matrix_pages",
     "matrix_portal",
 )
-OPTIONAL_AREAS = ("matrix_techmarket",)
+OPTIONAL_AREAS = ("matrix_techmarket", "matrix_onboarding")
 
 
 def area_modules() -> list:
