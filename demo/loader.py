@@ -11,7 +11,7 @@ from demo.history import history_load
 from demo.techmarket import contracts_demo_load, techmarket_demo_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
-from portal.accounts.models import Organisation, Role
+from portal.accounts.models import Organisation, Role, User, Verification
 from portal.accounts.services import (
     organisation_upsert,
     region_upsert,
@@ -86,7 +86,26 @@ ACCOUNTS = [
     DemoAccount("reviewer_demo", "dual_use_cq_body", (Role.REVIEWER,), "保密审核员"),
     DemoAccount("coordinator_demo", "beibei_seat", (Role.COORDINATOR,), "绵碚协调员"),
     DemoAccount("admin", None, (Role.ADMINISTRATOR,), "管理员", superuser=True),
+    # An organisation administrator for each demo organisation: verifies its members.
+    DemoAccount("orgadmin_swust", "swust", (Role.ORGANISATION_ADMIN,), "西南科技大学机构管理员"),
+    DemoAccount("orgadmin_swu", "swu", (Role.ORGANISATION_ADMIN,), "西南大学机构管理员"),
+    DemoAccount("orgadmin_firm", "firm", (Role.ORGANISATION_ADMIN,), "演示企业机构管理员"),
+    DemoAccount("orgadmin_cigit", "cigit", (Role.ORGANISATION_ADMIN,), "重庆绿色智能院机构管理员"),
+    DemoAccount(
+        "orgadmin_dual_use", "dual_use_cq_body", (Role.ORGANISATION_ADMIN,), "两用中心机构管理员"
+    ),
+    DemoAccount(
+        "orgadmin_beibei_seat", "beibei_seat", (Role.ORGANISATION_ADMIN,), "区政府机构管理员"
+    ),
 ]
+# One sign-up waiting for 西南科技大学's organisation administrator: e-mail confirmed, not verified.
+PENDING_SIGN_UP = {
+    "username": "pending_mianyang",
+    "first_name": "待认证研究员",
+    "email": "pending_mianyang@mianbei.example",
+    "phone": "13800000000",
+    "staff_number": "SWUST2026001",
+}
 
 
 @transaction.atomic
@@ -129,6 +148,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     )
     contracts = contracts_demo_load(firm=named["firm_demo"], broker=named["broker_demo"])
     history = history_load(users=named, regions=regions, approver=named["admin"])
+    _pending_sign_up(by_key["swust"])
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -141,6 +161,24 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "tech_contracts": contracts,
         "history_bookings": history,
     }
+
+
+def _pending_sign_up(organisation: Organisation) -> None:
+    """The demo's one pending registration (kept as it is on a second load)."""
+    if User.objects.filter(username=PENDING_SIGN_UP["username"]).exists():
+        return
+    fields = {k: v for k, v in PENDING_SIGN_UP.items() if k != "staff_number"}
+    user = User(organisation=organisation, roles=[], **fields)
+    user.set_password(settings.DEMO_PASSWORD)
+    user.save()
+    Verification.objects.create(
+        kind=Verification.Kind.MEMBER,
+        user=user,
+        organisation=organisation,
+        requested_roles=[Role.RESEARCHER],
+        staff_number=PENDING_SIGN_UP["staff_number"],
+        email_confirmed_at=timezone.now(),
+    )
 
 
 # Opening hours follow the fee text (参考收费标准), since that says how an instrument is used:

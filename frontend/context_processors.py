@@ -4,6 +4,7 @@ behind it lets in: ``{% if can.import_instruments %}``, ``{% if can.see_dashboar
 from django.contrib.auth.models import AnonymousUser
 
 from geo import rules as geo_rules
+from portal.accounts import rules as account_rules
 from sharing.catalogue import rules as catalogue_rules
 
 
@@ -20,6 +21,10 @@ class _Can:
     @property
     def see_dashboard(self) -> bool:
         return geo_rules.may_see_dashboard(self._user) is None
+
+    @property
+    def decide_verifications(self) -> bool:
+        return account_rules.may_see_verifications(user=self._user) is None
 
 
 def can(request) -> dict:

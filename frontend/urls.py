@@ -6,6 +6,7 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
+from frontend.views import onboarding as views_onboarding
 from frontend.views import training as views_training
 from frontend.views.tech import centre as tech_centre
 from frontend.views.tech import deals as tech_deals
@@ -94,4 +95,26 @@ urlpatterns = [
         tech_centre.service_advance,
         name="tech-service-advance",
     ),
+    # Onboarding: sign-up, my account, verifications, members, recognition agreements.
+    path("register/", views_onboarding.register, name="register"),
+    path(
+        "register/confirm/<str:token>/",
+        views_onboarding.register_confirm,
+        name="register-confirm",
+    ),
+    path("me/", views_onboarding.me, name="me"),
+    path("verifications/", views_onboarding.verification_queue, name="verifications"),
+    path(
+        "verifications/<int:pk>/proof/",
+        views_onboarding.verification_proof,
+        name="verification-proof",
+    ),
+    path(
+        "verifications/<int:pk>/<str:action>/",
+        views_onboarding.verification_decide,
+        name="verification-decide",
+    ),
+    path("members/<int:pk>/<str:action>/", views_onboarding.member_action, name="member-action"),
+    path("recognition/", views_onboarding.recognition, name="recognition"),
+    path("recognition/<int:pk>/", views_onboarding.recognition, name="recognition-edit"),
 ]

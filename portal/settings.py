@@ -241,6 +241,8 @@ REST_FRAMEWORK = {
         "user": env.text("THROTTLE_USER", "600/min"),
         # POST /api/auth/token/, per address: password guessing.
         "auth_token": env.text("THROTTLE_AUTH_TOKEN", "10/min"),
+        # Sign-up (POST /api/auth/register/ and the /register/ page), per address.
+        "register": env.text("THROTTLE_REGISTER", "10/hour"),
         # The costly pages and feeds outside the API: instrument search, booking week and its
         # quotes, ICS feeds (portal.page_throttles).
         "pages": env.text("THROTTLE_PAGES", "120/min"),
@@ -255,6 +257,8 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
 # An API token lives this long from when it was issued (POST /api/auth/token/ then issues a new
 # one); a password change or DELETE /api/auth/token/ ends it sooner.
 API_TOKEN_LIFETIME = timedelta(days=env.integer("API_TOKEN_LIFETIME_DAYS", 30))
+# A sign-up's e-mail confirmation link works this long, once.
+EMAIL_CONFIRM_MAX_AGE = timedelta(days=env.integer("EMAIL_CONFIRM_DAYS", 3))
 if API_TOKEN_LIFETIME.total_seconds() <= 0:
     raise env.ConfigError("API_TOKEN_LIFETIME_DAYS must be a whole number of days above 0")
 SPECTACULAR_SETTINGS = {

@@ -52,3 +52,12 @@ class TokenThrottle(ScopedThrottle):
     def get_cache_key(self, request, view):
         # Always by address: the caller is anonymous until the password is right.
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class RegisterThrottle(FailOpen, throttling.SimpleRateThrottle):
+    """Sign-up, by the API or the page: a budget per address (THROTTLE_REGISTER)."""
+
+    scope = "register"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -9,6 +9,7 @@ from portal.health import healthz
 api_patterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
+    path("", include("portal.accounts.urls")),
     path("", include("sharing.catalogue.urls")),
     path("", include("sharing.bookings.urls_bookings")),
     path("", include("sharing.bookings.urls_money")),

@@ -2,14 +2,31 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.gis.admin import GISModelAdmin
 
-from portal.accounts.models import Organisation, Region, User
+from portal.accounts.models import (
+    Organisation,
+    RecognitionAgreement,
+    Region,
+    User,
+    Verification,
+)
 from portal.widgets import LocalOSMWidget
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ("name", "adcode", "province")
-    filter_horizontal = ("recognises",)
+
+
+@admin.register(RecognitionAgreement)
+class RecognitionAgreementAdmin(admin.ModelAdmin):
+    list_display = ("title", "region_a", "region_b", "starts_on", "ends_on", "scopes")
+
+
+@admin.register(Verification)
+class VerificationAdmin(admin.ModelAdmin):
+    list_display = ("kind", "user", "organisation", "status", "created_at", "decided_at")
+    list_filter = ("kind", "status")
+    readonly_fields = ("proof",)
 
 
 @admin.register(Organisation)

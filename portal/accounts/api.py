@@ -1,12 +1,17 @@
 from django.contrib.auth.signals import user_logged_in
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.accounts.models import Region, User
-from portal.accounts.selectors import api_token_expires, user_is_recognised_in
+from portal.accounts.rules import account_refusal
+from portal.accounts.selectors import (
+    api_token_expires,
+    user_is_recognised_in,
+    user_recognition,
+)
 from portal.accounts.services import api_token_issue, api_token_revoke
 from portal.security import LockedOut, lockout_message
 from portal.throttles import AnonThrottle, TokenThrottle, UserThrottle
@@ -77,15 +82,66 @@ class TokenView(ObtainAuthToken):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class RecognitionSerializer(serializers.Serializer):
+    region = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    agreement = serializers.SerializerMethodField(
+        help_text="The agreement recognising the person there; null in the home region."
+    )
+    scopes = serializers.ListField(child=serializers.CharField())
+
+    def get_agreement(self, place) -> dict | None:
+        agreement = place["agreement"]
+        if agreement is None:
+            return None
+        return {
+            "id": agreement.pk,
+            "title": agreement.title,
+            "starts_on": agreement.starts_on.isoformat(),
+            "ends_on": agreement.ends_on.isoformat() if agreement.ends_on else None,
+        }
+
+
 class MeSerializer(serializers.ModelSerializer):
     # Null for accounts without one (administrators).
     organisation = serializers.StringRelatedField(allow_null=True)
     region = serializers.SerializerMethodField()
     recognised_in = serializers.SerializerMethodField()
+    verified = serializers.SerializerMethodField()
+    home_region = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField(
+        help_text="Why the account may not book, inquire or publish yet; null if nothing stops it."
+    )
+    recognition = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "organisation", "region", "roles", "recognised_in"]
+        fields = [
+            "id",
+            "username",
+            "organisation",
+            "region",
+            "roles",
+            "recognised_in",
+            "verified",
+            "home_region",
+            "verification",
+            "recognition",
+        ]
+
+    def get_verified(self, user: User) -> bool:
+        return user.verified_region_id is not None
+
+    def get_home_region(self, user: User) -> str | None:
+        return user.verified_region.code if user.verified_region_id else None
+
+    def get_verification(self, user: User) -> str | None:
+        refusal = account_refusal(user=user)
+        return refusal.message if refusal else None
+
+    @extend_schema_field(RecognitionSerializer(many=True))
+    def get_recognition(self, user: User) -> list:
+        return RecognitionSerializer(user_recognition(user=user), many=True).data
 
     def get_region(self, user: User) -> str | None:
         return user.region.code if user.region else None

@@ -23,8 +23,6 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=32)
     name_en = models.CharField(_("英文名称"), max_length=64, blank=True)
     province = models.CharField(_("所属省份"), max_length=32)
-    # 身份互认: a verification in one region counts in the regions it recognises.
-    recognises = models.ManyToManyField("self", blank=True, verbose_name=_("互认地区"))
 
     class Meta:
         verbose_name = _("地区")
@@ -67,6 +65,9 @@ class Organisation(models.Model):
         _("位置可信度"), max_length=8, choices=Confidence.choices, blank=True
     )
     place_key = models.SlugField(_("地点键"), max_length=64, unique=True, null=True, blank=True)
+    # Proposed at sign-up and not yet verified by a coordinator of its region: nobody else
+    # may choose it until then.
+    awaiting_verification = models.BooleanField(_("待认证"), default=False)
 
     class Meta:
         verbose_name = _("机构")
@@ -99,6 +100,7 @@ class Role(models.TextChoices):
     BROKER = "broker", _("技术经纪人")
     REVIEWER = "reviewer", _("审核员")
     COORDINATOR = "coordinator", _("绵碚协调员")
+    ORGANISATION_ADMIN = "organisation_admin", _("机构管理员")
     ADMINISTRATOR = "administrator", _("管理员")
 
 
@@ -184,3 +186,135 @@ class User(AbstractUser):
     @property
     def region(self) -> Region | None:
         return self.organisation.region if self.organisation_id else None
+
+
+class RecognitionScope(models.TextChoices):
+    INSTRUMENT_BOOKING = "instrument_booking", _("仪器预约")
+    VOUCHERS = "vouchers", _("创新券")
+    TECHNOLOGY_EXCHANGE = "technology_exchange", _("技术交易")
+
+
+class RecognitionAgreement(models.Model):
+    """身份互认: people verified in one of the two regions are recognised in the other, for the
+    scopes named, from ``starts_on`` (and until ``ends_on`` when it is set). Kept by
+    coordinators; the one rule reading it is selectors.user_is_recognised_in."""
+
+    region_a = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("地区甲")
+    )
+    region_b = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("地区乙")
+    )
+    title = models.CharField(_("协议名称"), max_length=200)
+    starts_on = models.DateField(_("生效日期"))
+    ends_on = models.DateField(_("终止日期"), null=True, blank=True)
+    scopes = ArrayField(
+        models.CharField(max_length=32, choices=RecognitionScope.choices),
+        verbose_name=_("互认范围"),
+    )
+    created_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("互认协议")
+        verbose_name_plural = _("互认协议")
+        ordering = ["-starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(region_a=models.F("region_b")), name="recognition_two_regions"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="recognition_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(scopes__contained_by=[v for v, _label in RecognitionScope.choices])
+                & Q(scopes__len__gt=0),
+                name="recognition_scopes_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def other_region_id(self, region_id: int) -> int:
+        return self.region_b_id if self.region_a_id == region_id else self.region_a_id
+
+
+def proof_upload_to(instance, filename: str) -> str:
+    return f"private/verifications/{filename}"
+
+
+class Verification(models.Model):
+    """A request that someone decides: a new member of an organisation (its organisation
+    administrator decides), an organisation administrator or a new organisation (a coordinator
+    of its region decides), the manager role for a member (asked by the organisation
+    administrator, decided by a coordinator)."""
+
+    class Kind(models.TextChoices):
+        MEMBER = "member", _("机构成员认证")
+        ORGANISATION_ADMIN = "organisation_admin", _("机构管理员认证")
+        ORGANISATION = "organisation", _("新机构认证")
+        MANAGER_ROLE = "manager_role", _("仪器管理员角色申请")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("已通过")
+        REJECTED = "rejected", _("未通过")
+
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    user = models.ForeignKey(
+        "User", on_delete=models.CASCADE, related_name="verifications", verbose_name=_("申请人")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("机构")
+    )
+    requested_roles = ArrayField(
+        models.CharField(max_length=32, choices=Role.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("申请角色"),
+    )
+    staff_number = models.CharField(_("工号或学号"), max_length=32, blank=True)
+    proof = models.FileField(_("证明材料"), upload_to=proof_upload_to, max_length=200, blank=True)
+    proof_content_type = models.CharField(max_length=64, blank=True)
+    # A sign-up counts for its deciders once its e-mail address is confirmed.
+    email_confirmed_at = models.DateTimeField(_("邮箱确认时间"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("认证申请")
+        verbose_name_plural = _("认证申请")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                condition=Q(status="pending"),
+                name="verification_one_pending_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="verification_decided_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="verification_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.user}"

@@ -1,10 +1,21 @@
+import datetime
+
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from portal.accounts.models import Organisation, Region, User
+from portal.accounts.models import (
+    Organisation,
+    RecognitionAgreement,
+    RecognitionScope,
+    Region,
+    User,
+)
 from portal.accounts.selectors import api_token_is_expired
+from portal.errors import RuleBroken
 
 
 @transaction.atomic
@@ -17,9 +28,90 @@ def region_upsert(*, adcode: str, code: str, name: str, name_en: str, province: 
 
 
 @transaction.atomic
-def regions_recognise_each_other(*, regions: list[Region]) -> None:
-    for region in regions:
-        region.recognises.add(*[other for other in regions if other.pk != region.pk])
+def regions_recognise_each_other(
+    *, regions: list[Region], starts_on: datetime.date | None = None
+) -> None:
+    """An agreement for every scope between each two of ``regions`` that have none yet (the
+    demo's and the tests' 身份互认, 绵阳 ↔ 北碚)."""
+    starts_on = starts_on or datetime.date(2020, 1, 1)
+    for i, a in enumerate(regions):
+        for b in regions[i + 1 :]:
+            pair = Q(region_a=a, region_b=b) | Q(region_a=b, region_b=a)
+            if not RecognitionAgreement.objects.filter(pair).exists():
+                RecognitionAgreement.objects.create(
+                    region_a=a,
+                    region_b=b,
+                    title=f"{a.name}—{b.name}身份互认协议",
+                    starts_on=starts_on,
+                    scopes=list(RecognitionScope.values),
+                )
+
+
+@transaction.atomic
+def recognition_agreement_save(
+    *,
+    user: User,
+    agreement: RecognitionAgreement | None = None,
+    region_a: Region,
+    region_b: Region,
+    title: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+    scopes: list[str],
+    request=None,
+) -> RecognitionAgreement:
+    """A coordinator records a new agreement or changes one (its dates, scopes, title)."""
+    from portal.accounts.rules import may_keep_agreements
+    from portal.audit.services import audit_record
+    from portal.errors import require
+
+    require(may_keep_agreements(user=user))
+    errors: dict[str, list[str]] = {}
+    if region_a.pk == region_b.pk:
+        errors["region_b"] = [_("互认协议须在两个不同地区之间。")]
+    if ends_on is not None and ends_on < starts_on:
+        errors["ends_on"] = [_("终止日期不能早于生效日期。")]
+    scopes = sorted(set(scopes))
+    if not scopes or any(scope not in RecognitionScope.values for scope in scopes):
+        errors["scopes"] = [_("请至少选择一项互认范围。")]
+    if not title.strip():
+        errors["title"] = [_("请填写协议名称。")]
+    if errors:
+        raise RuleBroken(
+            _("互认协议信息有误，请按提示修改。"), rule="invalid_agreement", fields=errors
+        )
+    creating = agreement is None
+    agreement = agreement or RecognitionAgreement(created_by=user)
+    before = (
+        {}
+        if creating
+        else {
+            "regions": [agreement.region_a_id, agreement.region_b_id],
+            "starts_on": str(agreement.starts_on),
+            "ends_on": str(agreement.ends_on) if agreement.ends_on else None,
+            "scopes": agreement.scopes,
+            "title": agreement.title,
+        }
+    )
+    agreement.region_a, agreement.region_b = region_a, region_b
+    agreement.title = title.strip()[:200]
+    agreement.starts_on, agreement.ends_on, agreement.scopes = starts_on, ends_on, scopes
+    agreement.save()
+    after = {
+        "regions": [region_a.pk, region_b.pk],
+        "starts_on": str(starts_on),
+        "ends_on": str(ends_on) if ends_on else None,
+        "scopes": scopes,
+        "title": agreement.title,
+    }
+    audit_record(
+        actor=user,
+        action="recognition.created" if creating else "recognition.changed",
+        target=agreement,
+        changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+        request=request,
+    )
+    return agreement
 
 
 @transaction.atomic

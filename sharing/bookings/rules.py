@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
+from portal.accounts.rules import account_refusal
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
 from portal.text import refuse_control_characters
@@ -62,7 +63,7 @@ def bookable(instruments: QuerySet[Instrument]) -> QuerySet[Instrument]:
 
 def may_use(*, user: User, instrument: Instrument) -> Refusal:
     """Whether this person may use this instrument at all: for booking and for waiting alike."""
-    refusal = may_be_booked(instrument=instrument)
+    refusal = may_be_booked(instrument=instrument) or account_refusal(user=user)
     if refusal is not None:
         return refusal
     if (

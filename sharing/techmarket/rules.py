@@ -17,6 +17,7 @@ one rules module per domain.
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
+from portal.accounts.rules import account_refusal
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
 from sharing.techmarket.models import (
     Inquiry,
@@ -162,6 +163,8 @@ def organisation_required(*, user: User) -> Refusal:
 
 
 def may_create_listing(*, user: User) -> Refusal:
+    if refusal := account_refusal(user=user):
+        return refusal
     if not (_signed_in(user) and user.has_any_role(Role.TECHNOLOGY_OWNER)):
         return Forbidden(_("只有成果持有方可以填报成果。"))
     return None
@@ -287,6 +290,8 @@ def may_decide_need(*, user: User, need: TechNeed) -> Refusal:
 
 
 def may_create_need(*, user: User) -> Refusal:
+    if refusal := account_refusal(user=user):
+        return refusal
     if not (_signed_in(user) and user.has_any_role(Role.FIRM)):
         return Forbidden(_("只有企业用户可以发布需求。"))
     return None
@@ -348,6 +353,8 @@ UNCLOSABLE = (
 def may_inquire(*, user: User, listing: TechListing | None) -> Refusal:
     """A firm user, on a published listing of another organisation (``listing`` None: not one
     the person may see, which is as good as unpublished)."""
+    if refusal := account_refusal(user=user):
+        return refusal
     if not (_signed_in(user) and user.has_role(Role.FIRM) and user.organisation_id):
         return Forbidden(_("只有企业用户可以提出意向。"))
     if listing is None or listing.status != TechListing.Status.PUBLISHED:

@@ -12,7 +12,8 @@ other), so a refusal in the matrix is about who they are, not a missing verifica
   owns ``instrument_internal`` (internal use only); manager_other manages
   ``instrument_other``; each has uploaded an import (import_this, import_other).
 - A platform, a feed source, the zone "ring", a built layout map; sessions for everyone.
-- firm, tech_owner, broker_assigned, broker_other, reviewer, coordinator: one role each.
+- firm, tech_owner, broker_assigned, broker_other, reviewer, coordinator: one role each;
+  orgadmin: the organisation administrator of a Mianyang university of its own.
 - admin: a superuser (staff).
 """
 
@@ -79,7 +80,6 @@ def _voucher(organisation, region, accepted):
 
 def build_world() -> SimpleNamespace:
     bb, my = regions()
-    my.recognises.add(bb)
     w = SimpleNamespace(beibei=bb, mianyang=my)
     w.org_mianyang = OrganisationFactory(name="绵阳测试大学", region=my)
     w.org_beibei = OrganisationFactory(name="北碚测试大学", region=bb)
@@ -99,6 +99,13 @@ def build_world() -> SimpleNamespace:
         "broker_other": _person("broker_other", OrganisationFactory(region=bb), Role.BROKER),
         "reviewer": _person("reviewer", OrganisationFactory(region=bb), Role.REVIEWER),
         "coordinator": _person("coordinator", OrganisationFactory(region=bb), Role.COORDINATOR),
+        # The organisation administrator of a Mianyang university of its own (verifies its
+        # members; tests/authz/matrix_onboarding.py gives it a pending sign-up and a member).
+        "orgadmin": _person(
+            "orgadmin",
+            OrganisationFactory(name="认证测试大学", region=my),
+            Role.ORGANISATION_ADMIN,
+        ),
         "admin": _person(
             "admin",
             OrganisationFactory(region=bb),

@@ -62,6 +62,7 @@ PEOPLE = (
     "broker_other",
     "reviewer",
     "coordinator",
+    "orgadmin",
     "admin",
 )
 SIGNED = frozenset(p for p in PEOPLE if p != "anonymous")
@@ -141,7 +142,7 @@ AREAS = (
     "matrix_portal",
     "matrix_kiosk",
 )
-OPTIONAL_AREAS = ("matrix_techmarket", "matrix_training")
+OPTIONAL_AREAS = ("matrix_techmarket", "matrix_training", "matrix_onboarding")
 
 
 def area_modules() -> list:

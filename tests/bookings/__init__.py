@@ -13,6 +13,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from portal.accounts.models import Organisation, Role
+from portal.accounts.services import regions_recognise_each_other
 from sharing.bookings.models import Booking, BookingPolicy, OpeningHours
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
@@ -27,7 +28,7 @@ def at(text: str) -> datetime.datetime:
 def regions():
     """Beibei and Mianyang, recognising each other (身份互认)."""
     bb, my = beibei(), mianyang()
-    bb.recognises.add(my)
+    regions_recognise_each_other(regions=[bb, my])
     return bb, my
 
 

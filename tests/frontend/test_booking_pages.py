@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from portal.accounts.models import Organisation, Role
-from portal.accounts.services import user_verify
+from portal.accounts.services import regions_recognise_each_other, user_verify
 from portal.errors import RuleBroken
 from sharing.bookings import services
 from sharing.bookings.models import Booking, BookingPolicy, OpeningHours
@@ -40,7 +40,7 @@ def booking_world(*, approval_required: bool = True) -> dict:
     its manager, a verified Mianyang researcher with a voucher accepted in 北碚, and a verified
     北碚 colleague of another organisation."""
     bb, my = beibei(), mianyang()
-    bb.recognises.add(my)
+    regions_recognise_each_other(regions=[bb, my])
     # Browser tests flush the tables, and the migration's class rows with them.
     InstrumentClass.objects.get_or_create(code="01", defaults={"name": "分析仪器"})
     swu = OrganisationFactory(name="西南大学", region=bb, kind=Organisation.Kind.UNIVERSITY)

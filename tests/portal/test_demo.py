@@ -17,6 +17,12 @@ ROLE_ACCOUNTS = [
     "reviewer_demo",
     "coordinator_demo",
     "admin",
+    "orgadmin_swust",
+    "orgadmin_swu",
+    "orgadmin_firm",
+    "orgadmin_cigit",
+    "orgadmin_dual_use",
+    "orgadmin_beibei_seat",
 ]
 
 
@@ -264,3 +270,29 @@ def test_a_second_load_adds_no_hours_or_policies(demo):
     before = (OpeningHours.objects.count(), BookingPolicy.objects.count())
     call_command("load_demo")
     assert (OpeningHours.objects.count(), BookingPolicy.objects.count()) == before
+
+
+def test_the_demo_has_an_organisation_administrator_per_demo_organisation(demo):
+    from demo.loader import ACCOUNTS
+
+    organisations = {a.organisation for a in ACCOUNTS if a.organisation}
+    for account in ACCOUNTS:
+        if account.organisation is None:
+            continue
+        user = User.objects.get(username=account.username)
+        admins = User.objects.filter(
+            organisation=user.organisation, roles__contains=["organisation_admin"]
+        )
+        assert admins.exists(), account.organisation
+    assert len(organisations) == 6
+
+
+def test_the_demo_has_one_pending_registration_for_swusts_organisation_administrator(demo):
+    from portal.accounts.models import Verification
+    from portal.accounts.verifications import verification_list
+
+    orgadmin = User.objects.get(username="orgadmin_swust")
+    pending = list(verification_list(user=orgadmin))
+    assert [v.user.username for v in pending] == ["pending_mianyang"]
+    assert pending[0].user.verified_region_id is None
+    assert Verification.objects.filter(status="pending").count() == 1
