@@ -149,10 +149,11 @@ class User(AbstractUser):
     # Every way a password changes ends the account's API token and sessions, so a token or
     # session taken with an old (perhaps stolen) password stops working. The place for that is
     # here: the admin's forms, a password reset, `manage.py changepassword` and the account
-    # services all call set_password() and then save(), and Django itself treats a save with a new raw password
-    # pending (self._password) as the moment the password changed (password_changed()). A
-    # hash upgraded at sign-in clears _password before its save, so it keeps the token; a
-    # bulk .update(password=...) bypasses this, and nothing in the portal does that.
+    # services all call set_password() and then save(), and Django itself treats a save with a
+    # new raw password pending (self._password) as the moment the password changed
+    # (password_changed()). A hash upgraded at sign-in clears _password before its save, so it
+    # keeps the token; a bulk .update(password=...) bypasses this, and nothing in the portal
+    # does that.
     _password_disabled = False
 
     def set_unusable_password(self) -> None:
