@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
         "TechListingStatusEnum": "sharing.techmarket.models.TechListing.Status",
         "TechNeedStatusEnum": "sharing.techmarket.models.TechNeed.Status",
         "ServiceRequestStatusEnum": "sharing.techmarket.models.ServiceRequest.Status",
+        "NotificationKindEnum": "portal.notifications.kinds.choices",
+        "NotificationChannelEnum": "portal.notifications.models.Channel",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [
