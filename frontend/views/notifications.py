@@ -92,10 +92,11 @@ def notification_preferences(request):
     error = ""
     if request.method == "POST":
         choices = {}
-        for row in rows:
-            value = request.POST.get(f"kind-{row['kind']}", "")
-            row["channels"] = [] if value == PAGE_ONLY else [value]
-            choices[row["kind"]] = row["channels"]
+        for row in rows:  # a kind the form leaves out keeps its setting
+            value = request.POST.get(f"kind-{row['kind']}")
+            if value is not None:
+                row["channels"] = [] if value == PAGE_ONLY else [value]
+                choices[row["kind"]] = row["channels"]
         try:
             notification_preferences_set(user=user, choices=choices)
         except RuleBroken as exc:
