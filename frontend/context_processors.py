@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from geo import rules as geo_rules
 from portal.accounts import rules as account_rules
+from portal.notifications.selectors import UNREAD_SHOWN, unread_count
 from sharing.catalogue import rules as catalogue_rules
 
 
@@ -30,3 +31,28 @@ class _Can:
 def can(request) -> dict:
     # A page rendered before the authentication middleware ran has no user: nothing is allowed.
     return {"can": _Can(getattr(request, "user", None) or AnonymousUser())}
+
+
+class _Unread:
+    """The signed-in person's unread notifications, counted when a template first reads it."""
+
+    def __init__(self, user):
+        self._user = user
+        self._count: int | None = None
+
+    def _counted(self) -> int:
+        if self._count is None:
+            self._count = unread_count(user=self._user) if self._user.is_authenticated else 0
+        return self._count
+
+    @property
+    def count(self) -> int:
+        return min(self._counted(), UNREAD_SHOWN)
+
+    @property
+    def more(self) -> bool:
+        return self._counted() > UNREAD_SHOWN
+
+
+def notifications(request) -> dict:
+    return {"unread": _Unread(getattr(request, "user", None) or AnonymousUser())}

@@ -6,7 +6,9 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
+from frontend.views import notifications as views_notifications
 from frontend.views import onboarding as views_onboarding
+from frontend.views import password as views_password
 from frontend.views import training as views_training
 from frontend.views.tech import centre as tech_centre
 from frontend.views.tech import deals as tech_deals
@@ -30,6 +32,25 @@ urlpatterns = [
     ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset (forgotten) and change, with Django's views.
+    path("password/reset/", views_password.password_reset, name="password-reset"),
+    path("password/reset/sent/", views_password.password_reset_done, name="password-reset-done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views_password.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        views_password.password_reset_complete,
+        name="password-reset-complete",
+    ),
+    path("password/change/", views_password.password_change, name="password-change"),
+    path(
+        "password/change/done/",
+        views_password.password_change_done,
+        name="password-change-done",
+    ),
     path("instruments/<int:instrument_id>/book/", views_bookings.booking_week, name="booking-week"),
     path(
         "instruments/<int:instrument_id>/book/quote/",
@@ -52,6 +73,23 @@ urlpatterns = [
         "manage/instruments/<int:instrument_id>/qualifications/",
         views_training.manage_qualifications,
         name="manage-qualifications",
+    ),
+    # My notifications.
+    path("notifications/", views_notifications.notification_page, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        views_notifications.notification_read,
+        name="notification-read",
+    ),
+    path(
+        "notifications/read-all/",
+        views_notifications.notification_read_all,
+        name="notifications-read-all",
+    ),
+    path(
+        "notifications/preferences/",
+        views_notifications.notification_preferences,
+        name="notification-preferences",
     ),
     # Dual-use technology exchange (两用技术交易).
     path("tech/", tech_listings.listing_list, name="tech"),

@@ -37,6 +37,14 @@ class PageThrottle(FailOpen, throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+class PasswordThrottle(PageThrottle):
+    """The password pages' sends (THROTTLE_PASSWORD): asking for reset e-mails (mail bombing,
+    probing addresses), setting a new password from a link, and guessing the old password in
+    the change form. Per account when signed in, else per address."""
+
+    scope = "password"
+
+
 def _throttled_response(request, wait: float | None, *, json: bool):
     seconds = max(1, math.ceil(wait or 0))
     message = _("请求过于频繁，请 %(seconds)s 秒后再试。") % {"seconds": seconds}
@@ -50,14 +58,17 @@ def _throttled_response(request, wait: float | None, *, json: bool):
     return response
 
 
-def page_throttle(*, json: bool = False):
-    """A Django view under PageThrottle: past the budget it answers 429 with Retry-After, a short
-    page, or with json=True (views the pages fetch) the API's one error shape."""
+def page_throttle(*, json: bool = False, throttle_class=PageThrottle, methods=None):
+    """A Django view under PageThrottle (or ``throttle_class``; only ``methods`` when given):
+    past the budget it answers 429 with Retry-After, a short page, or with json=True (views the
+    pages fetch) the API's one error shape."""
 
     def decorate(view):
         @functools.wraps(view)
         def throttled_view(request, *args, **kwargs):
-            throttle = PageThrottle()
+            if methods is not None and request.method not in methods:
+                return view(request, *args, **kwargs)
+            throttle = throttle_class()
             if not throttle.allow_request(request, None):
                 return _throttled_response(request, throttle.wait(), json=json)
             return view(request, *args, **kwargs)

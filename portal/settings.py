@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context_processors.can",
+                "frontend.context_processors.notifications",
             ],
         },
     },
@@ -246,6 +247,8 @@ REST_FRAMEWORK = {
         # The costly pages and feeds outside the API: instrument search, booking week and its
         # quotes, ICS feeds (portal.page_throttles).
         "pages": env.text("THROTTLE_PAGES", "120/min"),
+        # The password pages' sends: reset e-mails, new passwords, the change form's old one.
+        "password": env.text("THROTTLE_PASSWORD", "10/hour"),
     },
     # With proxies in front, the client address is the one the nearest proxy saw.
     "NUM_PROXIES": env.integer("TRUSTED_PROXY_COUNT", 0),
@@ -283,6 +286,8 @@ SPECTACULAR_SETTINGS = {
         "TechListingStatusEnum": "sharing.techmarket.models.TechListing.Status",
         "TechNeedStatusEnum": "sharing.techmarket.models.TechNeed.Status",
         "ServiceRequestStatusEnum": "sharing.techmarket.models.ServiceRequest.Status",
+        "NotificationKindEnum": "portal.notifications.kinds.choices",
+        "NotificationChannelEnum": "portal.notifications.models.Channel",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [
@@ -419,11 +424,16 @@ EMAIL_TIMEOUT = env.integer("EMAIL_TIMEOUT", 30)
 # Only for the file-based backend (tests of a real worker count the messages it wrote).
 EMAIL_FILE_PATH = env.text("EMAIL_FILE_PATH", str(BASE_DIR / "media" / "mail"))
 DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "绵碚共享门户 <noreply@mianbei.example>")
+# SMS notices: offered to people with a phone only when enabled; the backend writes each
+# message to the log until a provider's backend (a class with send(phone=, text=)) is named.
+SMS_ENABLED = env.boolean("SMS_ENABLED", DEBUG)
+SMS_BACKEND = env.text("SMS_BACKEND", "portal.notifications.channels.LoggingSmsBackend")
 
 # --- Security -----------------------------------------------------------------------------
 
 # Sessions live in PostgreSQL, never in the cache: a Redis outage must not log anyone out.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The database backend, with each session's person beside it (ending someone's sessions).
+SESSION_ENGINE = "portal.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # No script reads the CSRF cookie: the pages' fetch() calls (bookings.js, week.js, import.js)

@@ -148,13 +148,14 @@ class User(AbstractUser):
             ),
         ]
 
-    # Every way a password changes ends the account's API token, so a token taken with an old
-    # (perhaps stolen) password stops working. The place for that is here: the admin's forms,
-    # a password reset, `manage.py changepassword` and the account services all call
-    # set_password() and then save(), and Django itself treats a save with a new raw password
-    # pending (self._password) as the moment the password changed (password_changed()). A
-    # hash upgraded at sign-in clears _password before its save, so it keeps the token; a
-    # bulk .update(password=...) bypasses this, and nothing in the portal does that.
+    # Every way a password changes ends the account's API token and sessions, so a token or
+    # session taken with an old (perhaps stolen) password stops working. The place for that is
+    # here: the admin's forms, a password reset, `manage.py changepassword` and the account
+    # services all call set_password() and then save(), and Django itself treats a save with a
+    # new raw password pending (self._password) as the moment the password changed
+    # (password_changed()). A hash upgraded at sign-in clears _password before its save, so it
+    # keeps the token; a bulk .update(password=...) bypasses this, and nothing in the portal
+    # does that.
     _password_disabled = False
 
     def set_unusable_password(self) -> None:
@@ -162,13 +163,15 @@ class User(AbstractUser):
         self._password_disabled = True
 
     def save(self, *args, **kwargs) -> None:
-        changed = not self._state.adding and (self._password is not None or self._password_disabled)
+        adding = self._state.adding
+        changed = not adding and (self._password is not None or self._password_disabled)
         super().save(*args, **kwargs)
-        if changed:
-            from portal.accounts.services import api_token_revoke  # services import models
+        # A closed account loses its token and sessions too (whoever closed it, and however).
+        if changed or (not self.is_active and not adding):
+            from portal.accounts.services import credentials_revoke  # services import models
 
             self._password_disabled = False
-            api_token_revoke(user=self)
+            credentials_revoke(user=self)
 
     def has_role(self, role: str) -> bool:
         if role == Role.ADMINISTRATOR and self.is_superuser:
@@ -318,3 +321,7 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.user}"
+
+
+# Sessions with their person (SESSION_ENGINE), a model of this app.
+from portal.accounts.sessions import UserSession  # noqa: E402, F401

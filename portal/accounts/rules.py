@@ -42,7 +42,10 @@ def account_refusal(*, user) -> Refusal:
     every verified person, pass; other rules decide the rest."""
     if not _signed_in(user) or user.verified_region_id is not None:
         return None
-    sign_up = sign_up_of(user)
+    # Several rules ask this on one page: the person's sign-up is read once per user object.
+    if "_sign_up" not in user.__dict__:
+        user.__dict__["_sign_up"] = sign_up_of(user)
+    sign_up = user.__dict__["_sign_up"]
     if sign_up is None:
         return None
     if sign_up.status == Verification.Status.REJECTED:

@@ -237,6 +237,17 @@ def api_token_issue(*, user: User) -> Token:
 
 
 @transaction.atomic
+def credentials_revoke(*, user: User) -> None:
+    """Ends the user's API token and every session (a new password, a closed account). The
+    session that changed the password is saved again under a new key by Django's
+    update_session_auth_hash, so it survives."""
+    from portal.accounts.sessions import sessions_end
+
+    api_token_revoke(user=user)
+    sessions_end(user=user)
+
+
+@transaction.atomic
 def api_token_revoke(*, user: User) -> None:
     """Ends the user's API token, if any (their own DELETE, or a new password)."""
     Token.objects.filter(user=user).delete()

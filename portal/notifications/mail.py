@@ -16,12 +16,12 @@ message goes out a second time with the same Message-ID, which mail systems use 
 import logging
 from datetime import timedelta
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from portal.notifications.channels import CHANNELS, email_message
 from portal.notifications.models import Notification
-from portal.text import one_line
+from portal.notifications.selectors import channels_for
 
 logger = logging.getLogger(__name__)
 
@@ -31,27 +31,16 @@ MAX_ATTEMPTS = 5
 # How many unsent rows one sweep re-enqueues; the next sweep takes the rest.
 RESEND_BATCH = 500
 
-
-def _message(note: Notification) -> EmailMessage:
-    return EmailMessage(
-        # One line whatever the row holds: a CR/LF in a subject stored before it was flattened
-        # on the way in would make Django refuse the header on every attempt.
-        subject=one_line(note.subject, limit=200),
-        body=note.body,  # text/plain only: user text is never read as HTML
-        to=[note.user.email],
-        headers={
-            # The same Message-ID for every attempt lets mail systems drop a duplicate in the
-            # rare case that a worker dies between handing the mail over and committing.
-            "Message-ID": f"<notification-{note.pk}@mianbei-portal>",
-            "Auto-Submitted": "auto-generated",
-        },
-    )
+_message = email_message  # its name before the channels
 
 
 def notification_send(*, notification_id: int) -> str:
-    """E-mail one notification: the row is locked and stamped in the same transaction, so a task
-    delivered twice (acks_late after a crash) or a resend racing the first send finds it locked
-    (skip_locked) or already stamped, and sends nothing. See the module's note on crashes."""
+    """Send one notification through the channels its person chose for its kind (e-mail unless
+    they said otherwise; none for "page only"): the row is locked and stamped in the same
+    transaction, so a task delivered twice (acks_late after a crash) or a resend racing the
+    first send finds it locked (skip_locked) or already stamped, and sends nothing. A channel
+    that went out is recorded in ``sent_via`` and not used again by the retry after another
+    channel failed. See the module's note on crashes."""
     with transaction.atomic():
         note = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -62,19 +51,25 @@ def notification_send(*, notification_id: int) -> str:
         if note is None:
             return "already sent or being sent"  # or given up after MAX_ATTEMPTS
         note.attempts += 1
-        # Someone without an address, or whose account is closed, still sees it in the portal.
-        if note.user.email and note.user.is_active:
-            try:
-                _message(note).send()
-            except Exception:
-                # Whatever the failure (SMTP, network, a header Django refuses), keep the failed
-                # attempt (the transaction commits) and leave the row unsent for the resend
-                # sweep; raising here would roll the count back and retry it for ever.
-                logger.exception("notification %s: e-mail failed", note.pk)
-                note.save(update_fields=["attempts"])
-                return "failed"
+        # Someone without an address or a phone, or whose account is closed, still sees it in
+        # the portal.
+        if note.user.is_active:
+            for name in channels_for(user=note.user, kind=note.kind):
+                channel = CHANNELS.get(name)
+                if channel is None or name in note.sent_via or not channel.reaches(note.user):
+                    continue
+                try:
+                    channel.send(note)
+                except Exception:
+                    # Whatever the failure (SMTP, network, a header Django refuses), keep the
+                    # failed attempt (the transaction commits) and leave the row unsent for the
+                    # resend sweep; raising here would roll the count back and retry it for ever.
+                    logger.exception("notification %s: %s failed", note.pk, name)
+                    note.save(update_fields=["attempts", "sent_via"])
+                    return "failed"
+                note.sent_via = [*note.sent_via, name]
         note.emailed_at = timezone.now()
-        note.save(update_fields=["attempts", "emailed_at"])
+        note.save(update_fields=["attempts", "emailed_at", "sent_via"])
     return "sent"
 
 

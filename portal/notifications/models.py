@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,11 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the outbox was done with it: sent through every channel the person chose for its
+    # kind (e-mail, SMS), or none chosen ("page only"). Named when e-mail was the only channel.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The channels it went out through so far: a retry after a failure skips them.
+    sent_via = ArrayField(models.CharField(max_length=16), default=list, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 
@@ -38,6 +43,10 @@ class Notification(models.Model):
             ),
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
             models.Index(fields=["about_type", "about_id"], name="notification_about"),
+            # The unread count in every page's header.
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -52,3 +61,38 @@ class Notification(models.Model):
 
     def get_kind_display(self) -> str:
         return kinds.label(self.kind)
+
+
+class Channel(models.TextChoices):
+    """The ways a notification leaves the portal; every notification is also in the pages."""
+
+    EMAIL = "email", _("电子邮件")
+    SMS = "sms", _("短信")
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of notification: in the pages only (no channels), or also
+    by e-mail or SMS. Without a row a kind goes by e-mail, as it always did."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=16)
+    channels = ArrayField(
+        models.CharField(max_length=16, choices=Channel.choices), default=list, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notificationpreference_once"),
+            models.CheckConstraint(
+                condition=Q(channels__contained_by=[value for value, _label in Channel.choices]),
+                name="notificationpreference_channels_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}: {','.join(self.channels) or 'page'}"

@@ -11,11 +11,13 @@ import time
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg import errors as pg_errors
 
 from portal.accounts.models import User
+from portal.errors import RuleBroken
 from portal.notifications import kinds
-from portal.notifications.models import Notification
+from portal.notifications.models import Channel, Notification, NotificationPreference
 from portal.text import one_line
 
 logger = logging.getLogger(__name__)
@@ -112,3 +114,41 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification 
         Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
         note.refresh_from_db(fields=["read_at"])
     return note
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the user read; how many were."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def channels_offered(*, user: User) -> list[str]:
+    """The channels the person may choose besides the pages: e-mail always (it waits for an
+    address), SMS when it is enabled and their phone is known."""
+    from portal.notifications.channels import CHANNELS
+
+    offered = [Channel.EMAIL]
+    if CHANNELS[Channel.SMS].reaches(user):
+        offered.append(Channel.SMS)
+    return offered
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, choices: dict[str, list[str]]) -> None:
+    """Set the person's channels per kind ({kind: [channel, ...]}; [] is "page only"). Unknown
+    kinds and channels not offered to them are refused before anything is written."""
+    offered = set(channels_offered(user=user))
+    for kind, channels in choices.items():
+        if not kinds.is_known(kind):
+            raise RuleBroken(_("未知的通知类型：%(kind)s") % {"kind": kind}, rule="unknown_kind")
+        refused = set(channels) - offered
+        if refused:
+            raise RuleBroken(
+                _("不能选择的通知方式：%(channels)s") % {"channels": "、".join(sorted(refused))},
+                rule="channel_not_offered",
+            )
+    for kind, channels in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"channels": sorted(set(channels))}
+        )

@@ -11,4 +11,14 @@ urlpatterns = [
         api.NotificationReadApi.as_view(),
         name="notification-read",
     ),
+    path(
+        "notifications/read-all",
+        api.NotificationReadAllApi.as_view(),
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/preferences/",
+        api.NotificationPreferencesApi.as_view(),
+        name="notification-preferences",
+    ),
 ]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 
 
 class BookingsConfig(AppConfig):
@@ -7,7 +8,10 @@ class BookingsConfig(AppConfig):
     verbose_name = "仪器预约 Bookings"
 
     def ready(self):
-        from portal.notifications import kinds
+        from portal.notifications import kinds, links
         from sharing.bookings.models import Notice
+        from sharing.bookings.notifications import waitlist_links
 
         kinds.register(Notice)
+        links.register("booking", links.each(lambda pk: reverse("frontend:booking", args=[pk])))
+        links.register("waitlist", waitlist_links)

@@ -65,6 +65,14 @@ def waitlist_notify(*, entry: WaitlistEntry, extra: str = "") -> Notification | 
     )
 
 
+def waitlist_links(ids: list[int]) -> dict[int, str]:
+    """The pages of waitlist notices: the week of the instrument whose time was freed."""
+    from django.urls import reverse
+
+    rows = WaitlistEntry.objects.filter(pk__in=ids).values_list("pk", "instrument_id")
+    return {pk: reverse("frontend:booking-week", args=[instrument]) for pk, instrument in rows}
+
+
 def sweep_reminders(now: datetime | None = None) -> int:
     """Create the 24 h and 1 h reminders of approved bookings that start soon; returns how many
     were created. Beat runs this every few minutes; a second run, or two concurrent runs,

@@ -141,6 +141,7 @@ AREAS = (
     "matrix_pages",
     "matrix_portal",
     "matrix_kiosk",
+    "matrix_notifications",
 )
 OPTIONAL_AREAS = ("matrix_techmarket", "matrix_training", "matrix_onboarding")
 

@@ -24,7 +24,7 @@ def test_the_default_cache_fails_soft_and_sessions_do_not_use_it(settings, redis
     assert cache.add("faults:other", 1) is False
     assert cache.get_many(["faults:probe"]) == {}
     assert cache.incr("faults:counter") == 1
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert settings.SESSION_ENGINE == "portal.accounts.sessions"  # the database backend
 
 
 def test_with_redis_down_pages_and_bookings_work_and_the_outbox_waits_for_its_return(

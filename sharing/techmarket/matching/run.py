@@ -72,6 +72,7 @@ def _tell(listing: TechListing, need: TechNeed, score: float, reasons: dict) -> 
         % {"listing": listing.title, "need": need.title, "score": score * 100}
         + "\n"
         + why,
+        about=("tech_need", need.pk),
         extra=extra,
     )
     notify(
@@ -82,6 +83,7 @@ def _tell(listing: TechListing, need: TechNeed, score: float, reasons: dict) -> 
         % {"listing": listing.title, "need": need.title, "score": score * 100}
         + "\n"
         + why,
+        about=("tech_listing", listing.pk),
         extra=extra,
     )
 

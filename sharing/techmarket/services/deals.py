@@ -78,6 +78,7 @@ def _notify_inquiry(inquiry: Inquiry, event: str) -> None:
             user=person,
             subject=subject,
             body=body,
+            about=("tech_inquiry", inquiry.pk),
             extra=f"i{inquiry.pk}:{event}",
         )
 

@@ -206,6 +206,7 @@ def listing_decide(
         user=listing.created_by,
         subject=_("成果审查结论：%(title)s") % {"title": listing.title},
         body=(_("已通过并发布。") if approve else _("已退回修改。")) + "\n" + reason.strip(),
+        about=("tech_listing", listing.pk),
         extra=f"l{listing.pk}:{listing.reviews.count()}",
     )
     if approve:
