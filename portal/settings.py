@@ -364,6 +364,8 @@ BOOKING_REQUEST_EXPIRY_MINUTES = env.integer("BOOKING_REQUEST_EXPIRY_MINUTES", 2
 BOOKING_NO_SHOW_MINUTES = env.integer("BOOKING_NO_SHOW_MINUTES", 15)
 # A session still checked in this long after its booked end is checked out by beat.
 BOOKING_CHECKOUT_GRACE_MINUTES = env.integer("BOOKING_CHECKOUT_GRACE_MINUTES", 30)
+# A problem marked "down" closes the instrument this long unless an expected end is given.
+PROBLEM_DOWN_DEFAULT_DAYS = env.integer("PROBLEM_DOWN_DEFAULT_DAYS", 7)
 # The share of a fee an innovation voucher may cover (科技创新券 policy; 0 < share <= 1).
 VOUCHER_MAX_SHARE = env.decimal("VOUCHER_MAX_SHARE", "0.5")
 if not (0 < VOUCHER_MAX_SHARE <= 1):

@@ -13,12 +13,13 @@ the calendar (availability.py), which asks may_be_booked here, so one module wou
 import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
-from sharing.bookings.models import Booking
+from sharing.bookings.models import Booking, Qualification
 from sharing.catalogue.models import Instrument
 
 NOT_RUNNING = (
@@ -221,3 +222,50 @@ def may_see_indicators(*, user: User, level: str) -> Refusal:
             )
         return None
     return Forbidden(_("只有协调员、管理员和仪器管理员可以查看共享指标。"))
+
+
+# --- Running an instrument: closures and problems ---------------------------------------------
+
+
+def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
+    """The instrument's managers and administrators run it: closures, problems, rules."""
+    if not is_manager_of(user=user, instrument=instrument):
+        return Forbidden(_("只有该仪器的管理员可以执行此操作。"))
+    return None
+
+
+def may_report_problem(*, user: User, instrument: Instrument) -> Refusal:
+    """Whoever used the instrument (a booking of theirs that was checked in or completed), holds
+    a qualification on it that is still valid, or manages it, may report a problem: they have
+    seen it work, or not. Anyone else could only guess."""
+    if not user.is_authenticated:
+        return Forbidden(_("请先登录。"))
+    if is_manager_of(user=user, instrument=instrument):
+        return None
+    used = Booking.objects.filter(
+        instrument=instrument,
+        requester=user,
+        status__in=(Booking.Status.CHECKED_IN, Booking.Status.COMPLETED),
+    ).exists()
+    if used:
+        return None
+    qualified = Qualification.objects.filter(
+        instrument=instrument,
+        user=user,
+        revoked_at__isnull=True,
+        valid_until__gte=timezone.localdate(),
+    ).exists()
+    if qualified:
+        return None
+    return Forbidden(
+        _("只有使用过该仪器、持有其上机资格的人员或其管理员可以报告问题。"),
+        rule="not_a_user_of_instrument",
+    )
+
+
+def may_see_problem(*, user: User, problem) -> bool:
+    """A report, its photo included, is the reporter's and the instrument's managers' (and
+    administrators'); the instrument page shows everyone its history without the photo."""
+    if not user.is_authenticated:
+        return False
+    return problem.reporter_id == user.pk or is_manager_of(user=user, instrument=problem.instrument)
