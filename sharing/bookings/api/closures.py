@@ -68,14 +68,9 @@ class AffectedSerializer(serializers.Serializer):
         choices=["cancelled", "told"],
         help_text=_("cancelled：预约取消并退回创新券；told：使用中的预约只通知、不取消。"),
     )
-    offers = IntervalSerializer(many=True, help_text=_("向预约人提供的最近空闲时段。"))
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["offers"] = [
-            {"start": a.isoformat(), "end": b.isoformat()} for a, b in instance.offers
-        ]
-        return data
+    offers = IntervalSerializer(
+        many=True, source="offer_periods", help_text=_("向预约人提供的最近空闲时段。")
+    )
 
 
 class ClosurePreviewSerializer(serializers.Serializer):

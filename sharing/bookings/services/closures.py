@@ -60,6 +60,10 @@ class Affected:
     def action(self) -> str:
         return "cancelled" if self.cancelled else "told"
 
+    @property
+    def offer_periods(self) -> list[dict]:
+        return [{"start": start, "end": end} for start, end in self.offers]
+
 
 def _affected(instrument: Instrument, start, end, *, lock: bool = False):
     qs = Booking.objects.filter(
