@@ -1,5 +1,5 @@
-"""Closures (停用, 维护): the preview, what saving does to the bookings under them (cancelled, voucher
-refunded, told with the nearest free times), taking one back, bad input, and the API."""
+"""Closures (停用, 维护): the preview, what saving does to the bookings under them (cancelled,
+voucher refunded, told with the nearest free times), taking one back, bad input, and the API."""
 
 import datetime
 from decimal import Decimal

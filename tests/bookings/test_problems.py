@@ -162,16 +162,12 @@ def test_a_down_problem_takes_the_instrument_out_of_service_and_cancels_the_book
     assert instrument.running_status == Instrument.RunningStatus.AWAITING_REPAIR
     assert problem.running_status_before == Instrument.RunningStatus.NORMAL
     assert problem.closure.kind == Blackout.Kind.BREAKDOWN
-    assert problem.closure.period.upper - problem.closure.period.lower == datetime.timedelta(
-        days=7
-    )
+    assert problem.closure.period.upper - problem.closure.period.lower == datetime.timedelta(days=7)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
     assert Notification.objects.filter(user=researcher, kind=Notice.CLOSED).exists()
     assert (
-        availability(
-            instrument=instrument, start=local(day, "00:00"), end=local(day, "23:00")
-        )
+        availability(instrument=instrument, start=local(day, "00:00"), end=local(day, "23:00"))
         == []
     )
 
@@ -216,9 +212,7 @@ def test_only_a_manager_resolves_and_only_once(instrument, researcher, manager):
         problem_resolve(problem=problem, by=manager, resolution="再次")
 
 
-def test_the_search_shows_a_down_instrument_as_awaiting_repair(
-    client, instrument, researcher
-):
+def test_the_search_shows_a_down_instrument_as_awaiting_repair(client, instrument, researcher):
     report(instrument, researcher, severity="down")
     page = client.get("/instruments/", {"q": instrument.name})
     assert page.status_code == 200
@@ -273,13 +267,11 @@ def test_the_api_lists_to_the_reporter_and_managers_and_resolves(
         assert len(api.get("/api/problems/").json()["results"]) == count
     api.force_authenticate(researcher)
     assert (
-        api.post(f"/api/problems/{problem.pk}/resolve/", {"resolution": "好了"}).status_code
-        == 403
+        api.post(f"/api/problems/{problem.pk}/resolve/", {"resolution": "好了"}).status_code == 403
     )
     api.force_authenticate(outsider)
     assert (
-        api.post(f"/api/problems/{problem.pk}/resolve/", {"resolution": "好了"}).status_code
-        == 404
+        api.post(f"/api/problems/{problem.pk}/resolve/", {"resolution": "好了"}).status_code == 404
     )
     api.force_authenticate(manager)
     answer = api.post(f"/api/problems/{problem.pk}/resolve/", {"resolution": "已调整"})
