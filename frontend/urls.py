@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from frontend.urls_facility import urlpatterns as facility_urlpatterns
 from frontend.views import booking_detail as views_booking_detail
 from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
@@ -81,3 +82,6 @@ urlpatterns = [
         name="tech-service-advance",
     ),
 ]
+
+# Closures and problem reports (frontend/urls_facility.py).
+urlpatterns += facility_urlpatterns
