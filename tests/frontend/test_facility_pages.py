@@ -167,9 +167,7 @@ def test_the_instrument_page_offers_the_report_form_only_to_those_who_used_it(
     assert "problem-form" in html
 
 
-def test_a_researcher_reports_a_down_problem_from_the_page(
-    client, instrument, researcher, manager
-):
+def test_a_researcher_reports_a_down_problem_from_the_page(client, instrument, researcher, manager):
     used(instrument, researcher)
     client.force_login(researcher)
     page = client.post(
