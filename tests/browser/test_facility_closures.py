@@ -55,7 +55,7 @@ def world():
 
 
 def test_a_manager_closes_over_a_booking_after_a_preview(page, live_server, artifacts):
-    manager, instrument, researcher, voucher = world()
+    _manager, instrument, researcher, voucher = world()
     day = next_weekday(2)
     booking = services.booking_create(
         requester=researcher,
@@ -100,7 +100,7 @@ def test_a_manager_closes_over_a_booking_after_a_preview(page, live_server, arti
 def test_a_researcher_reports_a_down_problem_and_the_manager_resolves_it(
     page, live_server, artifacts
 ):
-    manager, instrument, researcher, _voucher = world()
+    _manager, instrument, researcher, _voucher = world()
     start = timezone.now() - datetime.timedelta(days=3)
     Booking.objects.create(
         instrument=instrument,
