@@ -54,7 +54,7 @@ class ManagedClosureSerializer(ClosureSerializer):
     """What the instrument's managers see besides."""
 
     reason = serializers.CharField()
-    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     created_at = serializers.DateTimeField(allow_null=True)
 
 

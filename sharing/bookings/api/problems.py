@@ -101,7 +101,9 @@ class ProblemSerializer(serializers.Serializer):
     closure = _ClosureBrief(allow_null=True)
     created_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(allow_null=True)
-    resolved_by = serializers.CharField(source="resolved_by.username", default=None)
+    resolved_by = serializers.CharField(
+        source="resolved_by.username", default=None, allow_null=True
+    )
     resolution = serializers.CharField()
 
     def get_photo(self, problem) -> str | None:
