@@ -165,6 +165,8 @@ def test_a_down_problem_takes_the_instrument_out_of_service_and_cancels_the_book
     assert problem.closure.period.upper - problem.closure.period.lower == datetime.timedelta(days=7)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.CANCELLED
+    # Cancelled in the portal's name: the history does not name the reporter.
+    assert booking.transitions.last().by is None
     assert Notification.objects.filter(user=researcher, kind=Notice.CLOSED).exists()
     assert (
         availability(instrument=instrument, start=local(day, "00:00"), end=local(day, "23:00"))

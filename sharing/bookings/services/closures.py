@@ -207,9 +207,12 @@ def closure_open(
         "kind": closure.get_kind_display(),
         "reason": reason or "—",
     }
+    # A breakdown cancels in the portal's name: the booking's history does not name the person
+    # who reported the problem to the other people it affected.
+    canceller = None if kind == Blackout.Kind.BREAKDOWN else by
     for item in affected:
         if item.cancelled:
-            record_transition(item.booking, to=Booking.Status.CANCELLED, by=by, reason=why)
+            record_transition(item.booking, to=Booking.Status.CANCELLED, by=canceller, reason=why)
             voucher_refund(booking=item.booking)
     for item in affected:
         if item.cancelled:
