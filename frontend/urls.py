@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from frontend.urls_facility import urlpatterns as facility_urlpatterns
 from frontend.views import booking_detail as views_booking_detail
 from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
@@ -156,3 +157,6 @@ urlpatterns = [
     path("recognition/", views_onboarding.recognition, name="recognition"),
     path("recognition/<int:pk>/", views_onboarding.recognition, name="recognition-edit"),
 ]
+
+# Closures and problem reports (frontend/urls_facility.py).
+urlpatterns += facility_urlpatterns

@@ -392,6 +392,8 @@ BOOKING_CHECKOUT_GRACE_MINUTES = env.integer("BOOKING_CHECKOUT_GRACE_MINUTES", 3
 KIOSK_TOKEN_MAX_AGE_DAYS = env.integer("KIOSK_TOKEN_MAX_AGE_DAYS", 400)
 # A qualification granted by a passed training is valid this many days unless told otherwise.
 QUALIFICATION_VALID_DAYS = env.integer("QUALIFICATION_VALID_DAYS", 365)
+# A problem marked "down" closes the instrument this long unless an expected end is given.
+PROBLEM_DOWN_DEFAULT_DAYS = env.integer("PROBLEM_DOWN_DEFAULT_DAYS", 7)
 # The share of a fee an innovation voucher may cover (科技创新券 policy; 0 < share <= 1).
 VOUCHER_MAX_SHARE = env.decimal("VOUCHER_MAX_SHARE", "0.5")
 if not (0 < VOUCHER_MAX_SHARE <= 1):

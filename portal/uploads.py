@@ -23,6 +23,7 @@ from portal.errors import RuleBroken, error_body
 EXTENSIONS = {
     "png": {".png"},
     "jpeg": {".jpg", ".jpeg"},
+    "webp": {".webp"},
     "pdf": {".pdf"},
     "docx": {".docx"},
     "xlsx": {".xlsx"},
@@ -90,6 +91,8 @@ def detect_kind(file) -> str | None:
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):

@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("sharing.bookings.urls_calendar")),
     path("", include("sharing.bookings.urls_kiosk")),
     path("", include("sharing.bookings.urls_training")),
+    path("", include("sharing.bookings.urls_facility_closures")),
     path("", include("portal.notifications.urls")),
     path("geo/", include("geo.urls")),
     path("tech/", include("sharing.techmarket.urls")),

@@ -146,3 +146,34 @@ def qualification_notify(*, qualification, kind: str, extra: str, reason: str = 
         ref=f"q{qualification.pk}",
         extra=extra,
     )
+
+
+def booking_notify_closed(
+    *, booking: Booking, reason: str, cancelled: bool, offers: list
+) -> Notification | None:
+    """Tell the requester that a closure falls on their booking, and offer the nearest free
+    times of the same length."""
+    from sharing.bookings.notify_texts import render_closed
+
+    subject, body = render_closed(
+        booking=booking, reason=reason, cancelled=cancelled, offers=offers
+    )
+    return notify_about_booking(
+        kind=Notice.CLOSED, user=booking.requester, booking=booking, subject=subject, body=body
+    )
+
+
+def problem_notify(*, problem) -> None:
+    """Tell the instrument's managers of a new problem report (not the reporter themselves)."""
+    from sharing.bookings.notify_texts import render_problem
+
+    subject, body = render_problem(problem=problem)
+    for user in problem.instrument.managers.exclude(pk=problem.reporter_id):
+        notify(
+            kind=Notice.PROBLEM,
+            user=user,
+            subject=subject,
+            body=body,
+            about=("problem", problem.pk),
+            ref=f"p{problem.pk}",
+        )

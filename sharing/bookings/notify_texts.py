@@ -66,6 +66,19 @@ _TEXTS: dict[str, tuple[str, str, str, str]] = {
         "A time you joined the waitlist for is free again; book it in the portal "
         "(first come, first served).",
     ),
+    Notice.CLOSED: (
+        "仪器停用，预约受影响",
+        "Instrument closed during your booking",
+        "您预约的仪器在预约时段内停用（维护、停用或故障）。",
+        "The instrument you booked is closed (maintenance, closure or breakdown) during "
+        "your booking.",
+    ),
+    Notice.PROBLEM: (
+        "仪器问题报告",
+        "Problem reported on an instrument",
+        "有人报告了您管理的仪器的问题，请查看并处理。",
+        "A problem was reported on an instrument you manage; please look at it.",
+    ),
     Notice.EXPIRED: (
         "预约审批超时",
         "Booking request expired",
@@ -249,5 +262,46 @@ def render_qualification(*, kind: str, qualification, reason: str = "") -> tuple
         kind=kind,
         what=plain(qualification.instrument.name, limit=100),
         when=until if kind == Notice.QUALIFIED else "",
+        details=details,
+    )
+
+
+def render_closed(
+    *, booking: Booking, reason: str, cancelled: bool, offers: list[tuple[datetime, datetime]]
+) -> tuple[str, str]:
+    """A closure over a booking: what became of it and the nearest free times offered."""
+    subject, body = render(kind=Notice.CLOSED, booking=booking, reason=reason)
+    if cancelled:
+        outcome = (
+            "处理 Outcome：预约已取消，创新券抵扣已退回。"
+            "Booking cancelled; any voucher amount refunded."
+        )
+    else:
+        outcome = (
+            "处理 Outcome：使用中的预约未取消，请尽快结束使用并签退。"
+            "Your session in progress was not cancelled; please finish and check out."
+        )
+    lines = [outcome]
+    if offers:
+        lines.append("可改约的最近时段 Nearest free times：")
+        lines += [f"  {format_period(start, end)}" for start, end in offers]
+    head, _sep, _tail = body.partition("\n\n" + SIGNATURE)
+    return subject, "\n".join([head, *lines]) + "\n\n" + SIGNATURE
+
+
+def render_problem(*, problem) -> tuple[str, str]:
+    """A new problem report, to the instrument's managers."""
+    details = [
+        f"仪器 Instrument：{instrument_label(problem.instrument)}",
+        f"报告人 Reporter：{person_label(problem.reporter)}",
+        f"严重程度 Severity：{plain(problem.get_severity_display())} {problem.severity}",
+        f"报告号 Report：#{problem.pk}",
+        f"描述 Description：{plain(problem.description, limit=500)}",
+    ]
+    when = f"{local(problem.created_at):%Y-%m-%d %H:%M}"
+    return _compose(
+        kind=Notice.PROBLEM,
+        what=plain(problem.instrument.name, limit=100),
+        when=when,
         details=details,
     )

@@ -14,6 +14,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Role, User
@@ -324,3 +325,43 @@ def may_cancel_training(*, user: User, request: TrainingRequest) -> Refusal:
     if request.user_id != user.pk:
         return Forbidden(_("只有申请人可以取消培训申请。"), rule="not_your_request")
     return training_status_allows(request, *request.OPEN)
+
+
+# --- Running an instrument: closures and problems ---------------------------------------------
+
+
+def may_report_problem(*, user: User, instrument: Instrument) -> Refusal:
+    """Whoever used the instrument (a booking of theirs that was checked in or completed), holds
+    a qualification on it that is still valid, or manages it, may report a problem: they have
+    seen it work, or not. Anyone else could only guess."""
+    if not user.is_authenticated:
+        return Forbidden(_("请先登录。"))
+    if is_manager_of(user=user, instrument=instrument):
+        return None
+    used = Booking.objects.filter(
+        instrument=instrument,
+        requester=user,
+        status__in=(Booking.Status.CHECKED_IN, Booking.Status.COMPLETED),
+    ).exists()
+    if used:
+        return None
+    qualified = Qualification.objects.filter(
+        instrument=instrument,
+        user=user,
+        revoked_at__isnull=True,
+        valid_until__gte=timezone.localdate(),
+    ).exists()
+    if qualified:
+        return None
+    return Forbidden(
+        _("只有使用过该仪器、持有其上机资格的人员或其管理员可以报告问题。"),
+        rule="not_a_user_of_instrument",
+    )
+
+
+def may_see_problem(*, user: User, problem) -> bool:
+    """A report, its photo included, is the reporter's and the instrument's managers' (and
+    administrators'); the instrument page shows everyone its history without the photo."""
+    if not user.is_authenticated:
+        return False
+    return problem.reporter_id == user.pk or is_manager_of(user=user, instrument=problem.instrument)

@@ -143,7 +143,12 @@ AREAS = (
     "matrix_kiosk",
     "matrix_notifications",
 )
-OPTIONAL_AREAS = ("matrix_techmarket", "matrix_training", "matrix_onboarding")
+OPTIONAL_AREAS = (
+    "matrix_techmarket",
+    "matrix_training",
+    "matrix_onboarding",
+    "matrix_facility_closures",
+)
 
 
 def area_modules() -> list:

@@ -26,6 +26,8 @@ NOT_TYPED = {
     "bookings.notification": {"key", "subject", "body"},
     "bookings.calendartoken": {"token"},
     "bookings.bookingtransition": {"from_status", "to_status"},
+    # The instrument's running status copied by problem_report, given back on resolution.
+    "bookings.problemreport": {"running_status_before"},
     "techmarket.listingfile": {"original_name", "content_type"},
 }
 

@@ -406,6 +406,8 @@ class Notice(models.TextChoices):
     REMINDER_1H = "reminder_1h", _("1 小时后上机")
     WAITLIST = "waitlist", _("候补时段已空出")
     CLOSED = "closed", _("仪器停用，预约已取消")
+    # A problem reported on an instrument, to its managers (outbox kind only: no migration).
+    PROBLEM = "problem", _("仪器问题报告")
     EXPIRED = "expired", _("预约审批超时")
     NO_SHOW = "no_show", _("未到场释放")
     TRAINING_REQUESTED = "training_asked", _("新的培训申请")
