@@ -88,6 +88,16 @@ def manages_any(*, user: User) -> bool:
     return user.has_any_role(Role.INSTRUMENT_MANAGER) or user.managed_instruments.exists()
 
 
+def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
+    """Run the instrument in the console (hours, rules, rates, usage): its managers and
+    administrators."""
+    if not getattr(user, "is_authenticated", False) or not is_manager_of(
+        user=user, instrument=instrument
+    ):
+        return Forbidden(_("只有该仪器的管理员可以执行此操作。"), rule="not_instrument_manager")
+    return None
+
+
 def is_self_approval(*, user: User, booking: Booking) -> bool:
     """Nobody approves their own request, manager or administrator: another manager of the
     instrument or an administrator does. The queue page asks this too, to offer no button."""
