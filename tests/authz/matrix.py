@@ -139,6 +139,7 @@ AREAS = (
     "matrix_geo",
     "matrix_pages",
     "matrix_portal",
+    "matrix_console",
 )
 OPTIONAL_AREAS = ("matrix_techmarket",)
 

@@ -7,6 +7,9 @@ rules.may_manage_instrument, as the console's pages do). The services check ever
 refusal names the field or the row of the week (error.fields) and writes nothing.
 """
 
+import datetime
+
+from django.db.models import F
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -29,6 +32,11 @@ from sharing.catalogue.models import Instrument
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 USAGE_PAGE_SIZE = 50
 USAGE_MAX_PAGE_SIZE = 200
+# Newest use first, as the page and the export list them.
+USAGE_ORDER = (
+    keyset.SortKey("started", F("period__startswith"), descending=True, kind=datetime.datetime),
+    keyset.by_id(descending=True),
+)
 
 _REFUSALS = {
     400: OpenApiResponse(description="A value or a combination is refused (error.fields)."),
@@ -266,7 +274,7 @@ class InstrumentUsageApi(APIView):
         answer = keyset_answer(
             request,
             usage.usage_log(instrument=instrument),
-            keys=(keyset.by_id(descending=True),),
+            keys=USAGE_ORDER,
             scope=f"usage-{instrument.pk}",
             cursor=data.get("cursor"),
             size=data["page_size"],
