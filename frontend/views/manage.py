@@ -7,6 +7,7 @@ form is written by the services the API calls, so a value the API refuses the pa
 the same message, shown next to the field, with what was typed kept.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -21,10 +22,12 @@ from django.utils.translation import gettext_lazy
 
 from portal.errors import DomainError, Forbidden, NotFound
 from sharing.bookings import rules, usage
-from sharing.bookings.availability import policy_for
+from sharing.bookings.availability import TZ, policy_for
 from sharing.bookings.console import console_overview, instruments_with_today
+from sharing.bookings.models import Booking
 from sharing.bookings.selectors import managed_instrument_get
 from sharing.bookings.services import instrument_setup as setup
+from sharing.bookings.services.usage import booking_adjust_usage
 from sharing.catalogue.models import Instrument
 
 USAGE_SHOWN = 20
@@ -211,7 +214,50 @@ def _save_rates(request, instrument):
     return None, _("费率已保存，新的预约按新费率计费。")
 
 
-SECTIONS = {"hours": _save_hours, "policy": _save_policy, "rates": _save_rates}
+def _save_adjust(request, instrument):
+    """A forgotten check-out's real times (HH:MM on the booking's day) and charge."""
+    post = request.POST
+    values = {
+        name: post.get(name, "").strip()[:20]
+        for name in ("booking", "checked_in", "checked_out", "charge")
+    }
+    values["reason"] = post.get("reason", "")[:300]
+    number = values["booking"]
+    booking = (
+        Booking.objects.filter(instrument=instrument, pk=int(number) if number.isdigit() else 0)
+        .select_related("instrument")
+        .first()
+    )
+    if booking is None:
+        return {"adjust": values}, _("预约不存在。")
+    day = booking.start.astimezone(TZ).date()
+    try:
+        times = [
+            datetime.datetime.combine(day, setup.parse_time(values[name]), tzinfo=TZ)
+            for name in ("checked_in", "checked_out")
+        ]
+    except ValueError:
+        return {"adjust": values}, _("请按 HH:MM 填写上机和下机时间。")
+    try:
+        booking_adjust_usage(
+            booking=booking,
+            by=request.user,
+            checked_in_at=times[0],
+            checked_out_at=times[1],
+            charge=values["charge"] or None,
+            reason=values["reason"],
+        )
+    except DomainError as exc:
+        return {"adjust": values}, exc.message
+    return None, _("使用记录已调整。")
+
+
+SECTIONS = {
+    "hours": _save_hours,
+    "policy": _save_policy,
+    "rates": _save_rates,
+    "usage": _save_adjust,
+}
 
 
 def _instrument_or_refuse(request, instrument_id: int) -> Instrument:
@@ -294,5 +340,6 @@ def _context(instrument: Instrument, kept: dict) -> dict:
         "error_section": kept.get("error_section", ""),
         "error_message": kept.get("error_message", ""),
         "usage": log,
+        "adjust": kept.get("adjust", {}),
         "usage_shown": USAGE_SHOWN,
     }

@@ -202,6 +202,21 @@ def may_check_out(*, user: User, booking: Booking) -> Refusal:
     )
 
 
+def may_adjust_usage(*, user: User, booking: Booking) -> Refusal:
+    """A session beat closed because nobody checked out (checkout_forgotten): a manager of the
+    instrument other than its user corrects its times and charge, once."""
+    refusal = may_manage(user=user, booking=booking)
+    if refusal is None and is_self_approval(user=user, booking=booking):
+        refusal = Forbidden(
+            _("不能调整自己的使用记录，须由该仪器的其他管理员或平台管理员调整。"),
+            rule="self_adjustment",
+        )
+    refusal = refusal or status_allows(booking, Booking.Status.COMPLETED)
+    if refusal is None and not booking.checkout_forgotten:
+        refusal = Conflict(_("只有未签退的使用记录可以调整。"), rule="not_forgotten")
+    return refusal
+
+
 # --- Money and figures --------------------------------------------------------------------------
 
 

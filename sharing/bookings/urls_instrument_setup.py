@@ -1,6 +1,6 @@
 """The manager's console under /api/: hours, policy, rates and the usage log of an instrument."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from sharing.bookings.api import instrument_setup as api
 
@@ -22,5 +22,11 @@ urlpatterns = [
         "instruments/<int:pk>/usage/export.xlsx",
         api.InstrumentUsageXlsxApi.as_view(),
         name="instrument-usage-export-xlsx",
+    ),
+    # An action: with or without the trailing slash, as the other booking actions.
+    re_path(
+        r"^bookings/(?P<pk>[0-9]+)/adjust-usage/?$",
+        api.BookingAdjustUsageApi.as_view(),
+        name="booking-adjust-usage",
     ),
 ]

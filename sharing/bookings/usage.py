@@ -74,6 +74,7 @@ class Entry:
     """One row of the log as plain values, for the API and the page."""
 
     booking: int
+    person_id: int
     person: str
     organisation: str
     status: str
@@ -92,6 +93,7 @@ def entry(booking: Booking, *, reveal: bool) -> Entry:
     organisation = booking.requester.organisation
     return Entry(
         booking=booking.pk,
+        person_id=booking.requester_id,
         person=person_name(booking, reveal=reveal),
         organisation=organisation.name if organisation else "",
         status=booking.status,

@@ -112,3 +112,53 @@ ROWS = [
         fmt="form",
     ),
 ]
+
+
+def _forgotten(w):
+    """A session of researcher_mianyang's on manager_this's instrument that beat closed."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from sharing.bookings.models import Booking
+
+    end = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
+    start = end - datetime.timedelta(hours=2)
+    w.forgotten = Booking.objects.create(
+        instrument=w.instrument,
+        requester=w.people["researcher_mianyang"],
+        period=(start, end),
+        blocked=(start, end),
+        status=Booking.Status.COMPLETED,
+        purpose="授权矩阵测试",
+        rate_category=Booking.RateCategory.OTHER_REGION,
+        hourly_rate=Decimal("150.00"),
+        fee_estimate=Decimal("300.00"),
+        charge=Decimal("300.00"),
+        checked_in_at=start,
+        checked_out_at=end,
+        checkout_forgotten=True,
+    )
+    w.forgotten.refresh_from_db()
+    return f"/api/bookings/{w.forgotten.pk}/adjust-usage/"
+
+
+def _adjusted_times(w):
+    import datetime
+
+    return {
+        "checked_in_at": (w.forgotten.start + datetime.timedelta(minutes=10)).isoformat(),
+        "checked_out_at": (w.forgotten.end - datetime.timedelta(minutes=30)).isoformat(),
+    }
+
+
+ROWS += [
+    Row(
+        "api:booking-adjust-usage",
+        "POST",
+        _forgotten,
+        ONLY(MANAGERS, 200, else_=404) | {"researcher_mianyang": 403},
+        body=_adjusted_times,
+    ),
+]

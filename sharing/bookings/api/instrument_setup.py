@@ -18,15 +18,20 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal import bounds
 from portal.api import keyset
 from portal.api.cursors import CURSOR_HELP
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
-from portal.api.views import JsonForErrors
+from portal.api.views import ActionApi, JsonForErrors
+from portal.text import ONE_LINE
 from sharing.bookings import usage
+from sharing.bookings.api.booking_serializers import BookingDetailSerializer
 from sharing.bookings.availability import policy_for
-from sharing.bookings.selectors import managed_instrument_get
+from sharing.bookings.models import Booking
+from sharing.bookings.selectors import booking_get, managed_instrument_get
 from sharing.bookings.services import instrument_setup as setup
+from sharing.bookings.services.usage import booking_adjust_usage
 from sharing.catalogue.models import Instrument
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -329,3 +334,57 @@ class InstrumentUsageXlsxApi(_UsageExportApi):
         )
         response["X-Export-Row-Limit"] = str(usage.EXPORT_MAX_ROWS)
         return response
+
+
+# --- Correcting a forgotten check-out ---------------------------------------------------------
+
+
+class AdjustUsageSerializer(serializers.Serializer):
+    checked_in_at = bounds.DateTimeField(help_text=_("实际上机时间，ISO 8601。"))
+    checked_out_at = bounds.DateTimeField(help_text=_("实际下机时间，ISO 8601。"))
+    charge = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        required=False,
+        help_text=_("实际费用（元）；不填则按实际时间计费。"),
+    )
+    reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, validators=[ONE_LINE]
+    )
+
+
+class BookingAdjustUsageApi(ActionApi):
+    """A manager of the instrument (not its user) corrects a session beat closed because nobody
+    checked out: the real times and, if needed, a lower charge; once."""
+
+    input_serializer = AdjustUsageSerializer
+
+    def get_object(self, request, pk: int) -> Booking:
+        return booking_get(pk=pk, user=request.user)
+
+    def act(self, request, obj, data):
+        return booking_adjust_usage(booking=obj, by=request.user, **data)
+
+    def respond(self, request, obj) -> Response:
+        booking = (
+            Booking.objects.prefetch_related("transitions__by")
+            .select_related("instrument__region", "requester__organisation")
+            .get(pk=obj.pk)
+        )
+        return Response(BookingDetailSerializer(booking).data)
+
+    @extend_schema(
+        summary="Correct a forgotten check-out",
+        operation_id="bookings_adjust_usage",
+        request=AdjustUsageSerializer,
+        responses={
+            200: BookingDetailSerializer,
+            400: OpenApiResponse(description="Times or charge refused (error.fields)."),
+            403: OpenApiResponse(description="Not another manager of this instrument."),
+            404: OpenApiResponse(description="No such booking visible to this person."),
+            409: OpenApiResponse(description="Not a forgotten check-out (any more)."),
+        },
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
