@@ -5,12 +5,13 @@ training requests). Bounded lists, a few queries, whatever the number of instrum
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.accounts.models import User
 from sharing.bookings.availability import TZ
-from sharing.bookings.models import Booking, ProblemReport, TrainingRequest
+from sharing.bookings.models import Booking, OpeningHours, ProblemReport, TrainingRequest
 from sharing.bookings.selectors import booking_list, instruments_managed
 from sharing.catalogue.models import Instrument
 
@@ -38,25 +39,28 @@ def instruments_with_today(*, user: User, today: datetime.date) -> QuerySet[Inst
     """The instruments the person runs, each with ``today_bookings`` (live or done today),
     ``waiting`` (requests), ``open_problems`` and ``has_hours``; in one query."""
     lo, hi = day_bounds(today)
+    bookings = Booking.objects.filter(instrument=OuterRef("pk"))
     return (
         instruments_managed(user=user)
         .select_related("organisation")
         .annotate(
-            today_bookings=Count(
-                "bookings",
-                filter=Q(bookings__status__in=SHOWN, bookings__period__overlap=(lo, hi)),
-                distinct=True,
+            # Correlated counts, not joins: joined, the three would multiply each other's rows.
+            today_bookings=_count(bookings.filter(status__in=SHOWN, period__overlap=(lo, hi))),
+            waiting=_count(bookings.filter(status=Booking.Status.REQUESTED)),
+            open_problems=_count(
+                ProblemReport.objects.filter(
+                    instrument=OuterRef("pk"), status=ProblemReport.Status.OPEN
+                )
             ),
-            waiting=Count(
-                "bookings", filter=Q(bookings__status=Booking.Status.REQUESTED), distinct=True
-            ),
-            open_problems=Count(
-                "problems", filter=Q(problems__status=ProblemReport.Status.OPEN), distinct=True
-            ),
-            hours_rows=Count("opening_hours", distinct=True),
+            hours_rows=_count(OpeningHours.objects.filter(instrument=OuterRef("pk"))),
         )
         .order_by("name", "pk")
     )
+
+
+def _count(qs: QuerySet) -> Subquery:
+    counted = qs.order_by().values("instrument").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 @dataclass

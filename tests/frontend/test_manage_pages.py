@@ -212,3 +212,19 @@ def test_the_instrument_console_shows_the_usage_log_and_its_exports(client, worl
     assert "105.00" in page and ">42<" in page
     assert f"/api/instruments/{world['instrument'].pk}/usage/export.csv" in page
     assert "Opening hours" in page and "Save the booking rules" in page
+
+
+def test_the_console_counts_each_instrument_without_multiplying(world):
+    from sharing.bookings.console import instruments_with_today
+
+    request_now(world)
+    request_now(world, status=Booking.Status.CANCELLED)
+    for _n in range(2):
+        ProblemReport.objects.create(
+            instrument=world["instrument"],
+            reporter=world["researcher"],
+            severity="minor",
+            description="灯不亮",
+        )
+    (row,) = instruments_with_today(user=world["manager"], today=timezone.localdate())
+    assert (row.today_bookings, row.waiting, row.open_problems, row.hours_rows) == (1, 1, 2, 5)
