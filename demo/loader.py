@@ -185,8 +185,8 @@ def _pending_sign_up(organisation: Organisation) -> None:
 # - priced by the hour (元/小时): people operate it themselves (自主上机), so it is booked by the
 #   half hour, Monday to Friday 08:30–17:30; the few in SATURDAY_MORNINGS also open on Saturday
 #   mornings (no lunch break: the demo's history books across noon);
-# - no hourly price (面议, or per sample): staff run the samples (委托测试), so the same weekday
-#   hours, but each request is approved once the price is agreed, with a day's notice, by the hour.
+# - no hourly price (面议, or per sample): staff run the samples (委托测试), so weekdays 09:00–17:00
+#   (on the hour slots), each request approved once the price is agreed, with a day's notice.
 # Only instruments shared outside their organisation and in service get hours; internal-only
 # and broken ones get none, so they show no free time to outsiders. Every request needs the
 # manager's approval in the demo (its history records an approval for each booking).
@@ -217,7 +217,9 @@ def _demo_booking_rules(instruments) -> None:
             instrument.save(update_fields=["approval_required"])
         if instrument.opening_hours.exists():
             continue
-        hours = [(day, time(8, 30), time(17, 30)) for day in range(5)]
+        # On the policy's own slot grid (the console refuses hours off it): by the hour 09–17.
+        opens, closes = (time(8, 30), time(17, 30)) if hourly else (time(9, 0), time(17, 0))
+        hours = [(day, opens, closes) for day in range(5)]
         if instrument.internal_code in SATURDAY_MORNINGS:
             hours.append((5, time(9, 0), time(12, 0)))
         OpeningHours.objects.bulk_create(

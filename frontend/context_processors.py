@@ -2,10 +2,13 @@
 behind it lets in: ``{% if can.import_instruments %}``, ``{% if can.see_dashboard %}``."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import cached_property
 
 from geo import rules as geo_rules
 from portal.accounts import rules as account_rules
 from portal.notifications.selectors import UNREAD_SHOWN, unread_count
+from sharing.bookings import rules as booking_rules
+from sharing.bookings.console import waiting_count
 from sharing.catalogue import rules as catalogue_rules
 
 
@@ -26,6 +29,16 @@ class _Can:
     @property
     def decide_verifications(self) -> bool:
         return account_rules.may_see_verifications(user=self._user) is None
+
+    @cached_property
+    def manage(self) -> bool:
+        """The manager's console (/manage/): instrument managers and administrators."""
+        return self._user.is_authenticated and booking_rules.manages_any(user=self._user)
+
+    @cached_property
+    def manage_waiting(self) -> int:
+        """Requests waiting for this manager's approval, for the console link: one query."""
+        return waiting_count(user=self._user) if self.manage else 0
 
 
 def can(request) -> dict:

@@ -7,6 +7,7 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
+from frontend.views import manage as views_manage
 from frontend.views import notifications as views_notifications
 from frontend.views import onboarding as views_onboarding
 from frontend.views import password as views_password
@@ -91,6 +92,13 @@ urlpatterns = [
         "notifications/preferences/",
         views_notifications.notification_preferences,
         name="notification-preferences",
+    ),
+    # The manager's console.
+    path("manage/", views_manage.console, name="manage"),
+    path(
+        "manage/instruments/<int:instrument_id>/",
+        views_manage.instrument_console,
+        name="manage-instrument",
     ),
     # Dual-use technology exchange (两用技术交易).
     path("tech/", tech_listings.listing_list, name="tech"),

@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "ServiceRequestStatusEnum": "sharing.techmarket.models.ServiceRequest.Status",
         "NotificationKindEnum": "portal.notifications.kinds.choices",
         "NotificationChannelEnum": "portal.notifications.models.Channel",
+        "RoleEnum": "portal.accounts.models.Role",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [

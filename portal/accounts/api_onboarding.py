@@ -41,7 +41,7 @@ def sign_up_answer() -> str:
     )
 
 
-class RegisterSerializer(serializers.Serializer):
+class SignUpSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(
         max_length=128, write_only=True, style={"input_type": "password"}
@@ -119,12 +119,12 @@ class RegisterApi(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"application/json": RegisterSerializer, "multipart/form-data": RegisterSerializer},
+        request={"application/json": SignUpSerializer, "multipart/form-data": SignUpSerializer},
         responses={202: DetailSerializer},
         summary="Sign up",
     )
     def post(self, request):
-        serializer = RegisterSerializer(data=request.data)
+        serializer = SignUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         onboarding.registration_submit(
             sign_up=sign_up_from(serializer.validated_data), request=request, **links(request)
@@ -429,7 +429,11 @@ class AgreementListApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=page_of(AgreementSerializer), summary="Recognition agreements")
+    @extend_schema(
+        responses=page_of(AgreementSerializer),
+        summary="Recognition agreements",
+        operation_id="recognition_agreements_list",
+    )
     def get(self, request):
         qs = RecognitionAgreement.objects.select_related("region_a", "region_b").order_by(
             "-starts_on", "pk"

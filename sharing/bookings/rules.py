@@ -91,7 +91,9 @@ def is_manager_of(*, user: User, instrument: Instrument) -> bool:
 def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
     """The instrument's managers and administrators: its console, rules, closures, training,
     qualifications and QR code."""
-    if not is_manager_of(user=user, instrument=instrument):
+    if not getattr(user, "is_authenticated", False) or not is_manager_of(
+        user=user, instrument=instrument
+    ):
         return Forbidden(_("只有该仪器的管理员可以执行此操作。"), rule="not_manager")
     return None
 
@@ -228,6 +230,21 @@ def service_fields_refusal(*, service_mode: str, project_name: str) -> Refusal:
             exc.messages[0], rule="invalid_project_name", fields={"project_name": exc.messages}
         )
     return None
+
+
+def may_adjust_usage(*, user: User, booking: Booking) -> Refusal:
+    """A session beat closed because nobody checked out (checkout_forgotten): a manager of the
+    instrument other than its user corrects its times and charge, once."""
+    refusal = may_manage(user=user, booking=booking)
+    if refusal is None and is_self_approval(user=user, booking=booking):
+        refusal = Forbidden(
+            _("不能调整自己的使用记录，须由该仪器的其他管理员或平台管理员调整。"),
+            rule="self_adjustment",
+        )
+    refusal = refusal or status_allows(booking, Booking.Status.COMPLETED)
+    if refusal is None and not booking.checkout_forgotten:
+        refusal = Conflict(_("只有未签退的使用记录可以调整。"), rule="not_forgotten")
+    return refusal
 
 
 # --- Money and figures --------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
-from portal.errors import NotFound
-from sharing.bookings import indicators
+from portal.errors import NotFound, require
+from sharing.bookings import indicators, rules
 from sharing.bookings.indicators import (
     CROSS_REGION,
     EXTERNAL,
@@ -162,3 +162,27 @@ def monthly_usage(*, year: int) -> list[dict]:
     found = {row["month"]: row for row in rows}
     empty = {"bookings": 0, "hours": None, "cross_region": 0}
     return [{"month": m, **{k: found.get(m, empty)[k] for k in empty}} for m in range(1, 13)]
+
+
+# --- The manager's console ---------------------------------------------------------------------
+
+
+def instruments_managed(*, user: User) -> QuerySet[Instrument]:
+    """The instruments a person runs in the console: those they manage (every instrument still
+    on offer for an administrator)."""
+    if not getattr(user, "is_authenticated", False):
+        return Instrument.objects.none()
+    if user.is_administrator:
+        return Instrument.objects.filter(withdrawn_at__isnull=True)
+    return Instrument.objects.filter(managers=user)
+
+
+def managed_instrument_get(*, pk: int, user: User) -> Instrument:
+    """One instrument for the console: 404 when it does not exist (or is withdrawn, for those who
+    do not manage it), 403 (rules.may_manage_instrument) when it is there but not theirs."""
+    instrument = Instrument.objects.select_related("organisation", "region").filter(pk=pk).first()
+    manages = instrument is not None and rules.is_manager_of(user=user, instrument=instrument)
+    if instrument is None or (instrument.withdrawn_at is not None and not manages):
+        raise NotFound(_("仪器不存在或已撤回。"))
+    require(rules.may_manage_instrument(user=user, instrument=instrument))
+    return instrument

@@ -142,6 +142,7 @@ AREAS = (
     "matrix_portal",
     "matrix_kiosk",
     "matrix_notifications",
+    "matrix_console",
 )
 OPTIONAL_AREAS = (
     "matrix_techmarket",

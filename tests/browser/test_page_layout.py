@@ -106,6 +106,9 @@ def demo():
         "platform": Platform.objects.order_by("pk").first(),
         "listing": listing,
         "booking": booking,
+        "managed": Instrument.objects.filter(managers__username="manager_swu")
+        .order_by("pk")
+        .first(),
     }
 
 
@@ -131,6 +134,8 @@ def pages(demo) -> list[tuple[str | None, str]]:
         ("researcher_mianyang", f"/bookings/{demo['booking'].pk}/"),
         ("manager_swu", "/bookings/queue/"),
         ("manager_swu", "/instruments/import/"),
+        ("manager_swu", "/manage/"),
+        ("manager_swu", f"/manage/instruments/{demo['managed'].pk}/"),
         ("firm_demo", "/tech/"),
         ("firm_demo", f"/tech/listings/{listing.pk}/"),
         ("firm_demo", "/tech/needs/"),

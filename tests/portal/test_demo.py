@@ -296,3 +296,21 @@ def test_the_demo_has_one_pending_registration_for_swusts_organisation_administr
     assert [v.user.username for v in pending] == ["pending_mianyang"]
     assert pending[0].user.verified_region_id is None
     assert Verification.objects.filter(status="pending").count() == 1
+
+
+def test_the_demo_hours_fit_each_policys_slots_and_manager_swu_has_a_console(client, demo):
+    """The console refuses hours off the slot grid, so the demo's own hours must be on it; and
+    manager_swu finds instruments with hours in the console."""
+    from sharing.bookings.availability import policy_for
+    from sharing.bookings.services.instrument_setup import hours_of, hours_problems
+
+    for instrument in _shared_and_running():
+        slot = policy_for(instrument).slot_minutes
+        assert hours_problems(hours_of(instrument), slot=slot) == {}, instrument.internal_code
+    manager = User.objects.get(username="manager_swu")
+    managed = list(manager.managed_instruments.all())
+    assert any(instrument.opening_hours.exists() for instrument in managed)
+    client.force_login(manager)
+    page = client.get("/manage/").content.decode()
+    for instrument in managed:
+        assert f'href="/manage/instruments/{instrument.pk}/"' in page
