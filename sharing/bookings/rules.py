@@ -221,3 +221,13 @@ def may_see_indicators(*, user: User, level: str) -> Refusal:
             )
         return None
     return Forbidden(_("只有协调员、管理员和仪器管理员可以查看共享指标。"))
+
+
+# --- Who keeps an instrument's records ---------------------------------------------------------
+
+
+def may_manage_instrument(*, user: User, instrument: Instrument) -> Refusal:
+    """The instrument's managers and administrators keep its records (price list, orders)."""
+    if not user.is_authenticated or not is_manager_of(user=user, instrument=instrument):
+        return Forbidden(_("只有该仪器的管理员可以执行此操作。"))
+    return None
