@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("sharing.bookings.urls_bookings")),
     path("", include("sharing.bookings.urls_money")),
     path("", include("sharing.bookings.urls_calendar")),
+    path("", include("sharing.bookings.urls_orders")),
     path("", include("portal.notifications.urls")),
     path("geo/", include("geo.urls")),
     path("tech/", include("sharing.techmarket.urls")),

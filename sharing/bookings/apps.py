@@ -9,5 +9,7 @@ class BookingsConfig(AppConfig):
     def ready(self):
         from portal.notifications import kinds
         from sharing.bookings.models import Notice
+        from sharing.bookings.orders.notices import OrderNotice
 
         kinds.register(Notice)
+        kinds.register(OrderNotice)
