@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "TechListingStatusEnum": "sharing.techmarket.models.TechListing.Status",
         "TechNeedStatusEnum": "sharing.techmarket.models.TechNeed.Status",
         "ServiceRequestStatusEnum": "sharing.techmarket.models.ServiceRequest.Status",
+        "SampleOrderStatusEnum": "sharing.bookings.models.SampleOrder.Status",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [
