@@ -6,6 +6,7 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
+from frontend.views import orders as views_orders
 from frontend.views.tech import centre as tech_centre
 from frontend.views.tech import deals as tech_deals
 from frontend.views.tech import listings as tech_listings
@@ -79,5 +80,18 @@ urlpatterns = [
         "tech/services/<int:pk>/advance/",
         tech_centre.service_advance,
         name="tech-service-advance",
+    ),
+]
+
+# Sample-testing orders (委托测试).
+urlpatterns += [
+    path("instruments/<int:instrument_id>/order/", views_orders.order_new, name="order-new"),
+    path("orders/", views_orders.my_orders, name="orders"),
+    path("orders/<int:pk>/", views_orders.order_detail, name="order"),
+    path("manage/orders/", views_orders.manage_orders, name="manage-orders"),
+    path(
+        "manage/instruments/<int:instrument_id>/tests/",
+        views_orders.manage_test_items,
+        name="manage-test-items",
     ),
 ]
