@@ -93,8 +93,6 @@ class QuoteForm(forms.Form):
 
 
 class TestItemForm(forms.ModelForm):
-    __test__ = False
-
     price = forms.DecimalField(
         label=_("单价（元）"), max_digits=12, decimal_places=2, min_value=Decimal(0)
     )

@@ -60,7 +60,6 @@ class TestItemListApi(APIView):
     """GET (anyone): the active test items of a shared instrument (its managers also see the
     inactive ones). POST: the instrument's managers add an item."""
 
-    __test__ = False
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
@@ -97,8 +96,6 @@ class TestItemListApi(APIView):
 class TestItemDetailApi(APIView):
     """The instrument's managers change (PATCH) or remove (DELETE) an item; an item orders refer
     to is set inactive rather than deleted."""
-
-    __test__ = False
 
     def _item(self, request, pk: int, item_pk: int) -> TestItem:
         instrument = bookable_instrument_get(pk=pk)

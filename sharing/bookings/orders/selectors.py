@@ -78,14 +78,8 @@ def test_items(*, instrument: Instrument, with_inactive: bool = False) -> QueryS
     return qs.order_by("name", "pk")
 
 
-test_items.__test__ = False  # type: ignore[attr-defined]
-
-
 def test_item_get(*, instrument: Instrument, pk: int) -> TestItem:
     item = instrument.test_items.filter(pk=pk).first()
     if item is None:
         raise NotFound(_("检测项目不存在。"))
     return item
-
-
-test_item_get.__test__ = False  # type: ignore[attr-defined]

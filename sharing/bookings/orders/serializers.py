@@ -26,8 +26,6 @@ def _money(**extra):
 
 
 class TestItemSerializer(serializers.ModelSerializer):
-    __test__ = False
-
     unit_label = serializers.CharField(source="get_unit_display", read_only=True)
     price = _money()
     minimum_charge = _money(required=False, default=Decimal("0.00"))

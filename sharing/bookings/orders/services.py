@@ -84,9 +84,6 @@ def test_item_create(*, by: User, instrument: Instrument, **fields) -> TestItem:
     return item
 
 
-test_item_create.__test__ = False  # type: ignore[attr-defined]
-
-
 @transaction.atomic
 def test_item_update(*, by: User, item: TestItem, **fields) -> TestItem:
     item = TestItem.objects.select_for_update().select_related("instrument").get(pk=item.pk)
@@ -105,9 +102,6 @@ def test_item_update(*, by: User, item: TestItem, **fields) -> TestItem:
     return item
 
 
-test_item_update.__test__ = False  # type: ignore[attr-defined]
-
-
 @transaction.atomic
 def test_item_remove(*, by: User, item: TestItem) -> None:
     """Delete an item never ordered; one that orders refer to is only set inactive (it stays
@@ -122,9 +116,6 @@ def test_item_remove(*, by: User, item: TestItem) -> None:
         item.save(update_fields=["active", "updated_at"])
     else:
         item.delete()
-
-
-test_item_remove.__test__ = False  # type: ignore[attr-defined]
 
 
 # --- Orders -------------------------------------------------------------------------------------
