@@ -263,8 +263,8 @@ class SampleOrderTransition(models.Model):
     """Every status change: who, when, from, to, why."""
 
     order = models.ForeignKey(SampleOrder, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
+    from_status = models.CharField(max_length=16, blank=True, validators=[ONE_LINE])
+    to_status = models.CharField(max_length=16, validators=[ONE_LINE])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -288,7 +288,7 @@ class OrderReport(models.Model):
 
     order = models.OneToOneField(SampleOrder, on_delete=models.CASCADE, related_name="report")
     file = models.FileField(_("报告文件"), upload_to="orders/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("原文件名"), max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200, validators=[ONE_LINE])
     size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
