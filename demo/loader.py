@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from demo.history import history_load
+from demo.orders import orders_demo_load
 from demo.techmarket import contracts_demo_load, techmarket_demo_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
@@ -149,6 +150,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     contracts = contracts_demo_load(firm=named["firm_demo"], broker=named["broker_demo"])
     history = history_load(users=named, regions=regions, approver=named["admin"])
     _pending_sign_up(by_key["swust"])
+    orders = orders_demo_load(users=named, fallback_manager=named["admin"])
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -160,6 +162,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "tech_needs": tech["needs"],
         "tech_contracts": contracts,
         "history_bookings": history,
+        "test_items": orders["test_items"],
+        "sample_orders": orders["orders"],
     }
 
 

@@ -10,6 +10,7 @@ from frontend.views import imports as views_imports
 from frontend.views import manage as views_manage
 from frontend.views import notifications as views_notifications
 from frontend.views import onboarding as views_onboarding
+from frontend.views import orders as views_orders
 from frontend.views import password as views_password
 from frontend.views import training as views_training
 from frontend.views.tech import centre as tech_centre
@@ -168,3 +169,15 @@ urlpatterns = [
 
 # Closures and problem reports (frontend/urls_facility.py).
 urlpatterns += facility_urlpatterns
+# Sample-testing orders (委托测试).
+urlpatterns += [
+    path("instruments/<int:instrument_id>/order/", views_orders.order_new, name="order-new"),
+    path("orders/", views_orders.my_orders, name="orders"),
+    path("orders/<int:pk>/", views_orders.order_detail, name="order"),
+    path("manage/orders/", views_orders.manage_orders, name="manage-orders"),
+    path(
+        "manage/instruments/<int:instrument_id>/tests/",
+        views_orders.manage_test_items,
+        name="manage-test-items",
+    ),
+]

@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "portal.notifications.kinds.choices",
         "NotificationChannelEnum": "portal.notifications.models.Channel",
         "RoleEnum": "portal.accounts.models.Role",
+        "SampleOrderStatusEnum": "sharing.bookings.models.SampleOrder.Status",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [

@@ -26,7 +26,7 @@ from geo.analysis.tables import (
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
 from portal.replicas import replica_reads
-from sharing.bookings.selectors import figure_definitions, monthly_usage
+from sharing.bookings.selectors import external_order_totals, figure_definitions, monthly_usage
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -113,6 +113,7 @@ def dashboard(request):
             "flows": figures["flows"],
             "tech_turnover": contract_turnover_by_region(year=year),
             "definitions": figure_definitions(),
+            "external_orders": external_order_totals(year=year),
             "months": [
                 {**m, "hours": _interval_hours(m["hours"])} for m in monthly_usage(year=year)
             ],

@@ -9,9 +9,18 @@ class BookingsConfig(AppConfig):
 
     def ready(self):
         from portal.notifications import kinds, links
-        from sharing.bookings.models import Notice
-        from sharing.bookings.notifications import waitlist_links
+        from sharing.bookings.models import Notice, ProblemReport, Qualification, TrainingRequest
+        from sharing.bookings.notifications import instrument_page_links, waitlist_links
+        from sharing.bookings.orders.notices import OrderNotice
 
         kinds.register(Notice)
+        kinds.register(OrderNotice)
         links.register("booking", links.each(lambda pk: reverse("frontend:booking", args=[pk])))
         links.register("waitlist", waitlist_links)
+        for about_type, model in (
+            ("problem", ProblemReport),
+            ("training", TrainingRequest),
+            ("qualification", Qualification),
+        ):
+            links.register(about_type, instrument_page_links(model))
+        links.register("sample_order", links.each(lambda pk: reverse("frontend:order", args=[pk])))

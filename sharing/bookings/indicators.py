@@ -50,7 +50,7 @@ from django.utils.translation import gettext_lazy
 from portal.accounts.models import User
 from portal.errors import RuleBroken, require
 from sharing.bookings import rules
-from sharing.bookings.models import Booking, VoucherEntry
+from sharing.bookings.models import Booking, SampleOrder, VoucherEntry
 from sharing.catalogue.models import Instrument
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -96,6 +96,10 @@ DEFINITIONS = {
         "跨地区：预约人单位所在地区与仪器所在地区不同（无单位者不计）；占比按预约数计。"
     ),
     "voucher_use": gettext_lazy("创新券使用：该年度已完成预约的创新券抵扣额减去退回额（元）。"),
+    "external_orders": gettext_lazy(
+        "对外服务委托测试：出具报告时间（北京时间）在该年度内、状态为已出报告或已完成、"
+        "委托单位与仪器所属单位不同的委托测试单数及其费用（元）。"
+    ),
 }
 
 
@@ -230,3 +234,31 @@ def indicators_for_user(*, user: User, level: str, year: int) -> list[IndicatorR
     if rules.sees_every_organisation(user=user):
         return indicators(level=level, year=year)
     return indicators(level=level, year=year, instruments=user.managed_instruments.all())
+
+
+# --- Sample-testing orders (委托测试) ------------------------------------------------------------
+# An order counts once its report is issued (reported or closed), in the Asia/Shanghai year of
+# the report; it is external service (对外服务) when the ordering organisation is not the
+# instrument's owner (an order without an organisation is external). DEFINITIONS["external_orders"]
+# says so under the figure.
+
+EXTERNAL_ORDER = Q(organisation__isnull=True) | ~Q(organisation_id=F("instrument__organisation_id"))
+
+
+def orders_completed_in_year(year: int) -> QuerySet[SampleOrder]:
+    start, end = year_bounds(year)
+    return SampleOrder.objects.filter(
+        status__in=SampleOrder.COMPLETED, reported_at__gte=start, reported_at__lt=end
+    )
+
+
+def external_orders(
+    *, year: int, instruments: QuerySet[Instrument] | None = None
+) -> dict[str, object]:
+    """The year's completed external orders: ``orders`` (how many) and ``amount`` (their fees,
+    元)."""
+    qs = orders_completed_in_year(year).filter(EXTERNAL_ORDER)
+    if instruments is not None:
+        qs = qs.filter(instrument__in=instruments.values("pk"))
+    totals = qs.aggregate(n=Count("pk"), amount=Sum("fee"))
+    return {"orders": totals["n"] or 0, "amount": totals["amount"] or Decimal("0.00")}

@@ -73,6 +73,19 @@ def waitlist_links(ids: list[int]) -> dict[int, str]:
     return {pk: reverse("frontend:booking-week", args=[instrument]) for pk, instrument in rows}
 
 
+def instrument_page_links(model):
+    """A builder of the instrument pages of notices about a problem, a training request or a
+    qualification: where the person sees its state (problem history, training panel)."""
+
+    def build(ids: list[int]) -> dict[int, str]:
+        from django.urls import reverse
+
+        rows = model.objects.filter(pk__in=ids).values_list("pk", "instrument_id")
+        return {pk: reverse("frontend:instrument", args=[instrument]) for pk, instrument in rows}
+
+    return build
+
+
 def sweep_reminders(now: datetime | None = None) -> int:
     """Create the 24 h and 1 h reminders of approved bookings that start soon; returns how many
     were created. Beat runs this every few minutes; a second run, or two concurrent runs,

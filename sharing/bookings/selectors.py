@@ -92,6 +92,13 @@ def figure_definitions() -> dict[str, str]:
     return {key: str(text) for key, text in indicators.DEFINITIONS.items()}
 
 
+def external_order_totals(*, year: int) -> dict:
+    """The year's completed sample-testing orders for other organisations: ``orders`` and
+    ``amount`` (元), as indicators.external_orders defines them."""
+
+    return indicators.external_orders(year=year)
+
+
 def completed_usage_by_instrument(*, year: int) -> QuerySet:
     """The year's completed bookings grouped per instrument and requester region, with the
     indicators' own expressions: ``instrument_id``, ``region_id`` (the instrument's),

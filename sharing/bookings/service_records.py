@@ -27,6 +27,7 @@ from portal.privacy import mask_email, mask_phone
 from sharing.bookings import rules
 from sharing.bookings.fees import hours_between, money
 from sharing.bookings.models import Booking, VoucherEntry
+from sharing.bookings.orders.records import order_record
 
 CHINA = ZoneInfo("Asia/Shanghai")
 # A request must end in reasonable time; narrow the dates or pick an instrument for more.
@@ -200,11 +201,15 @@ def service_records(
 # --- Writers ---------------------------------------------------------------------------------
 
 
-def _rows(bookings: Iterable[Booking], viewer: Viewer) -> Iterator[list]:
+def _rows(bookings: Iterable[Booking], viewer: Viewer, orders: Iterable = ()) -> Iterator[list]:
     yield list(HEADERS)
     for booking in bookings:
         reveal = viewer.reveals(booking)
         yield [get(booking, reveal) for _header, get in COLUMNS]
+    # Sample-testing orders (委托测试) after the bookings: sharing/bookings/orders/records.py.
+    for order in orders:
+        record = order_record(order, viewer.sees_all or order.instrument_id in viewer.managed)
+        yield [record.get(header, "") for header in HEADERS]
 
 
 def _batched(qs: QuerySet[Booking], limit: int) -> Iterator[Booking]:
@@ -213,13 +218,17 @@ def _batched(qs: QuerySet[Booking], limit: int) -> Iterator[Booking]:
 
 
 def csv_chunks(
-    bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS
+    bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS, orders=()
 ) -> Iterator[bytes]:
     """UTF-8 with a BOM (so Excel in China opens it as UTF-8), in batches of rows."""
-    return spreadsheets.csv_stream(_rows(_batched(bookings, limit), viewer))
+    return spreadsheets.csv_stream(
+        _rows(_batched(bookings, limit), viewer, _batched(orders, limit))
+    )
 
 
-def xlsx_file(bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS):
+def xlsx_file(
+    bookings: Iterable[Booking], *, viewer: Viewer, limit: int = EXPORT_MAX_ROWS, orders=()
+):
     """A temporary file holding the workbook, written in openpyxl's write-only mode."""
-    rows = _rows(_batched(bookings, limit), viewer)
+    rows = _rows(_batched(bookings, limit), viewer, _batched(orders, limit))
     return spreadsheets.xlsx_file(rows, sheet="service_records")

@@ -149,6 +149,7 @@ OPTIONAL_AREAS = (
     "matrix_training",
     "matrix_onboarding",
     "matrix_facility_closures",
+    "matrix_orders",
 )
 
 

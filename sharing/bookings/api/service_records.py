@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from portal import bounds
 from portal.api.query import query_params
 from portal.api.views import JsonForErrors
+from sharing.bookings.orders.records import order_records
 from sharing.bookings.service_records import (
     EXPORT_MAX_ROWS,
     Viewer,
@@ -50,7 +51,16 @@ class _ServiceRecordExportApi(APIView):
             instrument_id=data.get("instrument"),
         )
         filename = f"service-records-{data['from']:%Y%m%d}-{data['to']:%Y%m%d}.{self.extension}"
-        return bookings, Viewer.of(request.user), filename
+        viewer = Viewer.of(request.user)
+        # Completed sample-testing orders (委托测试) follow the bookings in the same file.
+        self.orders = order_records(
+            sees_all=viewer.sees_all,
+            managed=viewer.managed,
+            date_from=data["from"],
+            date_to=data["to"],
+            instrument_id=data.get("instrument"),
+        )
+        return bookings, viewer, filename
 
 
 class ServiceRecordCsvExportApi(_ServiceRecordExportApi):
@@ -69,7 +79,8 @@ class ServiceRecordCsvExportApi(_ServiceRecordExportApi):
     def get(self, request):
         bookings, viewer, filename = self._prepared(request)
         response = StreamingHttpResponse(
-            csv_chunks(bookings, viewer=viewer), content_type="text/csv; charset=utf-8"
+            csv_chunks(bookings, viewer=viewer, orders=self.orders),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["X-Export-Row-Limit"] = str(EXPORT_MAX_ROWS)
@@ -96,7 +107,7 @@ class ServiceRecordXlsxExportApi(_ServiceRecordExportApi):
     def get(self, request):
         bookings, viewer, filename = self._prepared(request)
         response = FileResponse(
-            xlsx_file(bookings, viewer=viewer),
+            xlsx_file(bookings, viewer=viewer, orders=self.orders),
             as_attachment=True,
             filename=filename,
             content_type=self.media_type,

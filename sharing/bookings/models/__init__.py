@@ -1,5 +1,5 @@
 """Bookings and their rules (bookings.py), vouchers and notices with them; problems reported and
-training asked for (facility.py)."""
+training asked for (facility.py); sample-testing orders (orders.py)."""
 
 from sharing.bookings.models.bookings import (
     Blackout,
@@ -17,6 +17,14 @@ from sharing.bookings.models.bookings import (
     WaitlistEntry,
 )
 from sharing.bookings.models.facility import ProblemReport, TrainingRequest
+from sharing.bookings.models.orders import (
+    OrderItem,
+    OrderReport,
+    SampleLine,
+    SampleOrder,
+    SampleOrderTransition,
+    TestItem,
+)
 
 __all__ = [
     "Blackout",
@@ -28,8 +36,14 @@ __all__ = [
     "CalendarToken",
     "Notice",
     "OpeningHours",
+    "OrderItem",
+    "OrderReport",
     "ProblemReport",
     "Qualification",
+    "SampleLine",
+    "SampleOrder",
+    "SampleOrderTransition",
+    "TestItem",
     "TrainingRequest",
     "Voucher",
     "VoucherEntry",
