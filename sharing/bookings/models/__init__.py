@@ -17,6 +17,7 @@ from sharing.bookings.models.bookings import (
     WaitlistEntry,
 )
 from sharing.bookings.models.facility import ProblemReport, TrainingRequest
+from sharing.bookings.models.vouchers import SettlementLine, SettlementRequest, VoucherApplication
 
 __all__ = [
     "Blackout",
@@ -30,8 +31,11 @@ __all__ = [
     "OpeningHours",
     "ProblemReport",
     "Qualification",
+    "SettlementLine",
+    "SettlementRequest",
     "TrainingRequest",
     "Voucher",
+    "VoucherApplication",
     "VoucherEntry",
     "WaitlistEntry",
 ]

@@ -28,7 +28,7 @@ from sharing.bookings.models import (
 )
 from sharing.bookings.notifications import booking_notify
 from sharing.bookings.services.waitlist import waitlist_tell
-from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_refund
+from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_release, voucher_reserve
 from sharing.catalogue.models import Instrument
 
 # --- Status changes -------------------------------------------------------------------------
@@ -65,10 +65,10 @@ def _audit_transition(booking: Booking, *, before: str, by: User | None, reason:
 
 
 def release(booking: Booking, *, refund: bool) -> None:
-    """The time is free again: the voucher amount goes back (unless a no-show keeps it) and
-    the people waiting for that time are told."""
+    """The time is free again: the voucher reservation goes back (``refund`` False keeps it,
+    for a caller that settles it otherwise) and the people waiting for that time are told."""
     if refund:
-        voucher_refund(booking=booking)
+        voucher_release(booking=booking)
     waitlist_tell(booking)
 
 
@@ -139,7 +139,7 @@ def booking_create(
     )
     _audit_transition(booking, before="", by=requester, reason="")
     if voucher is not None:
-        voucher_redeem(voucher=voucher, booking=booking, by=requester)
+        voucher_reserve(voucher=voucher, booking=booking, by=requester)
     booking_notify(booking=booking, kind=Notice.REQUESTED)
     if status == Booking.Status.APPROVED:
         booking_notify(booking=booking, kind=Notice.APPROVED)
@@ -203,6 +203,8 @@ def booking_check_out(
     require(rules.may_check_out(user=by, booking=booking))
     booking.checked_out_at = max(now, booking.checked_in_at)
     booking.charge = fees.charge_for(booking=booking)
-    return record_transition(
+    record_transition(
         booking, to=Booking.Status.COMPLETED, by=by, fields=("checked_out_at", "charge")
     )
+    voucher_redeem(booking=booking, by=by)
+    return booking
