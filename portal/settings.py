@@ -279,6 +279,9 @@ SPECTACULAR_SETTINGS = {
         "TechListingStatusEnum": "sharing.techmarket.models.TechListing.Status",
         "TechNeedStatusEnum": "sharing.techmarket.models.TechNeed.Status",
         "ServiceRequestStatusEnum": "sharing.techmarket.models.ServiceRequest.Status",
+        "VoucherApplicationStatusEnum": "sharing.bookings.models.VoucherApplication.Status",
+        "SettlementRequestStatusEnum": "sharing.bookings.models.SettlementRequest.Status",
+        "SettlementLineStatusEnum": "sharing.bookings.models.SettlementLine.Status",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [

@@ -109,9 +109,9 @@ def test_book_from_the_week_lose_a_race_and_get_approved(page, live_server, arti
 def test_my_bookings_calendar_address_cancel_and_vouchers(page, live_server, artifacts):
     world = booking_world(approval_required=False)
     booking = book(world, purpose="<b>不是粗体</b>")
-    from sharing.bookings.vouchers.ledger import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_reserve
 
-    voucher_redeem(voucher=world["voucher"], booking=booking, by=world["researcher"])
+    voucher_reserve(voucher=world["voucher"], booking=booking, by=world["researcher"])
 
     sign_in(page, live_server.url, "researcher", "/bookings/")
     row = page.locator(f"tr[data-booking='{booking.pk}']")

@@ -445,9 +445,9 @@ def test_vouchers_show_only_my_organisations(client, world):
     booking = book(world)
     services.booking_cancel(booking=booking, by=world["researcher"])
     mine = book(world, start="14:00", end="16:00")
-    from sharing.bookings.vouchers.ledger import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_reserve
 
-    voucher_redeem(voucher=world["voucher"], booking=mine, by=world["researcher"])
+    voucher_reserve(voucher=world["voucher"], booking=mine, by=world["researcher"])
     voucher_issue(
         issuing_region=beibei(),
         organisation=world["other"],
