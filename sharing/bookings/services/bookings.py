@@ -35,9 +35,12 @@ from sharing.catalogue.models import Instrument
 
 
 def _locked(booking: Booking) -> Booking:
-    """The row again, locked: two managers pressing "approve" at once must not both win."""
+    """The row again, locked: two managers pressing "approve" at once must not both win. Only
+    the booking's row (of=self): locking the joined requester and instrument too would make
+    every write that names them (an audit line, a voucher entry) wait, and deadlock with a
+    voucher's lock held by another of the requester's bookings."""
     return (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("instrument", "requester")
         .get(pk=booking.pk)
     )
