@@ -6,6 +6,7 @@ from frontend.views import bookings as views_bookings
 from frontend.views import catalogue as views_catalogue
 from frontend.views import home as views
 from frontend.views import imports as views_imports
+from frontend.views import voucher_pages
 from frontend.views.tech import centre as tech_centre
 from frontend.views.tech import deals as tech_deals
 from frontend.views.tech import listings as tech_listings
@@ -38,6 +39,23 @@ urlpatterns = [
     path("bookings/queue/", views_bookings.booking_queue, name="booking-queue"),
     path("bookings/<int:pk>/", views_booking_detail.booking_detail, name="booking"),
     path("vouchers/", views_bookings.vouchers, name="vouchers"),
+    path("vouchers/applications/", voucher_pages.applications, name="voucher-applications"),
+    path("vouchers/settlements/", voucher_pages.settlements, name="voucher-settlements"),
+    path(
+        "vouchers/settlements/<int:pk>/",
+        voucher_pages.settlement_detail,
+        name="voucher-settlement",
+    ),
+    path(
+        "vouchers/settlements/<int:pk>/form/",
+        voucher_pages.settlement_form,
+        name="voucher-settlement-form",
+    ),
+    path(
+        "vouchers/settlements/<int:pk>/commitment/",
+        voucher_pages.settlement_commitment,
+        name="voucher-settlement-commitment",
+    ),
     # Dual-use technology exchange (两用技术交易).
     path("tech/", tech_listings.listing_list, name="tech"),
     path("tech/listings/new/", tech_listings.listing_new, name="tech-listing-new"),
