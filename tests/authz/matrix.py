@@ -140,7 +140,7 @@ AREAS = (
     "matrix_pages",
     "matrix_portal",
 )
-OPTIONAL_AREAS = ("matrix_techmarket",)
+OPTIONAL_AREAS = ("matrix_techmarket", "matrix_voucher_lifecycle")
 
 
 def area_modules() -> list:
