@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from demo.history import history_load
 from demo.techmarket import contracts_demo_load, techmarket_demo_load
+from demo.voucher_stages import voucher_stages_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role
@@ -129,6 +130,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     )
     contracts = contracts_demo_load(firm=named["firm_demo"], broker=named["broker_demo"])
     history = history_load(users=named, regions=regions, approver=named["admin"])
+    voucher_applications = voucher_stages_load(named=named, regions=regions)
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -140,6 +142,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "tech_needs": tech["needs"],
         "tech_contracts": contracts,
         "history_bookings": history,
+        "voucher_applications": voucher_applications,
     }
 
 

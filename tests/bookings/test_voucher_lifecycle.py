@@ -115,9 +115,7 @@ def issued(w, amount="1000.00", accepted=None):
 # --- The journey ------------------------------------------------------------------------------
 
 
-def test_a_mianyang_voucher_spent_at_swu_is_paid_by_mianyang_and_the_ledger_closes(
-    w, api, client
-):
+def test_a_mianyang_voucher_spent_at_swu_is_paid_by_mianyang_and_the_ledger_closes(w, api, client):
     api.force_authenticate(w.firm)
     made = api.post(
         "/api/vouchers/applications/",

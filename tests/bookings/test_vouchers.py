@@ -307,9 +307,7 @@ def balance(voucher) -> Decimal:
     return voucher.balance
 
 
-def test_the_requester_cannot_cancel_after_the_start_and_a_no_show_releases_the_voucher(
-    lab, spent
-):
+def test_the_requester_cannot_cancel_after_the_start_and_a_no_show_releases_the_voucher(lab, spent):
     from portal.errors import Conflict
     from sharing.bookings import services
 
