@@ -143,7 +143,12 @@ def one_round(n: int, threads: int, org, user, instrument, region) -> dict:
     wall = max(finished) - released[0]
 
     voucher.refresh_from_db()
-    taken = -sum(VoucherEntry.objects.filter(voucher=voucher).values_list("amount", flat=True))
+    # Only reservations are written here (no booking completes or ends): what they hold.
+    taken = sum(
+        VoucherEntry.objects.filter(voucher=voucher, kind="reservation").values_list(
+            "amount", flat=True
+        )
+    )
     successes = outcomes.count("ok")
     expected = covered + 1
     overdraft = voucher.balance < 0 or taken > voucher.amount
