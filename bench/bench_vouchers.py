@@ -65,7 +65,7 @@ def one_round(n: int, threads: int, org, user, instrument, region) -> dict:
 
     from portal.errors import RuleBroken
     from sharing.bookings.models import Booking, VoucherEntry
-    from sharing.bookings.vouchers.ledger import voucher_balance_check, voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_balance_check, voucher_reserve
     from sharing.bookings.vouchers.services import voucher_issue
 
     share = FEE / 2
@@ -121,7 +121,7 @@ def one_round(n: int, threads: int, org, user, instrument, region) -> dict:
             barrier.wait(timeout=60)
             started = time.perf_counter()
             try:
-                voucher_redeem(voucher=voucher, booking=booking, by=user)
+                voucher_reserve(voucher=voucher, booking=booking, by=user)
                 result = "ok"
             except RuleBroken as exc:
                 result = exc.rule
@@ -143,7 +143,12 @@ def one_round(n: int, threads: int, org, user, instrument, region) -> dict:
     wall = max(finished) - released[0]
 
     voucher.refresh_from_db()
-    taken = -sum(VoucherEntry.objects.filter(voucher=voucher).values_list("amount", flat=True))
+    # Only reservations are written here (no booking completes or ends): what they hold.
+    taken = sum(
+        VoucherEntry.objects.filter(voucher=voucher, kind="reservation").values_list(
+            "amount", flat=True
+        )
+    )
     successes = outcomes.count("ok")
     expected = covered + 1
     overdraft = voucher.balance < 0 or taken > voucher.amount

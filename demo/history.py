@@ -4,9 +4,10 @@ figures on a fresh start. Demo only.
 Bookings in the past cannot be made through booking_create (its notice rules refuse the past),
 so each is inserted as booking_create would have written it (rate and estimate from
 fees.quote, a transition per status) and then lives through the real services from there:
-approval recorded with record_transition, the voucher redeemed with voucher_redeem, check-in and
+approval recorded with record_transition, the voucher reserved with voucher_reserve, check-in and
 check-out through booking_check_in and booking_check_out at their moments (the charge comes
-from fees.charge_for), a cancellation refunded with voucher_refund. Nothing is notified. The
+from fees.charge_for; the voucher is redeemed on it), a cancellation or a no-show released with
+voucher_release. Nothing is notified. The
 timestamps are then set back to when those things happened.
 
 Deterministic: one seeded random generator over the open days of the 52 weeks before the day of
@@ -33,7 +34,7 @@ from sharing.bookings import fees
 from sharing.bookings.models import Booking, BookingTransition, Voucher, VoucherEntry
 from sharing.bookings.services import booking_check_in, booking_check_out
 from sharing.bookings.services.bookings import record_transition
-from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_refund
+from sharing.bookings.vouchers.ledger import voucher_release, voucher_reserve
 from sharing.bookings.vouchers.services import voucher_issue
 from sharing.bookings.workdays import DayKind, day_kinds
 from sharing.catalogue.models import Instrument
@@ -178,12 +179,13 @@ def _live(item: Planned, approver: User, regions: list[Region]) -> Booking:
         if voucher is not None:
             # A spent voucher refuses (RuleBroken): the fee is then paid in full.
             with contextlib.suppress(RuleBroken):
-                voucher_redeem(voucher=voucher, booking=booking, by=requester)
+                voucher_reserve(voucher=voucher, booking=booking, by=requester)
     if item.outcome == "cancelled":
         record_transition(booking, to=Booking.Status.CANCELLED, by=requester, reason="实验计划调整")
-        voucher_refund(booking=booking)
+        voucher_release(booking=booking)
     elif item.outcome == "no_show":
         record_transition(booking, to=Booking.Status.NO_SHOW, by=None, reason="未按时签到")
+        voucher_release(booking=booking)
     else:
         check_in = item.start + datetime.timedelta(minutes=item.early_minutes)
         booking = booking_check_in(booking=booking, by=requester, now=check_in)
@@ -207,8 +209,8 @@ UPDATE {transition} t SET at = CASE t.to_status
         ELSE lower(b.period) + interval '15 minutes' END
 FROM {booking} b WHERE t.booking_id = b.id AND b.id = ANY(%(ids)s);
 UPDATE {entry} e SET created_at = CASE e.kind
-        WHEN 'redemption' THEN b.created_at + interval '2 hours 5 minutes'
-        ELSE lower(b.period) - interval '1 day' END
+        WHEN 'reservation' THEN b.created_at + interval '2 hours 5 minutes'
+        ELSE COALESCE(b.checked_out_at, lower(b.period) - interval '1 day') END
 FROM {booking} b WHERE e.booking_id = b.id AND b.id = ANY(%(ids)s);
 """
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from demo.history import history_load
 from demo.orders import orders_demo_load
 from demo.techmarket import contracts_demo_load, techmarket_demo_load
+from demo.voucher_stages import voucher_stages_load
 from geo.zones_build import zones_load
 from portal.accounts import uscc
 from portal.accounts.models import Organisation, Role, User, Verification
@@ -151,6 +152,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     history = history_load(users=named, regions=regions, approver=named["admin"])
     _pending_sign_up(by_key["swust"])
     orders = orders_demo_load(users=named, fallback_manager=named["admin"])
+    voucher_applications = voucher_stages_load(named=named, regions=regions)
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -164,6 +166,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "history_bookings": history,
         "test_items": orders["test_items"],
         "sample_orders": orders["orders"],
+        "voucher_applications": voucher_applications,
     }
 
 

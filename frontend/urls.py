@@ -13,6 +13,7 @@ from frontend.views import onboarding as views_onboarding
 from frontend.views import orders as views_orders
 from frontend.views import password as views_password
 from frontend.views import training as views_training
+from frontend.views import voucher_pages
 from frontend.views.tech import centre as tech_centre
 from frontend.views.tech import deals as tech_deals
 from frontend.views.tech import listings as tech_listings
@@ -100,6 +101,23 @@ urlpatterns = [
         "manage/instruments/<int:instrument_id>/",
         views_manage.instrument_console,
         name="manage-instrument",
+    ),
+    path("vouchers/applications/", voucher_pages.applications, name="voucher-applications"),
+    path("vouchers/settlements/", voucher_pages.settlements, name="voucher-settlements"),
+    path(
+        "vouchers/settlements/<int:pk>/",
+        voucher_pages.settlement_detail,
+        name="voucher-settlement",
+    ),
+    path(
+        "vouchers/settlements/<int:pk>/form/",
+        voucher_pages.settlement_form,
+        name="voucher-settlement-form",
+    ),
+    path(
+        "vouchers/settlements/<int:pk>/commitment/",
+        voucher_pages.settlement_commitment,
+        name="voucher-settlement-commitment",
     ),
     # Dual-use technology exchange (两用技术交易).
     path("tech/", tech_listings.listing_list, name="tech"),

@@ -290,6 +290,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationChannelEnum": "portal.notifications.models.Channel",
         "RoleEnum": "portal.accounts.models.Role",
         "SampleOrderStatusEnum": "sharing.bookings.models.SampleOrder.Status",
+        "VoucherApplicationStatusEnum": "sharing.bookings.models.VoucherApplication.Status",
+        "SettlementRequestStatusEnum": "sharing.bookings.models.SettlementRequest.Status",
+        "SettlementLineStatusEnum": "sharing.bookings.models.SettlementLine.Status",
     },
     # Each operation's 4xx answers in the one error shape (portal.errors), from its view.
     "POSTPROCESSING_HOOKS": [

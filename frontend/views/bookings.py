@@ -15,12 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from frontend.views import voucher_pages
 from portal import bounds
 from portal.errors import RuleBroken, error_body
 from portal.page_throttles import page_throttle
@@ -383,8 +384,14 @@ def booking_queue(request):
 
 @login_required
 def vouchers(request):
-    """Signed in: my organisation's vouchers; coordinators and administrators see all."""
+    """Signed in: my organisation's vouchers; coordinators and administrators see all. A
+    member applies here for a voucher (POST) and follows the organisation's applications."""
     user = request.user
+    apply_form = None
+    if request.method == "POST":
+        apply_form, done = voucher_pages.apply_post(request)
+        if done:
+            return redirect("frontend:vouchers")
     sees_all = rules.sees_every_organisation(user=user)
     page = Paginator(voucher_list(user=user), VOUCHERS_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
@@ -411,5 +418,6 @@ def vouchers(request):
             "sees_all": sees_all,
             "no_organisation": not sees_all and not user.organisation_id,
             "today": timezone.localdate(),
+            **voucher_pages.apply_context(user, apply_form),
         },
     )

@@ -25,8 +25,10 @@ from geo.analysis.tables import (
 )
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
+from portal.accounts.models import Region
 from portal.replicas import replica_reads
 from sharing.bookings.selectors import external_order_totals, figure_definitions, monthly_usage
+from sharing.bookings.vouchers.selectors import voucher_flows
 from sharing.techmarket.selectors import contract_turnover_by_region
 
 YEARS_SHOWN = 6  # this year and the five before
@@ -82,6 +84,20 @@ def _view_row(row: dict) -> dict:
     }
 
 
+def _voucher_flows(year: int) -> list[dict]:
+    """The year's voucher money by issuing region and the region it was spent in, with the
+    regions themselves for their names."""
+    regions = {r.code: r for r in Region.objects.all()}
+    return [
+        {
+            **row,
+            "issuing": regions.get(row["issuing_region"]),
+            "spent": regions.get(row["spent_region"]),
+        }
+        for row in voucher_flows(year=year)
+    ]
+
+
 @replica_reads
 @coordinator_required
 def dashboard(request):
@@ -112,6 +128,7 @@ def dashboard(request):
             "regions": regions,
             "flows": figures["flows"],
             "tech_turnover": contract_turnover_by_region(year=year),
+            "voucher_flows": _voucher_flows(year),
             "definitions": figure_definitions(),
             "external_orders": external_order_totals(year=year),
             "months": [

@@ -19,7 +19,7 @@ DEFINITIONS below is the text shown under each figure:
 - hours: effective hours as above;
 - cross-region: the requester's organisation's region is not the instrument's (CROSS_REGION);
   the share is of bookings;
-- voucher use: redemptions minus refunds (元) on the year's completed bookings. Each level is one
+- voucher use: the redemptions (元) on the year's completed bookings. Each level is one
 SQL statement grouped by the level's key; groups without a completed booking in the year are
 left out (their hours are all zero), and so, at the platform level, are instruments shared
 through no platform.
@@ -126,8 +126,11 @@ def completed_in_year(year: int) -> QuerySet[Booking]:
 
 
 def voucher_entries_in_year(year: int) -> QuerySet[VoucherEntry]:
-    """The voucher entries counted as voucher use: those of the year's completed bookings."""
-    return VoucherEntry.objects.filter(booking__in=completed_in_year(year).values("pk"))
+    """The voucher entries counted as voucher use: the redemptions of the year's completed
+    bookings (a redemption is made on the final charge; reservations are only held)."""
+    return VoucherEntry.objects.filter(
+        booking__in=completed_in_year(year).values("pk"), kind=VoucherEntry.Kind.REDEMPTION
+    )
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,8 @@ def completed_usage_by_instrument(*, year: int) -> QuerySet:
 
 def voucher_net_by_instrument(*, year: int) -> QuerySet:
     """Voucher entries of the year's completed bookings summed per instrument:
-    ``instrument_id``, ``region_id``, ``net`` (redemptions negative, refunds positive, 元)."""
+    ``instrument_id``, ``region_id``, ``net`` (the redemptions, negative: money out of the
+    vouchers, 元)."""
 
     return (
         voucher_entries_in_year(year)
@@ -133,7 +134,7 @@ def voucher_net_by_instrument(*, year: int) -> QuerySet:
         .values(
             instrument_id=F("booking__instrument_id"), region_id=F("booking__instrument__region_id")
         )
-        .annotate(net=Sum("amount"))
+        .annotate(net=-Sum("amount"))
     )
 
 

@@ -81,14 +81,9 @@ def _amount(b: Booking):
 
 
 def _funding(b: Booking) -> str:
+    # Only a completed service redeems: the amount spent on its final charge.
     redeemed = [e for e in b.ledger_entries if e.kind == VoucherEntry.Kind.REDEMPTION]
-    refunded = {e.voucher_id for e in b.ledger_entries if e.kind == VoucherEntry.Kind.REFUND}
-    parts = [
-        f"科技创新券 {e.voucher.code} 抵扣 {-e.amount} 元"
-        for e in redeemed
-        if e.voucher_id not in refunded
-    ]
-    return "；".join(parts)
+    return "；".join(f"科技创新券 {e.voucher.code} 抵扣 {e.amount} 元" for e in redeemed)
 
 
 def _applicant(b: Booking) -> str:

@@ -30,20 +30,15 @@ ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_plac
 
 def usage_log(*, instrument: Instrument) -> QuerySet[Booking]:
     """Sessions of the instrument that were used (completed, or checked in now), newest first,
-    each with ``voucher_paid``: what vouchers paid and kept (redemptions less refunds, 元)."""
+    each with ``voucher_paid``: what vouchers paid (the redemption on the final charge, 元)."""
     return (
         Booking.objects.filter(instrument=instrument, status__in=USED)
         .select_related("requester__organisation")
         .annotate(
-            voucher_paid=-Coalesce(
+            voucher_paid=Coalesce(
                 Sum(
                     "voucher_entries__amount",
-                    filter=Q(
-                        voucher_entries__kind__in=[
-                            VoucherEntry.Kind.REDEMPTION,
-                            VoucherEntry.Kind.REFUND,
-                        ]
-                    ),
+                    filter=Q(voucher_entries__kind=VoucherEntry.Kind.REDEMPTION),
                 ),
                 ZERO,
             )

@@ -150,6 +150,7 @@ OPTIONAL_AREAS = (
     "matrix_onboarding",
     "matrix_facility_closures",
     "matrix_orders",
+    "matrix_voucher_lifecycle",
 )
 
 

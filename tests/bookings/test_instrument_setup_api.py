@@ -149,7 +149,10 @@ def test_the_usage_log_lists_real_times_minutes_charge_and_voucher_part(world):
         accepted_in=[world["beibei"], researcher.organisation.region],
     )
     VoucherEntry.objects.create(
-        voucher=voucher, booking=booking, kind="redemption", amount=Decimal("-100")
+        voucher=voucher, booking=booking, kind="reservation", amount=Decimal("150")
+    )
+    VoucherEntry.objects.create(
+        voucher=voucher, booking=booking, kind="redemption", amount=Decimal("100")
     )
     done(instrument, researcher, day - datetime.timedelta(days=7))
     answer = client_for(world["manager"]).get(f"/api/instruments/{instrument.pk}/usage/").json()

@@ -13,7 +13,7 @@ from portal.accounts.models import Role
 from portal.errors import Forbidden, RuleBroken
 from sharing.bookings.models import Booking
 from sharing.bookings.service_records import HEADERS, Viewer, csv_chunks, service_records
-from sharing.bookings.vouchers.ledger import voucher_redeem
+from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_reserve
 from sharing.bookings.vouchers.services import voucher_issue
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
 
@@ -111,8 +111,9 @@ def records(db):
         checked_out_at=at("2026-03-02", 11, 40),
         charge=D("375.00"),
     )
-    voucher_redeem(voucher=voucher, booking=used, by=visitor)
+    voucher_reserve(voucher=voucher, booking=used, by=visitor)
     Booking.objects.filter(pk=used.pk).update(status="completed")
+    voucher_redeem(booking=used)  # as the check-out does
     book(sem, visitor, at("2026-03-03", 9), 1, purpose='=HYPERLINK("http://x")')
     book(xrd, visitor, at("2026-03-04", 9), 1)
     # Outside the export: cancelled, and the day after the range.

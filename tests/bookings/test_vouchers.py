@@ -1,4 +1,5 @@
-"""Innovation vouchers: issue, redeem under every rule, refund once, and no overdraft ever."""
+"""Innovation vouchers: issue, reserve under every rule, redeem on the final charge, release
+once, and no overdraft ever."""
 
 import datetime
 import threading
@@ -11,7 +12,12 @@ from django.db import IntegrityError, connection, connections, transaction
 from portal.accounts.models import Organisation, Role
 from portal.errors import Forbidden, NotFound, RuleBroken
 from sharing.bookings.models import Booking, Voucher, VoucherEntry
-from sharing.bookings.vouchers.ledger import voucher_balance_check, voucher_redeem, voucher_refund
+from sharing.bookings.vouchers.ledger import (
+    voucher_balance_check,
+    voucher_redeem,
+    voucher_release,
+    voucher_reserve,
+)
 from sharing.bookings.vouchers.selectors import voucher_get, voucher_list, voucher_usable
 from sharing.bookings.vouchers.services import voucher_issue
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei, mianyang
@@ -95,16 +101,16 @@ def test_issuing_a_voucher_refuses_nonsense(lab, kwargs, rule):
     assert rule_of(excinfo) == rule
 
 
-# --- Redeem: the rules ------------------------------------------------------------------------
+# --- Reserve: the rules ------------------------------------------------------------------------
 
 
 def test_a_voucher_covers_at_most_half_the_fee_by_default(lab):
     org, researcher, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), fee="300.00")
-    entry = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    assert entry.kind == VoucherEntry.Kind.REDEMPTION
-    assert entry.amount == D("-150.00")
+    entry = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    assert entry.kind == VoucherEntry.Kind.RESERVATION
+    assert entry.amount == D("150.00")
     voucher.refresh_from_db()
     assert voucher.balance == D("850.00")
 
@@ -114,16 +120,16 @@ def test_the_covered_share_is_a_setting_and_rounds_down_to_the_cent(lab, setting
     org, researcher, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), fee="100.05")
-    entry = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    assert entry.amount == D("-30.01")  # 30.015 rounded down: never above the share
+    entry = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    assert entry.amount == D("30.01")  # 30.015 rounded down: never above the share
 
 
 def test_a_voucher_covers_no_more_than_its_balance(lab):
     org, researcher, instrument = lab
     voucher = issue(org, amount="40.00")
     booking = make_booking(instrument, researcher, at("2026-03-02"), fee="300.00")
-    entry = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    assert entry.amount == D("-40.00")
+    entry = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    assert entry.amount == D("40.00")
     voucher.refresh_from_db()
     assert voucher.balance == 0
 
@@ -133,9 +139,9 @@ def test_an_empty_voucher_is_refused(lab):
     voucher = issue(org, amount="40.00")
     first = make_booking(instrument, researcher, at("2026-03-02"))
     second = make_booking(instrument, researcher, at("2026-03-03"))
-    voucher_redeem(voucher=voucher, booking=first, by=researcher)
+    voucher_reserve(voucher=voucher, booking=first, by=researcher)
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=voucher, booking=second, by=researcher)
+        voucher_reserve(voucher=voucher, booking=second, by=researcher)
     assert rule_of(excinfo) == "voucher_empty"
 
 
@@ -144,7 +150,7 @@ def test_a_free_booking_has_nothing_for_a_voucher_to_cover(lab):
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), fee="0.00")
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+        voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     assert rule_of(excinfo) == "voucher_nothing_to_cover"
     assert not VoucherEntry.objects.exists()
 
@@ -154,7 +160,7 @@ def test_a_voucher_of_another_organisation_is_refused(lab):
     voucher = issue(OrganisationFactory(region=beibei()))
     booking = make_booking(instrument, researcher, at("2026-03-02"))
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+        voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     assert rule_of(excinfo) == "voucher_not_yours"
 
 
@@ -164,9 +170,9 @@ def test_only_the_requester_or_an_administrator_may_spend_a_voucher_on_a_booking
     booking = make_booking(instrument, researcher, at("2026-03-02"))
     colleague = UserFactory(organisation=org)
     with pytest.raises(Forbidden):
-        voucher_redeem(voucher=voucher, booking=booking, by=colleague)
+        voucher_reserve(voucher=voucher, booking=booking, by=colleague)
     admin = UserFactory(roles=[Role.ADMINISTRATOR])
-    assert voucher_redeem(voucher=voucher, booking=booking, by=admin).amount == D("-100.00")
+    assert voucher_reserve(voucher=voucher, booking=booking, by=admin).amount == D("100.00")
 
 
 @pytest.mark.parametrize("status", ["cancelled", "rejected", "expired", "no_show"])
@@ -175,7 +181,7 @@ def test_a_booking_that_ended_without_use_takes_no_voucher(lab, status):
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), status=status)
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+        voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     assert rule_of(excinfo) == "voucher_booking_closed"
 
 
@@ -183,18 +189,18 @@ def test_a_booking_is_paid_with_one_voucher_at_most(lab):
     org, researcher, instrument = lab
     first, second = issue(org), issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"))
-    voucher_redeem(voucher=first, booking=booking, by=researcher)
+    voucher_reserve(voucher=first, booking=booking, by=researcher)
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=second, booking=booking, by=researcher)
+        voucher_reserve(voucher=second, booking=booking, by=researcher)
     assert rule_of(excinfo) == "voucher_one_per_booking"
 
 
-def test_redeeming_twice_for_one_booking_returns_the_first_entry(lab):
+def test_reserving_twice_for_one_booking_returns_the_first_entry(lab):
     org, researcher, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"))
-    first = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    again = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    first = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    again = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     assert again.pk == first.pk
     voucher.refresh_from_db()
     assert voucher.balance == D("900.00")
@@ -210,10 +216,10 @@ def test_validity_is_judged_on_the_booking_date_in_china(lab):
     # 00:30 on 2 March in Beijing is still 1 March in UTC: valid.
     early = make_booking(instrument, researcher, at("2026-03-02", 0, 30))
     assert early.start.astimezone(datetime.UTC).date() == datetime.date(2026, 3, 1)
-    voucher_redeem(voucher=voucher, booking=early, by=researcher)
+    voucher_reserve(voucher=voucher, booking=early, by=researcher)
     # 23:30 on 31 March in Beijing: the last valid day.
     late = make_booking(instrument, researcher, at("2026-03-31", 23, 0), hours=1)
-    voucher_redeem(voucher=voucher, booking=late, by=researcher)
+    voucher_reserve(voucher=voucher, booking=late, by=researcher)
 
 
 @pytest.mark.parametrize("day", ["2026-03-01", "2026-04-01"])
@@ -222,7 +228,7 @@ def test_a_voucher_outside_its_validity_is_refused(lab, day):
     voucher = issue(org, valid_from=datetime.date(2026, 3, 2), until="2026-03-31")
     booking = make_booking(instrument, researcher, at(day, 10))
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+        voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     assert rule_of(excinfo) == "voucher_expired"
 
 
@@ -240,8 +246,8 @@ def test_a_beibei_voucher_accepted_in_both_regions_pays_on_a_mianyang_instrument
     org, researcher, _i = lab
     voucher = issue(org, region=beibei(), accepted=[beibei(), mianyang()])
     booking = make_booking(mianyang_instrument, researcher, at("2026-03-02"), fee="400.00")
-    entry = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    assert entry.amount == D("-200.00")
+    entry = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    assert entry.amount == D("200.00")
     assert list(
         voucher_usable(user=researcher, instrument=mianyang_instrument, start=booking.start)
     ) == [voucher]
@@ -254,7 +260,7 @@ def test_a_voucher_accepted_only_in_beibei_is_refused_on_a_mianyang_instrument(
     voucher = issue(org, region=beibei(), accepted=[beibei()])
     booking = make_booking(mianyang_instrument, researcher, at("2026-03-02"))
     with pytest.raises(RuleBroken) as excinfo:
-        voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+        voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     assert rule_of(excinfo) == "voucher_not_accepted_here"
     assert not voucher_usable(
         user=researcher, instrument=mianyang_instrument, start=booking.start
@@ -264,20 +270,20 @@ def test_a_voucher_accepted_only_in_beibei_is_refused_on_a_mianyang_instrument(
 # --- Refund -----------------------------------------------------------------------------------
 
 
-def test_cancelling_gives_the_redeemed_amount_back_once(lab):
+def test_cancelling_gives_the_reserved_amount_back_once(lab):
     org, researcher, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), fee="300.00")
-    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     Booking.objects.filter(pk=booking.pk).update(status="cancelled")
 
-    refund = voucher_refund(booking=booking)
-    assert refund.kind == VoucherEntry.Kind.REFUND and refund.amount == D("150.00")
-    again = voucher_refund(booking=booking)
+    refund = voucher_release(booking=booking)
+    assert refund.kind == VoucherEntry.Kind.RELEASE and refund.amount == D("150.00")
+    again = voucher_release(booking=booking)
     assert again.pk == refund.pk
     voucher.refresh_from_db()
     assert voucher.balance == D("1000.00")
-    assert VoucherEntry.objects.filter(kind="refund").count() == 1
+    assert VoucherEntry.objects.filter(kind="release").count() == 1
     assert voucher_balance_check(voucher).consistent
 
 
@@ -290,7 +296,7 @@ def spent(lab):
     org, researcher, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), fee="300.00")
-    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     voucher.refresh_from_db()
     assert voucher.balance == D("850.00")
     return booking, voucher
@@ -301,7 +307,7 @@ def balance(voucher) -> Decimal:
     return voucher.balance
 
 
-def test_the_requester_cannot_cancel_after_the_start_and_the_voucher_stays_spent(lab, spent):
+def test_the_requester_cannot_cancel_after_the_start_and_a_no_show_releases_the_voucher(lab, spent):
     from portal.errors import Conflict
     from sharing.bookings import services
 
@@ -313,12 +319,14 @@ def test_the_requester_cannot_cancel_after_the_start_and_the_voucher_stays_spent
     booking.refresh_from_db()
     assert booking.status == Booking.Status.APPROVED
     assert balance(voucher) == D("850.00")
-    # What happens instead is the no-show, which keeps the redemption.
+    # What happens instead is the no-show: nothing was used, so the reservation goes back
+    # (nothing may be redeemed, nor settled, for a service not completed).
     assert services.sweep_no_shows(now=at("2026-03-02", 9, 30)) == 1
     booking.refresh_from_db()
     assert booking.status == Booking.Status.NO_SHOW
-    assert balance(voucher) == D("850.00")
-    assert not VoucherEntry.objects.filter(kind="refund").exists()
+    assert balance(voucher) == D("1000.00")
+    assert VoucherEntry.objects.filter(kind="release").count() == 1
+    assert not VoucherEntry.objects.filter(kind="redemption").exists()
     assert voucher_balance_check(voucher).consistent
 
 
@@ -366,7 +374,7 @@ def test_a_request_never_approved_may_still_be_withdrawn_after_its_start(lab):
     org, researcher, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-03-02"), status="requested")
-    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     services.booking_cancel(booking=booking, by=researcher, now=at("2026-03-02", 9, 30))
     assert balance(voucher) == D("1000.00")
 
@@ -376,7 +384,7 @@ def test_api_cancelling_a_started_booking_is_409_naming_the_rule(lab, api):
     voucher = issue(org, valid_from=datetime.date(2000, 1, 1), until="2099-12-31")
     start = datetime.datetime.now(CHINA) - datetime.timedelta(minutes=5)
     booking = make_booking(instrument, researcher, start, fee="300.00")
-    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     api.force_authenticate(researcher)
     response = api.post(f"/api/bookings/{booking.pk}/cancel", {}, format="json")
     assert response.status_code == 409, response.content
@@ -389,7 +397,7 @@ def test_api_cancelling_a_started_booking_is_409_naming_the_rule(lab, api):
 def test_refunding_a_booking_paid_without_a_voucher_does_nothing(lab):
     _org, researcher, instrument = lab
     booking = make_booking(instrument, researcher, at("2026-03-02"))
-    assert voucher_refund(booking=booking) is None
+    assert voucher_release(booking=booking) is None
 
 
 def test_the_ledger_explains_the_balance(lab):
@@ -399,11 +407,39 @@ def test_the_ledger_explains_the_balance(lab):
         make_booking(instrument, researcher, at(f"2026-03-0{d}"), fee="120.00") for d in (2, 3, 4)
     ]
     for booking in bookings:
-        voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    voucher_refund(booking=bookings[1])
+        voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    voucher_release(booking=bookings[1])
     check = voucher_balance_check(voucher)
     assert check.recorded == check.from_ledger == D("380.00")
     assert check.consistent
+
+
+def test_completing_redeems_on_the_final_charge_and_releases_the_rest(lab):
+    org, researcher, instrument = lab
+    voucher = issue(org)
+    booking = make_booking(instrument, researcher, at("2026-03-02"), fee="300.00")
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    Booking.objects.filter(pk=booking.pk).update(status="completed", charge=D("200.00"))
+
+    entry = voucher_redeem(booking=booking)
+    assert (entry.kind, entry.amount) == (VoucherEntry.Kind.REDEMPTION, D("100.00"))
+    assert voucher_redeem(booking=booking).pk == entry.pk
+    voucher.refresh_from_db()
+    assert (voucher.reserved, voucher.redeemed, voucher.balance) == (0, D("100.00"), D("900.00"))
+    assert VoucherEntry.objects.get(kind="release").amount == D("50.00")
+    assert voucher_balance_check(voucher).consistent
+    assert voucher_release(booking=booking).amount == D("50.00")  # nothing more goes back
+
+
+def test_a_booking_not_completed_redeems_nothing(lab):
+    org, researcher, instrument = lab
+    voucher = issue(org)
+    booking = make_booking(instrument, researcher, at("2026-03-02"))
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    with pytest.raises(RuleBroken) as excinfo:
+        voucher_redeem(booking=booking)
+    assert rule_of(excinfo) == "voucher_not_completed"
+    assert not VoucherEntry.objects.filter(kind="redemption").exists()
 
 
 # --- The database's word ----------------------------------------------------------------------
@@ -429,7 +465,7 @@ THREADS = 32
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_redemptions_never_overdraw_a_voucher():
+def test_concurrent_reservations_never_overdraw_a_voucher():
     org = OrganisationFactory(region=beibei(), kind=Organisation.Kind.UNIVERSITY)
     researcher = UserFactory(organisation=org)
     instrument = InstrumentFactory(organisation=OrganisationFactory(region=beibei()))
@@ -449,7 +485,7 @@ def test_concurrent_redemptions_never_overdraw_a_voucher():
         try:
             barrier.wait(timeout=30)
             try:
-                voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+                voucher_reserve(voucher=voucher, booking=booking, by=researcher)
                 result = "ok"
             except RuleBroken as exc:
                 result = exc.rule
@@ -468,10 +504,10 @@ def test_concurrent_redemptions_never_overdraw_a_voucher():
     voucher.refresh_from_db()
     entries = list(VoucherEntry.objects.filter(voucher=voucher))
     assert voucher.balance == 0
-    assert sum(e.amount for e in entries) == -(voucher.amount - voucher.balance)
+    assert sum(e.amount for e in entries) == voucher.amount - voucher.balance == voucher.reserved
     assert outcomes.count("ok") == len(entries) == 11
     assert outcomes.count("voucher_empty") == THREADS - 11
-    assert sorted(e.amount for e in entries)[-1] == D("-20.00")
+    assert sorted(e.amount for e in entries)[0] == D("20.00")
     assert voucher_balance_check(voucher).consistent
 
 
@@ -483,11 +519,12 @@ def test_people_see_their_organisations_vouchers_and_coordinators_see_all(lab):
     mine = issue(org)
     theirs = issue(OrganisationFactory(region=mianyang()), region=mianyang())
     booking = make_booking(instrument, researcher, at("2026-03-02"))
-    voucher_redeem(voucher=mine, booking=booking, by=researcher)
+    voucher_reserve(voucher=mine, booking=booking, by=researcher)
 
     listed = list(voucher_list(user=researcher))
     assert listed == [mine]
-    assert listed[0].redeemed == D("100.00") and listed[0].entry_count == 1
+    assert listed[0].reserved == D("100.00") and listed[0].redeemed == D("0.00")
+    assert listed[0].entry_count == 1
     coordinator = UserFactory(roles=[Role.COORDINATOR])
     assert set(voucher_list(user=coordinator)) == {mine, theirs}
     with pytest.raises(NotFound):
@@ -499,13 +536,14 @@ def test_api_lists_my_organisations_vouchers_with_totals(lab, api):
     mine = issue(org, accepted=[beibei(), mianyang()])
     issue(OrganisationFactory())
     booking = make_booking(instrument, researcher, at("2026-03-02"))
-    voucher_redeem(voucher=mine, booking=booking, by=researcher)
+    voucher_reserve(voucher=mine, booking=booking, by=researcher)
     api.force_authenticate(researcher)
 
     body = api.get("/api/vouchers/").json()
     assert [v["code"] for v in body["results"]] == [mine.code]
     row = body["results"][0]
-    assert row["balance"] == "900.00" and row["redeemed"] == "100.00"
+    assert row["balance"] == "900.00" and row["reserved"] == "100.00"
+    assert row["redeemed"] == "0.00" and row["settled"] == "0.00"
     assert row["refunded"] == "0.00" and row["entry_count"] == 1
     assert {r["code"] for r in row["accepted_in"]} == {"beibei", "mianyang"}
 
@@ -515,14 +553,14 @@ def test_api_shows_a_vouchers_ledger_and_hides_others_vouchers(lab, api):
     mine = issue(org)
     theirs = issue(OrganisationFactory())
     booking = make_booking(instrument, researcher, at("2026-03-02"))
-    voucher_redeem(voucher=mine, booking=booking, by=researcher)
-    voucher_refund(booking=booking)
+    voucher_reserve(voucher=mine, booking=booking, by=researcher)
+    voucher_release(booking=booking)
     api.force_authenticate(researcher)
 
     body = api.get(f"/api/vouchers/{mine.pk}/").json()
     assert [(e["kind"], e["amount"]) for e in body["ledger"]] == [
-        ("redemption", "-100.00"),
-        ("refund", "100.00"),
+        ("reservation", "100.00"),
+        ("release", "100.00"),
     ]
     assert body["ledger"][0]["instrument"]["id"] == instrument.pk
     missing = api.get(f"/api/vouchers/{theirs.pk}/")

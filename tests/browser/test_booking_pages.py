@@ -109,9 +109,9 @@ def test_book_from_the_week_lose_a_race_and_get_approved(page, live_server, arti
 def test_my_bookings_calendar_address_cancel_and_vouchers(page, live_server, artifacts):
     world = booking_world(approval_required=False)
     booking = book(world, purpose="<b>不是粗体</b>")
-    from sharing.bookings.vouchers.ledger import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_reserve
 
-    voucher_redeem(voucher=world["voucher"], booking=booking, by=world["researcher"])
+    voucher_reserve(voucher=world["voucher"], booking=booking, by=world["researcher"])
 
     sign_in(page, live_server.url, "researcher", "/bookings/")
     row = page.locator(f"tr[data-booking='{booking.pk}']")
@@ -140,9 +140,9 @@ def test_my_bookings_calendar_address_cancel_and_vouchers(page, live_server, art
 
     page.goto(live_server.url + "/vouchers/")
     card = page.locator("section.voucher[data-voucher='510700-2026-MY01']")
-    # Redeemed 150, refunded 150 on cancelling: the balance is whole again.
+    # Reserved 150, released 150 on cancelling: the balance is whole again.
     assert "剩余 1000.00 元" in card.inner_text()
-    assert "退回" in card.inner_text() and "抵扣" in card.inner_text()
+    assert "释放" in card.inner_text() and "预留" in card.inner_text()
     page.screenshot(path=artifacts / "booking-vouchers.png", full_page=True)
 
     page.goto(live_server.url + f"/instruments/{world['instrument'].pk}/book/?week=2026-10-01")

@@ -445,9 +445,9 @@ def test_vouchers_show_only_my_organisations(client, world):
     booking = book(world)
     services.booking_cancel(booking=booking, by=world["researcher"])
     mine = book(world, start="14:00", end="16:00")
-    from sharing.bookings.vouchers.ledger import voucher_redeem
+    from sharing.bookings.vouchers.ledger import voucher_reserve
 
-    voucher_redeem(voucher=world["voucher"], booking=mine, by=world["researcher"])
+    voucher_reserve(voucher=world["voucher"], booking=mine, by=world["researcher"])
     voucher_issue(
         issuing_region=beibei(),
         organisation=world["other"],
@@ -464,7 +464,7 @@ def test_vouchers_show_only_my_organisations(client, world):
     assert "绵阳" in html and "北碚" in html
     assert 'max="1000.00" value="850.00"' in html
     assert "已用 150.00 元" in html and "剩余 850.00 元" in html
-    assert "抵扣" in html and "-150.00" in html
+    assert "预留" in html and "150.00" in html
 
 
 def test_coordinators_see_every_organisations_vouchers(client, world):

@@ -159,15 +159,21 @@ def build_world(*, ring_name="环西南大学创新生态圈") -> dict:
         issuing_region=my,
         organisation=om,
         amount=Decimal("1000"),
-        balance=Decimal("780"),
+        balance=Decimal("730"),
+        reserved=Decimal("100"),
+        redeemed=Decimal("170"),
         valid_from=datetime.date(2025, 1, 1),
         valid_until=datetime.date(2025, 12, 31),
     )
     for booking, kind, amount in (
-        (b1, "redemption", "-120.00"),
-        (b3, "redemption", "-80.00"),
-        (b3, "refund", "30.00"),
-        (b6, "redemption", "-100.00"),
+        # Reserved when requested, redeemed on the final charge (the rest released); b6 is
+        # still to come: only reserved. Voucher use counts the redemptions: 120 + 50.
+        (b1, "reservation", "120.00"),
+        (b1, "redemption", "120.00"),
+        (b3, "reservation", "80.00"),
+        (b3, "redemption", "50.00"),
+        (b3, "release", "30.00"),
+        (b6, "reservation", "100.00"),
     ):
         VoucherEntry.objects.create(
             voucher=voucher, booking=booking, kind=kind, amount=Decimal(amount)

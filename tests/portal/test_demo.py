@@ -190,12 +190,26 @@ def test_the_demo_history_used_vouchers_through_the_ledger(demo):
 
     redemptions = VoucherEntry.objects.filter(kind="redemption")
     assert redemptions.filter(booking__status="completed").count() > 20
-    assert VoucherEntry.objects.filter(kind="refund", booking__status="cancelled").exists()
+    assert VoucherEntry.objects.filter(kind="release", booking__status="cancelled").exists()
     for voucher in Voucher.objects.all():
         assert voucher_balance_check(voucher).consistent, voucher.code
     # The voucher people try the booking form with is left whole.
     fresh = Voucher.objects.get(code__startswith="DEMO-510700-")
     assert fresh.balance == fresh.amount
+
+
+def test_the_demo_has_vouchers_in_every_stage_and_its_ledger_closes(demo):
+    from sharing.bookings.models import SettlementRequest, VoucherApplication, VoucherEntry
+    from sharing.bookings.vouchers.ledger import ledger_differences
+
+    statuses = set(VoucherApplication.objects.values_list("status", flat=True))
+    assert statuses == {"submitted", "approved", "rejected"}
+    assert VoucherEntry.objects.filter(kind="reservation", booking__status="requested").exists()
+    assert VoucherEntry.objects.filter(kind="redemption", booking__status="completed").exists()
+    requests = set(SettlementRequest.objects.values_list("issuing_region__code", "status"))
+    assert requests == {("mianyang", "submitted"), ("beibei", "paid")}
+    assert VoucherEntry.objects.filter(kind="settlement").exists()
+    assert ledger_differences() == []
 
 
 def test_the_demo_registered_technology_contracts_this_year(demo):

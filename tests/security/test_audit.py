@@ -11,7 +11,7 @@ from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
 from portal.audit.services import audit_record
 from sharing.bookings import services
-from sharing.bookings.vouchers.ledger import voucher_redeem
+from sharing.bookings.vouchers.ledger import voucher_reserve
 from tests.bookings.test_vouchers import at, issue, make_booking
 from tests.factories import InstrumentFactory, OrganisationFactory, UserFactory, beibei
 
@@ -49,26 +49,26 @@ def test_a_rejection_keeps_its_reason_and_the_system_acts_as_system(lab):
     assert AuditEvent.objects.get(action="booking.expired").actor_label == "system"
 
 
-def test_redeeming_a_voucher_leaves_an_audit_event(lab):
+def test_reserving_a_voucher_leaves_an_audit_event(lab):
     org, researcher, _manager, instrument = lab
     voucher = issue(org)
     booking = make_booking(instrument, researcher, at("2026-12-01"))
-    entry = voucher_redeem(voucher=voucher, booking=booking, by=researcher)
-    [event] = AuditEvent.objects.filter(action="voucher.redeemed")
+    entry = voucher_reserve(voucher=voucher, booking=booking, by=researcher)
+    [event] = AuditEvent.objects.filter(action="voucher.reserved")
     assert event.actor == researcher
     assert (event.target_type, event.target_id) == ("bookings.voucher", str(voucher.pk))
-    assert event.changes == {"booking": booking.pk, "amount": "-100.00", "entry": entry.pk}
+    assert event.changes == {"booking": booking.pk, "amount": "100.00", "entry": entry.pk}
 
 
-def test_cancelling_records_the_cancel_and_the_refund(lab):
+def test_cancelling_records_the_cancel_and_the_release(lab):
     org, researcher, _manager, instrument = lab
     voucher = issue(org)
     start = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3)
     booking = make_booking(instrument, researcher, start)
-    voucher_redeem(voucher=voucher, booking=booking, by=researcher)
+    voucher_reserve(voucher=voucher, booking=booking, by=researcher)
     services.booking_cancel(booking=booking, by=researcher)
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
-    assert actions == ["voucher.redeemed", "booking.cancelled", "voucher.refunded"]
+    assert actions == ["voucher.reserved", "booking.cancelled", "voucher.released"]
 
 
 def test_an_admin_change_leaves_an_audit_event(lab):

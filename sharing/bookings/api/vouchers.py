@@ -36,10 +36,9 @@ class VoucherSerializer(serializers.ModelSerializer):
     organisation = _NamedSerializer()
     accepted_in = _RegionSerializer(many=True)
     valid_today = serializers.SerializerMethodField(help_text=_("今天（北京时间）是否在有效期内。"))
-    redeemed = serializers.DecimalField(
-        14, 2, read_only=True, help_text=_("累计抵扣（元），未扣除退回。")
+    refunded = serializers.DecimalField(
+        14, 2, read_only=True, help_text=_("累计释放（元）：预留后未使用而退回的部分。")
     )
-    refunded = serializers.DecimalField(14, 2, read_only=True, help_text=_("累计退回（元）。"))
     entry_count = serializers.IntegerField(read_only=True, help_text=_("流水笔数。"))
 
     class Meta:
@@ -55,7 +54,9 @@ class VoucherSerializer(serializers.ModelSerializer):
             "valid_until",
             "valid_today",
             "accepted_in",
+            "reserved",
             "redeemed",
+            "settled",
             "refunded",
             "entry_count",
         ]

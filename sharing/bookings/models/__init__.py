@@ -25,6 +25,7 @@ from sharing.bookings.models.orders import (
     SampleOrderTransition,
     TestItem,
 )
+from sharing.bookings.models.vouchers import SettlementLine, SettlementRequest, VoucherApplication
 
 __all__ = [
     "Blackout",
@@ -43,9 +44,12 @@ __all__ = [
     "SampleLine",
     "SampleOrder",
     "SampleOrderTransition",
+    "SettlementLine",
+    "SettlementRequest",
     "TestItem",
     "TrainingRequest",
     "Voucher",
+    "VoucherApplication",
     "VoucherEntry",
     "WaitlistEntry",
 ]

@@ -329,7 +329,13 @@ class WaitlistEntry(models.Model):
 
 
 class Voucher(models.Model):
-    """科技创新券: issued by a region to an organisation, spent on fees where it is accepted."""
+    """科技创新券: issued by a region to an organisation, spent on fees where it is accepted.
+
+    Three buckets kept in columns beside the ledger, under a row lock: ``reserved`` (held for
+    services requested, not yet done), ``redeemed`` (spent on completed services) and, of
+    that, ``settled`` (paid out by the issuing authority to the provider). The check
+    constraints are the last word: balance = amount − reserved − redeemed, settled ≤ redeemed,
+    nothing negative — no transaction can commit an overdraft or a settlement beyond use."""
 
     code = models.CharField(_("券号"), max_length=32, unique=True, validators=[ONE_LINE])
     issuing_region = models.ForeignKey(
@@ -339,9 +345,10 @@ class Voucher(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("持券单位")
     )
     amount = models.DecimalField(_("面额（元）"), max_digits=12, decimal_places=2)
-    # Kept in step with the ledger by the services, under a row lock; the check constraint is
-    # the last word: no transaction can commit an overdraft.
     balance = models.DecimalField(_("余额（元）"), max_digits=12, decimal_places=2)
+    reserved = models.DecimalField(_("预留（元）"), max_digits=12, decimal_places=2, default=0)
+    redeemed = models.DecimalField(_("已抵扣（元）"), max_digits=12, decimal_places=2, default=0)
+    settled = models.DecimalField(_("已兑现（元）"), max_digits=12, decimal_places=2, default=0)
     valid_from = models.DateField(_("生效日期"))
     valid_until = models.DateField(_("截止日期"))
     accepted_in = models.ManyToManyField(Region, related_name="+", verbose_name=_("通用地区"))
@@ -359,6 +366,17 @@ class Voucher(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_from__lte=F("valid_until")), name="voucher_validity_order"
             ),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0) & Q(redeemed__gte=0) & Q(settled__gte=0),
+                name="voucher_buckets_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(settled__lte=F("redeemed")), name="voucher_settled_within_redeemed"
+            ),
+            models.CheckConstraint(
+                condition=Q(balance=F("amount") - F("reserved") - F("redeemed")),
+                name="voucher_balance_is_the_rest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -366,11 +384,19 @@ class Voucher(models.Model):
 
 
 class VoucherEntry(models.Model):
-    """The voucher ledger: a redemption is negative, a refund positive; once per booking each."""
+    """The voucher ledger, every amount positive: a reservation when a service is requested,
+    its release (all or the part not used) when it ends, a redemption on the final charge when
+    it is completed, and a settlement when the issuing authority pays the provider.
+
+    Per voucher and service at most one of each kind (a settlement is therefore at most once
+    per redemption). The service is a booking today; an order may later stand beside it (a
+    nullable FK and a check that exactly one is set)."""
 
     class Kind(models.TextChoices):
+        RESERVATION = "reservation", _("预留")
+        RELEASE = "release", _("释放")
         REDEMPTION = "redemption", _("抵扣")
-        REFUND = "refund", _("退回")
+        SETTLEMENT = "settlement", _("兑现")
 
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="entries")
     booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="voucher_entries")
@@ -379,14 +405,16 @@ class VoucherEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("创新券流水")
+        verbose_name_plural = _("创新券流水")
         constraints = [
             models.UniqueConstraint(
                 fields=["voucher", "booking", "kind"], name="voucherentry_once_per_booking_kind"
             ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="voucherentry_amount_positive"),
             models.CheckConstraint(
-                condition=(Q(kind="redemption") & Q(amount__lt=0))
-                | (Q(kind="refund") & Q(amount__gt=0)),
-                name="voucherentry_sign_matches_kind",
+                condition=Q(kind__in=["reservation", "release", "redemption", "settlement"]),
+                name="voucherentry_kind_known",
             ),
         ]
 

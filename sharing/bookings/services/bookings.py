@@ -28,16 +28,19 @@ from sharing.bookings.models import (
 )
 from sharing.bookings.notifications import booking_notify
 from sharing.bookings.services.waitlist import waitlist_tell
-from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_refund
+from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_release, voucher_reserve
 from sharing.catalogue.models import Instrument
 
 # --- Status changes -------------------------------------------------------------------------
 
 
 def _locked(booking: Booking) -> Booking:
-    """The row again, locked: two managers pressing "approve" at once must not both win."""
+    """The row again, locked: two managers pressing "approve" at once must not both win. Only
+    the booking's row (of=self): locking the joined requester and instrument too would make
+    every write that names them (an audit line, a voucher entry) wait, and deadlock with a
+    voucher's lock held by another of the requester's bookings."""
     return (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("instrument", "requester")
         .get(pk=booking.pk)
     )
@@ -65,10 +68,10 @@ def _audit_transition(booking: Booking, *, before: str, by: User | None, reason:
 
 
 def release(booking: Booking, *, refund: bool) -> None:
-    """The time is free again: the voucher amount goes back (unless a no-show keeps it) and
-    the people waiting for that time are told."""
+    """The time is free again: the voucher reservation goes back (``refund`` False keeps it,
+    for a caller that settles it otherwise) and the people waiting for that time are told."""
     if refund:
-        voucher_refund(booking=booking)
+        voucher_release(booking=booking)
     waitlist_tell(booking)
 
 
@@ -146,7 +149,7 @@ def booking_create(
     )
     _audit_transition(booking, before="", by=requester, reason="")
     if voucher is not None:
-        voucher_redeem(voucher=voucher, booking=booking, by=requester)
+        voucher_reserve(voucher=voucher, booking=booking, by=requester)
     booking_notify(booking=booking, kind=Notice.REQUESTED)
     if status == Booking.Status.APPROVED:
         booking_notify(booking=booking, kind=Notice.APPROVED)
@@ -210,6 +213,8 @@ def booking_check_out(
     require(rules.may_check_out(user=by, booking=booking))
     booking.checked_out_at = max(now, booking.checked_in_at)
     booking.charge = fees.charge_for(booking=booking)
-    return record_transition(
+    record_transition(
         booking, to=Booking.Status.COMPLETED, by=by, fields=("checked_out_at", "charge")
     )
+    voucher_redeem(booking=booking, by=by)
+    return booking

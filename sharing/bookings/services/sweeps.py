@@ -13,6 +13,7 @@ from sharing.bookings import fees
 from sharing.bookings.models import Booking, Notice
 from sharing.bookings.notifications import booking_notify
 from sharing.bookings.services.bookings import record_transition, release
+from sharing.bookings.vouchers.ledger import voucher_redeem
 
 SWEEP_BATCH = 100
 
@@ -73,7 +74,8 @@ def sweep_expired_requests(now: datetime.datetime | None = None) -> int:
 
 def sweep_no_shows(now: datetime.datetime | None = None) -> int:
     """Approved bookings without a check-in BOOKING_NO_SHOW_MINUTES after their start are
-    released as no-shows. The voucher redemption stands: the time was held for them."""
+    released as no-shows. The voucher reservation goes back: nothing was used, so nothing may
+    be redeemed or settled for it."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=no_show_minutes())
 
@@ -88,7 +90,7 @@ def sweep_no_shows(now: datetime.datetime | None = None) -> int:
         record_transition(
             booking, to=Booking.Status.NO_SHOW, by=None, reason=_("开始后未签到，按未到场释放")
         )
-        release(booking, refund=False)
+        release(booking, refund=True)
         booking_notify(booking=booking, kind=Notice.NO_SHOW)
 
     return _sweep(batch, apply)
@@ -115,5 +117,6 @@ def sweep_forgotten_check_outs(now: datetime.datetime | None = None) -> int:
             reason=_("未签退，按预约时段计费"),
             fields=("checked_out_at", "charge", "checkout_forgotten"),
         )
+        voucher_redeem(booking=booking)
 
     return _sweep(batch, apply)

@@ -1,15 +1,17 @@
-"""The voucher ledger: redeem part of a booking's fee, refund it when the booking ends unused,
-and reconcile a balance against its entries.
+"""The voucher ledger: reserve part of a booking's fee when it is requested, redeem it on the
+final charge when the booking is completed (the rest released), release it all when the booking
+ends unused; and reconcile the columns against the entries.
 
-Services write the ledger (VoucherEntry) and the balance together, under a row lock on the
-voucher; the check constraint ``voucher_balance_within_amount`` is the last word, so no
-transaction can commit an overdraft even if a caller bypasses these functions.
+Services write the ledger (VoucherEntry) and the voucher's buckets (reserved, redeemed,
+settled, balance) together, under a row lock on the voucher; the check constraints on Voucher
+are the last word, so no transaction can commit an overdraft or a settlement beyond use even if
+a caller bypasses these functions.
 
 Lock order, everywhere: the booking row first, then the voucher row. Two transactions that
-touch the same booking and voucher therefore queue instead of deadlocking.
+touch the same booking and voucher therefore queue instead of deadlocking. Settlement locks the
+request, then the vouchers in key order, and never a booking.
 
-A booking is paid with at most one voucher (the booking form offers one); the refund then has
-exactly one redemption to give back.
+A booking is paid with at most one voucher (the booking form offers one).
 """
 
 import datetime
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DecimalField, Exists, F, OuterRef, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -34,8 +36,6 @@ from sharing.bookings.models import Booking, Voucher, VoucherEntry
 # at 23:30 on that day in China, whatever UTC says.
 CHINA = ZoneInfo("Asia/Shanghai")
 DEFAULT_MAX_SHARE = Decimal("0.5")
-# A booking that ended without use, or is still to be used, may carry a redemption.
-_REDEEMABLE = (*Booking.LIVE, Booking.Status.COMPLETED)
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
@@ -58,13 +58,18 @@ def voucher_cap(*, fee: Decimal) -> Decimal:
     return (fee * max_share()).quantize(CENT, ROUND_DOWN)
 
 
+def _entry(booking: Booking, kind: str) -> VoucherEntry | None:
+    return VoucherEntry.objects.filter(booking=booking, kind=kind).first()
+
+
 @transaction.atomic
-def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEntry:
-    """Cover part of the booking's fee estimate with the voucher: at most VOUCHER_MAX_SHARE of
-    it, at most the balance. Idempotent per (voucher, booking): a second call returns the entry
-    the first one wrote."""
+def voucher_reserve(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEntry:
+    """Hold part of the booking's fee estimate on the voucher: at most VOUCHER_MAX_SHARE of it,
+    at most the balance. Refused (nothing written) when the voucher is not the requester's
+    organisation's, not accepted in the instrument's region, or not valid on the booking's day.
+    Idempotent per (voucher, booking): a second call returns the entry the first one wrote."""
     # The booking's lock serialises everything about this booking (a retry, a second voucher);
-    # the voucher's lock serialises every redemption against the voucher, the concurrency this
+    # the voucher's lock serialises every reservation against the voucher, the concurrency this
     # is about, so as little as possible happens between taking it and the commit.
     booking = (
         Booking.objects.select_for_update(of=("self",))
@@ -72,14 +77,12 @@ def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEn
         .get(pk=booking.pk)
     )
     require(rules.may_pay_for(user=by, booking=booking))
-    earlier = VoucherEntry.objects.filter(
-        booking=booking, kind=VoucherEntry.Kind.REDEMPTION
-    ).first()
+    earlier = _entry(booking, VoucherEntry.Kind.RESERVATION)
     if earlier is not None:
         if earlier.voucher_id == voucher.pk:
             return earlier
         raise RuleBroken(_("每个预约只能使用一张创新券。"), rule="voucher_one_per_booking")
-    if booking.status not in _REDEEMABLE:
+    if booking.status not in Booking.LIVE:
         raise RuleBroken(_("该预约已结束，不能再使用创新券。"), rule="voucher_booking_closed")
     cap = voucher_cap(fee=booking.fee_estimate)
     if cap <= 0:
@@ -110,52 +113,96 @@ def voucher_redeem(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEn
     amount = min(voucher.balance, cap)
 
     entry = VoucherEntry.objects.create(
-        voucher=voucher, booking=booking, kind=VoucherEntry.Kind.REDEMPTION, amount=-amount
+        voucher=voucher, booking=booking, kind=VoucherEntry.Kind.RESERVATION, amount=amount
     )
-    # F() rather than the value read: the database computes the new balance and its check
-    # constraint judges it.
-    Voucher.objects.filter(pk=voucher.pk).update(balance=F("balance") - amount)
+    # F() rather than the value read: the database computes the new buckets and its check
+    # constraints judge them.
+    Voucher.objects.filter(pk=voucher.pk).update(
+        reserved=F("reserved") + amount, balance=F("balance") - amount
+    )
     audit_record(
         actor=by,
-        action="voucher.redeemed",
+        action="voucher.reserved",
         target=voucher,
-        changes={"booking": booking.pk, "amount": str(-amount), "entry": entry.pk},
+        changes={"booking": booking.pk, "amount": str(amount), "entry": entry.pk},
     )
     return entry
 
 
 @transaction.atomic
-def voucher_refund(*, booking: Booking) -> VoucherEntry | None:
-    """Give back what the booking's redemption took, once. Call it when the booking ends
-    without use (cancelled, rejected, expired); a second call returns the refund already made.
-    None when no voucher was used."""
+def voucher_redeem(*, booking: Booking, by: User | None = None) -> VoucherEntry | None:
+    """On the final charge of a completed booking: redeem min(reserved, cap(charge)) and
+    release the rest of the reservation. Once: a second call returns the redemption made.
+    None when no voucher was used or nothing of the charge can be covered (all released)."""
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
-    redemption = VoucherEntry.objects.filter(
-        booking=booking, kind=VoucherEntry.Kind.REDEMPTION
-    ).first()
-    if redemption is None:
+    reservation = _entry(booking, VoucherEntry.Kind.RESERVATION)
+    if reservation is None:
         return None
-    voucher = Voucher.objects.select_for_update().filter(pk=redemption.voucher_id).get()
-    existing = VoucherEntry.objects.filter(
-        voucher_id=redemption.voucher_id, booking=booking, kind=VoucherEntry.Kind.REFUND
-    ).first()
+    done = _entry(booking, VoucherEntry.Kind.REDEMPTION)
+    if done is not None:
+        return done
+    if _entry(booking, VoucherEntry.Kind.RELEASE) is not None:
+        return None
+    if booking.status != Booking.Status.COMPLETED:
+        raise RuleBroken(_("只有已完成的服务才能抵扣创新券。"), rule="voucher_not_completed")
+    voucher = Voucher.objects.select_for_update().get(pk=reservation.voucher_id)
+    held = reservation.amount
+    used = min(held, voucher_cap(fee=booking.charge or Decimal(0)))
+    rest = held - used
+    entry = None
+    if used > 0:
+        entry = VoucherEntry.objects.create(
+            voucher=voucher, booking=booking, kind=VoucherEntry.Kind.REDEMPTION, amount=used
+        )
+    if rest > 0:
+        VoucherEntry.objects.create(
+            voucher=voucher, booking=booking, kind=VoucherEntry.Kind.RELEASE, amount=rest
+        )
+    Voucher.objects.filter(pk=voucher.pk).update(
+        reserved=F("reserved") - held, redeemed=F("redeemed") + used, balance=F("balance") + rest
+    )
+    audit_record(
+        actor=by,
+        action="voucher.redeemed",
+        target=voucher,
+        changes={"booking": booking.pk, "redeemed": str(used), "released": str(rest)},
+    )
+    return entry
+
+
+@transaction.atomic
+def voucher_release(*, booking: Booking) -> VoucherEntry | None:
+    """Give back what the booking's reservation holds, once. Call it when the booking ends
+    without use (cancelled, rejected, expired, no-show); a second call returns the release
+    already made. None when no voucher was used or it was redeemed."""
+    booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+    reservation = _entry(booking, VoucherEntry.Kind.RESERVATION)
+    if reservation is None:
+        return None
+    voucher = Voucher.objects.select_for_update().filter(pk=reservation.voucher_id).get()
+    existing = _entry(booking, VoucherEntry.Kind.RELEASE)
     if existing is not None:
         return existing
-    amount = -redemption.amount
+    if _entry(booking, VoucherEntry.Kind.REDEMPTION) is not None:
+        return None
+    amount = reservation.amount
     entry = VoucherEntry.objects.create(
-        voucher_id=redemption.voucher_id,
-        booking=booking,
-        kind=VoucherEntry.Kind.REFUND,
-        amount=amount,
+        voucher=voucher, booking=booking, kind=VoucherEntry.Kind.RELEASE, amount=amount
     )
-    Voucher.objects.filter(pk=redemption.voucher_id).update(balance=F("balance") + amount)
+    Voucher.objects.filter(pk=voucher.pk).update(
+        reserved=F("reserved") - amount, balance=F("balance") + amount
+    )
     audit_record(
         actor=None,
-        action="voucher.refunded",
+        action="voucher.released",
         target=voucher,
         changes={"booking": booking.pk, "amount": str(amount), "entry": entry.pk},
     )
     return entry
+
+
+# The older name, for callers written before reservations existed.
+voucher_refund = voucher_release
 
 
 @dataclass(frozen=True)
@@ -168,13 +215,63 @@ class BalanceCheck:
         return self.recorded == self.from_ledger
 
 
-def voucher_balance_check(voucher: Voucher) -> BalanceCheck:
-    """The balance as stored against the amount plus the ledger's sum, read in one statement
-    so a concurrent redemption cannot fall between the two."""
-    row = (
-        Voucher.objects.filter(pk=voucher.pk)
-        .annotate(ledger=Coalesce(Sum("entries__amount"), Value(Decimal(0)), output_field=MONEY))
-        .values("amount", "balance", "ledger")
-        .get()
+def _sum(kind: str):
+    return Coalesce(
+        Sum("entries__amount", filter=Q(entries__kind=kind)), Value(Decimal(0)), output_field=MONEY
     )
-    return BalanceCheck(recorded=row["balance"], from_ledger=row["amount"] + row["ledger"])
+
+
+def with_ledger_sums(qs):
+    """Vouchers annotated with their ledger's sums per kind (l_reservation, l_release,
+    l_redemption, l_settlement)."""
+    return qs.annotate(**{f"l_{kind}": _sum(kind) for kind in VoucherEntry.Kind.values})
+
+
+def voucher_balance_check(voucher: Voucher) -> BalanceCheck:
+    """The balance as stored against the amount less what the ledger holds and spent, read in
+    one statement so a concurrent reservation cannot fall between the two."""
+    row = with_ledger_sums(Voucher.objects.filter(pk=voucher.pk)).get()
+    return BalanceCheck(
+        recorded=row.balance,
+        from_ledger=row.amount - row.l_reservation + row.l_release,
+    )
+
+
+def ledger_differences() -> list[str]:
+    """Every voucher's buckets and balance recomputed from its ledger, every settlement
+    request's total from its lines, every settlement line against its redemption: one line
+    per difference, naming the voucher or request and both values. Empty when all agree."""
+    from sharing.bookings.models import SettlementLine, SettlementRequest
+
+    out = []
+    for v in with_ledger_sums(Voucher.objects.order_by("code")):
+        expected = {
+            "reserved": v.l_reservation - v.l_release - v.l_redemption,
+            "redeemed": v.l_redemption,
+            "settled": v.l_settlement,
+            "balance": v.amount - v.l_reservation + v.l_release,
+        }
+        for name, value in expected.items():
+            if getattr(v, name) != value:
+                out.append(f"voucher {v.code}: {name} recorded {getattr(v, name)}, ledger {value}")
+    requests = SettlementRequest.objects.annotate(
+        from_lines=Coalesce(
+            Sum("lines__amount", filter=~Q(lines__status=SettlementLine.Status.REJECTED)),
+            Value(Decimal(0)),
+            output_field=MONEY,
+        )
+    ).order_by("pk")
+    for r in requests:
+        if r.total != r.from_lines:
+            out.append(
+                f"settlement request #{r.pk}: total recorded {r.total}, lines {r.from_lines}"
+            )
+    lines = SettlementLine.objects.exclude(status=SettlementLine.Status.REJECTED).exclude(
+        amount=F("entry__amount")
+    )
+    for line in lines.select_related("entry__voucher").order_by("pk"):
+        out.append(
+            f"settlement request #{line.request_id} line {line.pk} (voucher "
+            f"{line.entry.voucher.code}): amount {line.amount}, redemption {line.entry.amount}"
+        )
+    return out
