@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.accounts.models import Organisation, Region, Role
 from portal.errors import DomainError, NotFound
+from portal.i18n import local_name
 from sharing.bookings.models import SettlementLine, SettlementRequest, VoucherApplication
 from sharing.bookings.vouchers import rules as vrules
 from sharing.bookings.vouchers import selectors, services, settlement
@@ -50,6 +51,7 @@ class ApplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuing_region"].queryset = _regions()
+        self.fields["issuing_region"].label_from_instance = local_name
 
 
 def _dated(label):
@@ -99,6 +101,7 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuing_region"].queryset = _regions()
+        self.fields["issuing_region"].label_from_instance = local_name
 
     def clean(self):
         data = super().clean()
