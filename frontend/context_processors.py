@@ -6,6 +6,8 @@ from django.utils.functional import cached_property
 
 from geo import rules as geo_rules
 from portal.accounts import rules as account_rules
+from portal.accounts.models import Role
+from portal.accounts.verifications import verification_list
 from portal.notifications.selectors import UNREAD_SHOWN, unread_count
 from sharing.bookings import rules as booking_rules
 from sharing.bookings.console import waiting_count
@@ -29,6 +31,28 @@ class _Can:
     @property
     def decide_verifications(self) -> bool:
         return account_rules.may_see_verifications(user=self._user) is None
+
+    @property
+    def organisation_members(self) -> bool:
+        """An organisation administrator: the verification page lists their members too."""
+        return account_rules.is_organisation_admin(self._user)
+
+    @cached_property
+    def verifications_waiting(self) -> int:
+        """Verifications waiting for this person's decision, for the link: one query."""
+        return verification_list(user=self._user).count() if self.decide_verifications else 0
+
+    @cached_property
+    def decide_voucher_applications(self) -> bool:
+        """The voucher applications page (/vouchers/applications/): coordinators."""
+        return self._user.is_authenticated and self._user.has_any_role(Role.COORDINATOR)
+
+    @cached_property
+    def voucher_settlements(self) -> bool:
+        """The settlement page (/vouchers/settlements/): coordinators, who decide requests,
+        and instrument managers, who speak for their provider (asked with the console link,
+        so no query of its own)."""
+        return self.decide_voucher_applications or self.manage
 
     @cached_property
     def manage(self) -> bool:
