@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.text import ONE_LINE, SEVERAL_LINES
-from sharing.bookings.models import SampleLine, TestItem
+from sharing.bookings.models import SampleLine, TestItem, Voucher
 
 SAMPLE_ROWS = 5
 
@@ -26,9 +26,22 @@ class OrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, items=(), **kwargs):
+    voucher = forms.ModelChoiceField(
+        label=_("科技创新券（可选）"),
+        queryset=Voucher.objects.none(),
+        required=False,
+        empty_label=_("不使用创新券"),
+    )
+
+    def __init__(self, *args, items=(), vouchers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.test_items = list(items)
+        if vouchers is not None:
+            self.fields["voucher"].queryset = vouchers
+        self.fields["voucher"].label_from_instance = lambda v: (
+            _("%(code)s（余额 %(balance)s 元，有效期至 %(until)s）")
+            % {"code": v.code, "balance": v.balance, "until": v.valid_until.isoformat()}
+        )
         for item in self.test_items:
             self.fields[f"qty_{item.pk}"] = forms.IntegerField(
                 label=item.name, min_value=1, max_value=10000, required=False

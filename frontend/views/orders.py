@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,8 @@ from sharing.bookings import rules as booking_rules
 from sharing.bookings.models import SampleOrder, TestItem
 from sharing.bookings.orders import rules, selectors, services
 from sharing.bookings.selectors import bookable_instrument_get
+from sharing.bookings.vouchers.ledger import max_share
+from sharing.bookings.vouchers.selectors import voucher_usable
 
 LIST_LIMIT = 200
 
@@ -46,7 +49,8 @@ def order_new(request, instrument_id: int):
     items = list(selectors.test_items(instrument=instrument))
     refusal = rules.may_order(user=request.user, instrument=instrument)
     data = request.POST if request.method == "POST" else None
-    form = OrderForm(data, items=items)
+    vouchers = voucher_usable(user=request.user, instrument=instrument, start=timezone.now())
+    form = OrderForm(data, items=items, vouchers=vouchers)
     samples = SampleFormSet(data, prefix="samples")
     if request.method == "POST" and refusal is None and form.is_valid() and samples.is_valid():
         lines = [line for line in (f.line() for f in samples) if line]
@@ -59,6 +63,7 @@ def order_new(request, instrument_id: int):
                 urgent=form.cleaned_data["urgent"],
                 project_name=form.cleaned_data["project_name"],
                 notes=form.cleaned_data["notes"],
+                voucher=form.cleaned_data["voucher"],
             )
         except DomainError as exc:
             _fields_error(form, exc)
@@ -79,6 +84,7 @@ def order_new(request, instrument_id: int):
             "form": form,
             "samples": samples,
             "refusal": refusal,
+            "voucher_max_percent": f"{max_share() * 100:.0f}",
         },
         status=400 if request.method == "POST" else 200,
     )

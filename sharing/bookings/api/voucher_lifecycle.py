@@ -184,9 +184,16 @@ class SettlementLineSerializer(serializers.ModelSerializer):
     redemption = serializers.IntegerField(source="entry_id")
     voucher = serializers.CharField(source="entry.voucher.code")
     holder = serializers.CharField(source="entry.voucher.organisation.name")
-    booking = serializers.IntegerField(source="entry.booking_id")
-    instrument = _NamedSerializer(source="entry.booking.instrument")
-    service_start = serializers.DateTimeField(source="entry.booking.start")
+    booking = serializers.IntegerField(source="entry.booking_id", allow_null=True)
+    order = serializers.IntegerField(
+        source="entry.order_id",
+        allow_null=True,
+        help_text=gettext_lazy("委托测试单（不是预约时）。"),
+    )
+    instrument = _NamedSerializer(source="entry.instrument")
+    service_start = serializers.DateTimeField(
+        source="entry.service_start", help_text=gettext_lazy("预约开始时间；委托测试为出报告时间。")
+    )
     status_label = serializers.CharField(source="get_status_display")
 
     class Meta:
@@ -197,6 +204,7 @@ class SettlementLineSerializer(serializers.ModelSerializer):
             "voucher",
             "holder",
             "booking",
+            "order",
             "instrument",
             "service_start",
             "amount",

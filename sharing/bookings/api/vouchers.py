@@ -68,9 +68,14 @@ class VoucherSerializer(serializers.ModelSerializer):
 
 class VoucherEntrySerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
-    booking = serializers.IntegerField(source="booking_id")
-    instrument = _NamedSerializer(source="booking.instrument")
-    booking_start = serializers.DateTimeField(source="booking.start")
+    booking = serializers.IntegerField(source="booking_id", allow_null=True)
+    order = serializers.IntegerField(
+        source="order_id", allow_null=True, help_text=_("委托测试单（不是预约时）。")
+    )
+    instrument = _NamedSerializer()
+    booking_start = serializers.DateTimeField(
+        source="service_start", allow_null=True, help_text=_("预约开始时间；委托测试为出报告时间。")
+    )
 
     class Meta:
         model = VoucherEntry
@@ -80,6 +85,7 @@ class VoucherEntrySerializer(serializers.ModelSerializer):
             "kind_label",
             "amount",
             "booking",
+            "order",
             "instrument",
             "booking_start",
             "created_at",

@@ -389,8 +389,8 @@ class VoucherEntry(models.Model):
     it is completed, and a settlement when the issuing authority pays the provider.
 
     Per voucher and service at most one of each kind (a settlement is therefore at most once
-    per redemption). The service is a booking today; an order may later stand beside it (a
-    nullable FK and a check that exactly one is set)."""
+    per redemption). The service is a booking or a sample-testing order: exactly one of the
+    two is set (voucherentry_one_service)."""
 
     class Kind(models.TextChoices):
         RESERVATION = "reservation", _("预留")
@@ -399,7 +399,16 @@ class VoucherEntry(models.Model):
         SETTLEMENT = "settlement", _("兑现")
 
     voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="entries")
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="voucher_entries")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.PROTECT, null=True, blank=True, related_name="voucher_entries"
+    )
+    order = models.ForeignKey(
+        "bookings.SampleOrder",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="voucher_entries",
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -411,6 +420,16 @@ class VoucherEntry(models.Model):
             models.UniqueConstraint(
                 fields=["voucher", "booking", "kind"], name="voucherentry_once_per_booking_kind"
             ),
+            models.UniqueConstraint(
+                fields=["voucher", "order", "kind"],
+                condition=Q(order__isnull=False),
+                name="voucherentry_once_per_order_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False, order__isnull=True)
+                | Q(booking__isnull=True, order__isnull=False),
+                name="voucherentry_one_service",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="voucherentry_amount_positive"),
             models.CheckConstraint(
                 condition=Q(kind__in=["reservation", "release", "redemption", "settlement"]),
@@ -420,6 +439,20 @@ class VoucherEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher_id} {self.kind} {self.amount}"
+
+    @property
+    def service(self):
+        """The booking or the sample-testing order the entry is for."""
+        return self.booking if self.booking_id else self.order
+
+    @property
+    def instrument(self):
+        return self.service.instrument
+
+    @property
+    def service_start(self):
+        """When the service took place: a booking's start, an order's report."""
+        return self.booking.start if self.booking_id else self.order.reported_at
 
 
 class Notice(models.TextChoices):

@@ -118,6 +118,15 @@ class SampleOrder(models.Model):
     # ledger: see sharing/bookings/orders/vouchers.py).
     fee = models.DecimalField(_("实际费用（元）"), default=0, **MONEY)
     voucher_part = models.DecimalField(_("创新券抵扣（元）"), default=0, **MONEY)
+    # The voucher chosen at submission; its ledger entries are the record of what it paid.
+    voucher = models.ForeignKey(
+        "bookings.Voucher",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sample_orders",
+        verbose_name=_("创新券"),
+    )
     cancel_reason = models.CharField(
         _("取消理由"), max_length=300, blank=True, validators=[ONE_LINE]
     )

@@ -161,7 +161,7 @@ class SampleOrderListCreateApi(APIView):
         responses={201: SampleOrderDetailSerializer, **ERRORS},
     )
     def post(self, request):
-        payload = SampleOrderCreateSerializer(data=request.data)
+        payload = SampleOrderCreateSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         instrument = bookable_instrument_get(pk=data["instrument"])
@@ -184,6 +184,7 @@ class SampleOrderListCreateApi(APIView):
             urgent=data["urgent"],
             project_name=data["project_name"],
             notes=data["notes"],
+            voucher=data.get("voucher"),
         )
         return Response(_detail(order), status=status.HTTP_201_CREATED)
 

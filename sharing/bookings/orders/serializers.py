@@ -7,8 +7,10 @@ from rest_framework import serializers
 
 from portal import bounds
 from portal.api.cursors import CURSOR_HELP
+from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.bookings.models import SampleLine, SampleOrder, TestItem
+from sharing.bookings.vouchers.selectors import voucher_get
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -88,6 +90,21 @@ class SampleOrderCreateSerializer(serializers.Serializer):
     )
     samples = SampleLineInput(many=True, allow_empty=False, max_length=50)
     items = OrderItemInput(many=True, allow_empty=False, max_length=50)
+    voucher = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=_BIGINT_MAX,
+        help_text=_("所用科技创新券的编号（可选）。"),
+    )
+
+    def validate_voucher(self, pk):
+        if pk is None:
+            return None
+        try:
+            return voucher_get(pk=pk, user=self.context["request"].user)
+        except NotFound as exc:
+            raise serializers.ValidationError(_("没有找到这张创新券。")) from exc
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -188,6 +205,7 @@ class SampleOrderSerializer(serializers.ModelSerializer):
             "quoted_price",
             "quoted_date",
             "fee",
+            "voucher",
             "voucher_part",
             "created_at",
         ]

@@ -24,6 +24,7 @@ from sharing.bookings.models import (
     SampleOrder,
     SampleOrderTransition,
     TestItem,
+    Voucher,
 )
 from sharing.bookings.orders import pricing, rules
 from sharing.bookings.orders.notices import OrderNotice, order_notify
@@ -166,8 +167,10 @@ def order_create(
     urgent: bool = False,
     project_name: str = "",
     notes: str = "",
+    voucher: Voucher | None = None,
 ) -> SampleOrder:
-    """A new order, priced from the instrument's active items."""
+    """A new order, priced from the instrument's active items; the voucher chosen, if any,
+    reserves its part of the estimate (refused, nothing written, when it may not pay)."""
     require(rules.may_order(user=customer, instrument=instrument))
     if not samples:
         raise RuleBroken(
@@ -207,6 +210,7 @@ def order_create(
         urgent=urgent,
         notes=notes,
         estimate=total,
+        voucher=voucher,
     )
     SampleLine.objects.bulk_create(SampleLine(order=order, **sample) for sample in samples)
     OrderItem.objects.bulk_create(

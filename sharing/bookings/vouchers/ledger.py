@@ -11,7 +11,9 @@ Lock order, everywhere: the booking row first, then the voucher row. Two transac
 touch the same booking and voucher therefore queue instead of deadlocking. Settlement locks the
 request, then the vouchers in key order, and never a booking.
 
-A booking is paid with at most one voucher (the booking form offers one).
+A booking is paid with at most one voucher (the booking form offers one). A sample-testing
+order goes through the same ledger_* steps (sharing/bookings/orders/vouchers.py): its entries
+carry the order instead of a booking.
 """
 
 import datetime
@@ -30,7 +32,7 @@ from portal.audit.services import audit_record
 from portal.errors import RuleBroken, require
 from sharing.bookings import rules
 from sharing.bookings.fees import CENT
-from sharing.bookings.models import Booking, Voucher, VoucherEntry
+from sharing.bookings.models import Booking, SampleOrder, Voucher, VoucherEntry
 
 # Validity is a calendar matter: a voucher valid until 2026-12-31 covers a booking that starts
 # at 23:30 on that day in China, whatever UTC says.
@@ -58,54 +60,57 @@ def voucher_cap(*, fee: Decimal) -> Decimal:
     return (fee * max_share()).quantize(CENT, ROUND_DOWN)
 
 
-def _entry(booking: Booking, kind: str) -> VoucherEntry | None:
-    return VoucherEntry.objects.filter(booking=booking, kind=kind).first()
+def _service(service: Booking | SampleOrder) -> dict:
+    """The entry's foreign key for a service: a booking or a sample-testing order."""
+    return {"order": service} if isinstance(service, SampleOrder) else {"booking": service}
 
 
-@transaction.atomic
-def voucher_reserve(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEntry:
-    """Hold part of the booking's fee estimate on the voucher: at most VOUCHER_MAX_SHARE of it,
-    at most the balance. Refused (nothing written) when the voucher is not the requester's
-    organisation's, not accepted in the instrument's region, or not valid on the booking's day.
-    Idempotent per (voucher, booking): a second call returns the entry the first one wrote."""
-    # The booking's lock serialises everything about this booking (a retry, a second voucher);
-    # the voucher's lock serialises every reservation against the voucher, the concurrency this
-    # is about, so as little as possible happens between taking it and the commit.
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("instrument", "requester")
-        .get(pk=booking.pk)
-    )
-    require(rules.may_pay_for(user=by, booking=booking))
-    earlier = _entry(booking, VoucherEntry.Kind.RESERVATION)
+def _entry(service: Booking | SampleOrder, kind: str) -> VoucherEntry | None:
+    return VoucherEntry.objects.filter(**_service(service), kind=kind).first()
+
+
+def ledger_reserve(
+    *,
+    voucher: Voucher,
+    service: Booking | SampleOrder,
+    organisation_id: int | None,
+    region_id: int,
+    day: datetime.date,
+    fee: Decimal,
+    by: User,
+) -> VoucherEntry:
+    """Reserve on the voucher for a service the caller has locked: at most VOUCHER_MAX_SHARE of
+    ``fee``, at most the balance. Refused (nothing written) when the voucher is not the holder
+    organisation's, not accepted in ``region_id`` or not valid on ``day``. Idempotent per
+    (voucher, service); one voucher per service."""
+    earlier = _entry(service, VoucherEntry.Kind.RESERVATION)
     if earlier is not None:
         if earlier.voucher_id == voucher.pk:
             return earlier
         raise RuleBroken(_("每个预约只能使用一张创新券。"), rule="voucher_one_per_booking")
-    if booking.status not in Booking.LIVE:
-        raise RuleBroken(_("该预约已结束，不能再使用创新券。"), rule="voucher_booking_closed")
-    cap = voucher_cap(fee=booking.fee_estimate)
+    cap = voucher_cap(fee=fee)
     if cap <= 0:
         raise RuleBroken(_("该预约没有可由创新券抵扣的费用。"), rule="voucher_nothing_to_cover")
 
+    # The voucher's lock serialises every reservation against the voucher, the concurrency
+    # this is about, so as little as possible happens between taking it and the commit.
     voucher = (
         Voucher.objects.select_for_update(of=("self",))
         .annotate(
             accepted_here=Exists(
                 Voucher.accepted_in.through.objects.filter(
-                    voucher_id=OuterRef("pk"), region_id=booking.instrument.region_id
+                    voucher_id=OuterRef("pk"), region_id=region_id
                 )
             )
         )
         .get(pk=voucher.pk)
     )
-    if voucher.organisation_id != booking.requester.organisation_id:
+    if voucher.organisation_id != organisation_id:
         raise RuleBroken(_("这张创新券不属于预约人所在单位。"), rule="voucher_not_yours")
     if not voucher.accepted_here:
         raise RuleBroken(
             _("这张创新券不能在该仪器所在地区使用。"), rule="voucher_not_accepted_here"
         )
-    day = china_date(booking.start)
     if not voucher.valid_from <= day <= voucher.valid_until:
         raise RuleBroken(_("创新券在预约日期不在有效期内。"), rule="voucher_expired")
     if voucher.balance <= 0:
@@ -113,7 +118,7 @@ def voucher_reserve(*, voucher: Voucher, booking: Booking, by: User) -> VoucherE
     amount = min(voucher.balance, cap)
 
     entry = VoucherEntry.objects.create(
-        voucher=voucher, booking=booking, kind=VoucherEntry.Kind.RESERVATION, amount=amount
+        voucher=voucher, **_service(service), kind=VoucherEntry.Kind.RESERVATION, amount=amount
     )
     # F() rather than the value read: the database computes the new buckets and its check
     # constraints judge them.
@@ -124,9 +129,107 @@ def voucher_reserve(*, voucher: Voucher, booking: Booking, by: User) -> VoucherE
         actor=by,
         action="voucher.reserved",
         target=voucher,
-        changes={"booking": booking.pk, "amount": str(amount), "entry": entry.pk},
+        changes={**_changes(service), "amount": str(amount), "entry": entry.pk},
     )
     return entry
+
+
+def _changes(service: Booking | SampleOrder) -> dict:
+    return {"order": service.pk} if isinstance(service, SampleOrder) else {"booking": service.pk}
+
+
+def ledger_redeem(
+    *, service: Booking | SampleOrder, charge: Decimal, by: User | None
+) -> VoucherEntry | None:
+    """For a completed service the caller has locked: redeem min(reserved, cap(charge)) and
+    release the rest of the reservation. Once: a second call returns the redemption made.
+    None when no voucher was used or nothing of the charge can be covered (all released)."""
+    reservation = _entry(service, VoucherEntry.Kind.RESERVATION)
+    if reservation is None:
+        return None
+    done = _entry(service, VoucherEntry.Kind.REDEMPTION)
+    if done is not None:
+        return done
+    if _entry(service, VoucherEntry.Kind.RELEASE) is not None:
+        return None
+    voucher = Voucher.objects.select_for_update().get(pk=reservation.voucher_id)
+    held = reservation.amount
+    used = min(held, voucher_cap(fee=charge))
+    rest = held - used
+    entry = None
+    if used > 0:
+        entry = VoucherEntry.objects.create(
+            voucher=voucher, **_service(service), kind=VoucherEntry.Kind.REDEMPTION, amount=used
+        )
+    if rest > 0:
+        VoucherEntry.objects.create(
+            voucher=voucher, **_service(service), kind=VoucherEntry.Kind.RELEASE, amount=rest
+        )
+    Voucher.objects.filter(pk=voucher.pk).update(
+        reserved=F("reserved") - held, redeemed=F("redeemed") + used, balance=F("balance") + rest
+    )
+    audit_record(
+        actor=by,
+        action="voucher.redeemed",
+        target=voucher,
+        changes={**_changes(service), "redeemed": str(used), "released": str(rest)},
+    )
+    return entry
+
+
+def ledger_release(*, service: Booking | SampleOrder, by: User | None) -> VoucherEntry | None:
+    """Give back what the (locked) service's reservation holds, once; a second call returns the
+    release already made. None when no voucher was used or it was redeemed."""
+    reservation = _entry(service, VoucherEntry.Kind.RESERVATION)
+    if reservation is None:
+        return None
+    voucher = Voucher.objects.select_for_update().filter(pk=reservation.voucher_id).get()
+    existing = _entry(service, VoucherEntry.Kind.RELEASE)
+    if existing is not None:
+        return existing
+    if _entry(service, VoucherEntry.Kind.REDEMPTION) is not None:
+        return None
+    amount = reservation.amount
+    entry = VoucherEntry.objects.create(
+        voucher=voucher, **_service(service), kind=VoucherEntry.Kind.RELEASE, amount=amount
+    )
+    Voucher.objects.filter(pk=voucher.pk).update(
+        reserved=F("reserved") - amount, balance=F("balance") + amount
+    )
+    audit_record(
+        actor=by,
+        action="voucher.released",
+        target=voucher,
+        changes={**_changes(service), "amount": str(amount), "entry": entry.pk},
+    )
+    return entry
+
+
+@transaction.atomic
+def voucher_reserve(*, voucher: Voucher, booking: Booking, by: User) -> VoucherEntry:
+    """Hold part of the booking's fee estimate on the voucher: at most VOUCHER_MAX_SHARE of it,
+    at most the balance. Refused (nothing written) when the voucher is not the requester's
+    organisation's, not accepted in the instrument's region, or not valid on the booking's day.
+    Idempotent per (voucher, booking): a second call returns the entry the first one wrote."""
+    # The booking's lock serialises everything about this booking (a retry, a second voucher).
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("instrument", "requester")
+        .get(pk=booking.pk)
+    )
+    require(rules.may_pay_for(user=by, booking=booking))
+    earlier = _entry(booking, VoucherEntry.Kind.RESERVATION)
+    if earlier is None and booking.status not in Booking.LIVE:
+        raise RuleBroken(_("该预约已结束，不能再使用创新券。"), rule="voucher_booking_closed")
+    return ledger_reserve(
+        voucher=voucher,
+        service=booking,
+        organisation_id=booking.requester.organisation_id,
+        region_id=booking.instrument.region_id,
+        day=china_date(booking.start),
+        fee=booking.fee_estimate,
+        by=by,
+    )
 
 
 @transaction.atomic
@@ -138,36 +241,12 @@ def voucher_redeem(*, booking: Booking, by: User | None = None) -> VoucherEntry 
     reservation = _entry(booking, VoucherEntry.Kind.RESERVATION)
     if reservation is None:
         return None
-    done = _entry(booking, VoucherEntry.Kind.REDEMPTION)
-    if done is not None:
-        return done
-    if _entry(booking, VoucherEntry.Kind.RELEASE) is not None:
-        return None
-    if booking.status != Booking.Status.COMPLETED:
+    settled = _entry(booking, VoucherEntry.Kind.REDEMPTION) or _entry(
+        booking, VoucherEntry.Kind.RELEASE
+    )
+    if settled is None and booking.status != Booking.Status.COMPLETED:
         raise RuleBroken(_("只有已完成的服务才能抵扣创新券。"), rule="voucher_not_completed")
-    voucher = Voucher.objects.select_for_update().get(pk=reservation.voucher_id)
-    held = reservation.amount
-    used = min(held, voucher_cap(fee=booking.charge or Decimal(0)))
-    rest = held - used
-    entry = None
-    if used > 0:
-        entry = VoucherEntry.objects.create(
-            voucher=voucher, booking=booking, kind=VoucherEntry.Kind.REDEMPTION, amount=used
-        )
-    if rest > 0:
-        VoucherEntry.objects.create(
-            voucher=voucher, booking=booking, kind=VoucherEntry.Kind.RELEASE, amount=rest
-        )
-    Voucher.objects.filter(pk=voucher.pk).update(
-        reserved=F("reserved") - held, redeemed=F("redeemed") + used, balance=F("balance") + rest
-    )
-    audit_record(
-        actor=by,
-        action="voucher.redeemed",
-        target=voucher,
-        changes={"booking": booking.pk, "redeemed": str(used), "released": str(rest)},
-    )
-    return entry
+    return ledger_redeem(service=booking, charge=booking.charge or Decimal(0), by=by)
 
 
 @transaction.atomic
@@ -176,29 +255,7 @@ def voucher_release(*, booking: Booking) -> VoucherEntry | None:
     without use (cancelled, rejected, expired, no-show); a second call returns the release
     already made. None when no voucher was used or it was redeemed."""
     booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
-    reservation = _entry(booking, VoucherEntry.Kind.RESERVATION)
-    if reservation is None:
-        return None
-    voucher = Voucher.objects.select_for_update().filter(pk=reservation.voucher_id).get()
-    existing = _entry(booking, VoucherEntry.Kind.RELEASE)
-    if existing is not None:
-        return existing
-    if _entry(booking, VoucherEntry.Kind.REDEMPTION) is not None:
-        return None
-    amount = reservation.amount
-    entry = VoucherEntry.objects.create(
-        voucher=voucher, booking=booking, kind=VoucherEntry.Kind.RELEASE, amount=amount
-    )
-    Voucher.objects.filter(pk=voucher.pk).update(
-        reserved=F("reserved") - amount, balance=F("balance") + amount
-    )
-    audit_record(
-        actor=None,
-        action="voucher.released",
-        target=voucher,
-        changes={"booking": booking.pk, "amount": str(amount), "entry": entry.pk},
-    )
-    return entry
+    return ledger_release(service=booking, by=None)
 
 
 # The older name, for callers written before reservations existed.

@@ -13,6 +13,7 @@ from portal.errors import NotFound
 from sharing.bookings import rules
 from sharing.bookings.models import (
     Booking,
+    SampleOrder,
     SettlementLine,
     SettlementRequest,
     Voucher,
@@ -58,7 +59,7 @@ def voucher_get(*, pk: int, user: User) -> Voucher:
 def voucher_ledger(*, voucher: Voucher) -> QuerySet[VoucherEntry]:
     return (
         VoucherEntry.objects.filter(voucher=voucher)
-        .select_related("booking__instrument")
+        .select_related("booking__instrument", "order__instrument")
         .order_by("created_at", "pk")
     )
 
@@ -160,8 +161,10 @@ def settlement_lines(*, request: SettlementRequest) -> QuerySet[SettlementLine]:
             "entry__voucher__organisation",
             "entry__booking__instrument",
             "entry__booking__requester__organisation",
+            "entry__order__instrument",
         )
-        .order_by("entry__booking__period__startswith", "pk")
+        .annotate(service_at=_service_at("entry__"))
+        .order_by("service_at", "pk")
     )
 
 
@@ -180,18 +183,51 @@ def _in_period(prefix: str, frm: datetime.date | None, to: datetime.date | None)
     return q
 
 
+def _service_in_period(prefix: str, frm: datetime.date | None, to: datetime.date | None) -> Q:
+    """Entries (``prefix`` leads from the query's model to the entry) whose service falls in
+    [frm, to]: a booking by its start, a sample-testing order by its report (by its submission
+    while not reported). Every entry of one service lands in one period."""
+    if frm is None and to is None:
+        return Q()
+
+    def between(field: str) -> Q:
+        q = Q()
+        if frm is not None:
+            q &= Q(**{f"{field}__gte": _day_start(frm)})
+        if to is not None:
+            q &= Q(**{f"{field}__lt": _day_start(to + datetime.timedelta(days=1))})
+        return q
+
+    reported = between(f"{prefix}order__reported_at")
+    waiting = Q(**{f"{prefix}order__reported_at__isnull": True}) & between(
+        f"{prefix}order__created_at"
+    )
+    return _in_period(f"{prefix}booking__", frm, to) | reported | waiting
+
+
+def _service_at(prefix: str):
+    """When an entry's service took place, for ordering: a booking's start, an order's report."""
+    return Coalesce(F(f"{prefix}booking__period__startswith"), F(f"{prefix}order__reported_at"))
+
+
 def settlement_eligible(
     *, provider_id: int, region_id: int, frm: datetime.date, to: datetime.date
 ) -> QuerySet[VoucherEntry]:
     """Redemptions that may be asked for: of completed services of the provider's instruments
     in the period, on vouchers the region issued, not in a settlement line still standing."""
+    completed = Q(
+        booking__instrument__organisation_id=provider_id,
+        booking__status=Booking.Status.COMPLETED,
+    ) | Q(
+        order__instrument__organisation_id=provider_id,
+        order__status__in=SampleOrder.COMPLETED,
+    )
     return (
         VoucherEntry.objects.filter(
-            _in_period("booking__", frm, to),
+            _service_in_period("", frm, to),
+            completed,
             kind=VoucherEntry.Kind.REDEMPTION,
             voucher__issuing_region_id=region_id,
-            booking__instrument__organisation_id=provider_id,
-            booking__status=Booking.Status.COMPLETED,
         )
         .exclude(
             settlement_lines__status__in=[
@@ -200,9 +236,13 @@ def settlement_eligible(
             ]
         )
         .select_related(
-            "voucher__organisation", "booking__instrument", "booking__requester__organisation"
+            "voucher__organisation",
+            "booking__instrument",
+            "booking__requester__organisation",
+            "order__instrument",
         )
-        .order_by("booking__period__startswith", "pk")
+        .annotate(service_at=_service_at(""))
+        .order_by("service_at", "pk")
     )
 
 
@@ -222,20 +262,29 @@ def voucher_ledger_sums(
     if region_id is not None:
         where &= Q(voucher__issuing_region_id=region_id)
     if provider_id is not None:
-        where &= Q(booking__instrument__organisation_id=provider_id)
+        where &= Q(booking__instrument__organisation_id=provider_id) | Q(
+            order__instrument__organisation_id=provider_id
+        )
+
+    def either(prefix: str, field: str):
+        """A booking's or an order's instrument's field (exactly one of them is set)."""
+        return Coalesce(
+            F(f"{prefix}booking__instrument__{field}"), F(f"{prefix}order__instrument__{field}")
+        )
+
     keys = {
-        "issuing": "voucher__issuing_region__code",
-        "spent": "booking__instrument__region__code",
+        "issuing": lambda p: F(f"{p}voucher__issuing_region__code"),
+        "spent": lambda p: either(p, "region__code"),
     }
     if by_provider:
-        keys |= {"provider_id": "booking__instrument__organisation_id"}
+        keys |= {"provider_id": lambda p: either(p, "organisation_id")}
 
     def amount(kind):
         return Coalesce(Sum("amount", filter=Q(kind=kind)), Value(Decimal(0)), output_field=MONEY)
 
     rows = (
-        VoucherEntry.objects.filter(where, _in_period("booking__", frm, to))
-        .values(**{k: F(v) for k, v in keys.items()})
+        VoucherEntry.objects.filter(where, _service_in_period("", frm, to))
+        .values(**{k: v("") for k, v in keys.items()})
         .annotate(
             res=amount(VoucherEntry.Kind.RESERVATION),
             rel=amount(VoucherEntry.Kind.RELEASE),
@@ -244,14 +293,17 @@ def voucher_ledger_sums(
         )
         .order_by(*keys)
     )
+    line_where = Q()
+    if region_id:
+        line_where &= Q(entry__voucher__issuing_region_id=region_id)
+    if provider_id:
+        line_where &= Q(entry__booking__instrument__organisation_id=provider_id) | Q(
+            entry__order__instrument__organisation_id=provider_id
+        )
     lines = (
         SettlementLine.objects.filter(status=SettlementLine.Status.APPROVED)
-        .filter(
-            **({"entry__voucher__issuing_region_id": region_id} if region_id else {}),
-            **({"entry__booking__instrument__organisation_id": provider_id} if provider_id else {}),
-        )
-        .filter(_in_period("entry__booking__", frm, to))
-        .values(**{k: F(f"entry__{v}") for k, v in keys.items()})
+        .filter(line_where, _service_in_period("entry__", frm, to))
+        .values(**{k: v("entry__") for k, v in keys.items()})
         .annotate(settled=Sum("amount"))
         .order_by(*keys)
     )

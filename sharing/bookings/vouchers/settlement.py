@@ -176,6 +176,7 @@ def settlement_mark_paid(
                 VoucherEntry.objects.create(
                     voucher_id=line.entry.voucher_id,
                     booking_id=line.entry.booking_id,
+                    order_id=line.entry.order_id,
                     kind=VoucherEntry.Kind.SETTLEMENT,
                     amount=line.amount,
                 )
