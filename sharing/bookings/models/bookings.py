@@ -394,7 +394,7 @@ class VoucherEntry(models.Model):
 
     class Kind(models.TextChoices):
         RESERVATION = "reservation", _("预留")
-        RELEASE = "release", _("释放")
+        RELEASE = "release", _("退回")
         REDEMPTION = "redemption", _("抵扣")
         SETTLEMENT = "settlement", _("兑现")
 
