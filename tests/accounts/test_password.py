@@ -172,8 +172,10 @@ def test_the_change_page_is_for_signed_in_people(client):
     assert client.get("/password/change/")["Location"].startswith("/login/")
 
 
-def test_the_header_links_to_the_change(researcher):
-    assert 'href="/password/change/"' in signed_in(researcher).get("/").content.decode()
+def test_my_account_page_links_to_the_change(researcher):
+    client = signed_in(researcher)
+    assert 'href="/me/"' in client.get("/").content.decode()
+    assert 'href="/password/change/"' in client.get("/me/").content.decode()
 
 
 def test_anonymous_sessions_have_no_person(client):

@@ -144,7 +144,7 @@ def test_my_bookings_calendar_address_cancel_and_vouchers(page, live_server, art
     card = page.locator("section.voucher[data-voucher='510700-2026-MY01']")
     # Reserved 150, released 150 on cancelling: the balance is whole again.
     assert "剩余 1000.00 元" in card.inner_text()
-    assert "释放" in card.inner_text() and "预留" in card.inner_text()
+    assert "退回" in card.inner_text() and "预留" in card.inner_text()
     page.screenshot(path=artifacts / "booking-vouchers.png", full_page=True)
 
     page.goto(live_server.url + f"/instruments/{world['instrument'].pk}/book/?week=2026-10-01")
