@@ -72,6 +72,8 @@ def test_open_the_qr_code_on_a_phone_check_in_check_out_and_walk_up(
         phone.fill("#id_password", "correct horse battery")
         phone.click("button[type=submit]:has-text('登录')")
         phone.wait_for_selector("button[value=check_in]")
+        # The button exists before its stylesheet applies on a loaded machine: measure after.
+        phone.wait_for_load_state("load")
         assert instrument.name in phone.inner_text("h1")
         button = phone.locator("button[value=check_in]").bounding_box()
         assert button["width"] > PHONE["width"] * 0.6 and button["height"] >= 44
