@@ -1,7 +1,16 @@
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # With --reuse-db, a run killed inside a transactional test (which commits) leaves its rows
+    # behind, and every later run then trips over them; start each session from empty tables.
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
