@@ -5,6 +5,8 @@ and bookings without Redis (the cache fails soft, notifications wait in the outb
 load balancer or an operator must see that something is missing.
 """
 
+import functools
+
 import redis
 from django.conf import settings
 from django.core.cache import cache
@@ -20,14 +22,15 @@ def _database() -> None:
         cursor.fetchone()
 
 
+@functools.cache
+def _broker_client(url: str) -> redis.Redis:
+    # One pooled client per process: a new connection per probe cost about 5 ms (the handshake
+    # and redis-py reading its own version from the package metadata each time).
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+
 def _broker() -> None:
-    client = redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
-    )
-    try:
-        client.ping()
-    finally:
-        client.close()
+    _broker_client(settings.CELERY_BROKER_URL).ping()
 
 
 def _cache() -> None:

@@ -15,6 +15,7 @@ from geo import selectors
 from geo.api.fields import in_range, parse_numbers
 from portal.api.keyset import by_id, keyset_page
 from portal.api.query import query_params
+from portal.api.serializers import ChoiceLabelField
 from sharing.catalogue.models import Platform
 
 PLATFORM_PAGE = 1000
@@ -189,14 +190,14 @@ class PlatformFeatureSerializer(GeoFeatureModelSerializer):
     is true when the point is only an approximation (low confidence): say so where it shows."""
 
     kind = serializers.CharField(help_text=_("平台类型代码。"))
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField("kind")
     level = serializers.CharField(help_text=_("级别代码；空串表示未定。"))
-    level_label = serializers.CharField(source="get_level_display")
+    level_label = ChoiceLabelField("level")
     host = serializers.CharField(source="host.name", default=None, allow_null=True)
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")
     location_confidence = serializers.CharField(help_text=_("high、medium 或 low。"))
-    location_confidence_label = serializers.CharField(source="get_location_confidence_display")
+    location_confidence_label = ChoiceLabelField("location_confidence")
     location_approximate = serializers.BooleanField(source="location_is_approximate")
     distance_m = serializers.SerializerMethodField()
 

@@ -11,6 +11,7 @@ from geo import selectors
 from geo.api.fields import LonLatQuerySerializer
 from geo.models import Zone
 from portal.api.query import query_params
+from portal.api.serializers import ChoiceLabelField
 
 
 class ZoneFeatureSerializer(GeoFeatureModelSerializer):
@@ -19,7 +20,7 @@ class ZoneFeatureSerializer(GeoFeatureModelSerializer):
     role ``link`` marks a corridor link outside Beibei, drawn as a line, not an area)."""
 
     kind = serializers.CharField(help_text=_("ring（一圈）、corridor（一廊）或 belt（一带）。"))
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField("kind")
 
     class Meta:
         model = Zone
@@ -42,7 +43,7 @@ class ZoneFeatureSerializer(GeoFeatureModelSerializer):
 class ZoneRefSerializer(serializers.Serializer):
     code = serializers.CharField()
     kind = serializers.CharField()
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField("kind")
     name = serializers.CharField()
     name_en = serializers.CharField()
 

@@ -1,5 +1,7 @@
 """Serializers every app's API shows the same way."""
 
+import functools
+
 from rest_framework import serializers
 
 
@@ -17,3 +19,29 @@ class RegionSerializer(serializers.Serializer):
 class LocationSerializer(serializers.Serializer):
     lon = serializers.FloatField()
     lat = serializers.FloatField()
+
+
+@functools.cache
+def _choice_labels(model: type, name: str) -> dict:
+    return dict(model._meta.get_field(name).flatchoices)
+
+
+class ChoiceLabelField(serializers.CharField):
+    """The label of a model field's choice, as ``get_<name>_display()`` gives it, in the
+    request's language. Django's method hashes every label of the field on each call, which
+    translates them all; on a list page that was hundreds of translations per answer."""
+
+    def __init__(self, name: str, **kwargs):
+        # The whole object as source: a model serializer would otherwise take this field for a
+        # second writer of `name` (and refuse to build unique-together validators).
+        self.choice_name = name
+        super().__init__(source="*", **kwargs)
+
+    def get_attribute(self, instance):
+        value = getattr(instance, self.choice_name)
+        labels = _choice_labels(type(instance)._meta.concrete_model, self.choice_name)
+        label = labels.get(value, value)
+        return label if label is None else str(label)
+
+    def to_representation(self, value):
+        return value

@@ -13,6 +13,7 @@ from portal.api.cursors import CURSOR_HELP
 from portal.api.keyset import SortKey, by_id
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
+from portal.api.serializers import ChoiceLabelField
 from portal.errors import NotFound
 from portal.notifications import kinds, links
 from portal.notifications.models import Channel, Notification
@@ -33,7 +34,7 @@ SCOPE = "notifications"
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=kinds.choices(), read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField("kind", read_only=True)
     booking = serializers.SerializerMethodField()
     link = serializers.CharField(
         read_only=True,

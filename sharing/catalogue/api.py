@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 from portal.api.cursors import CURSOR_HELP
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
-from portal.api.serializers import LocationSerializer, NamedSerializer, RegionSerializer
+from portal.api.represent import represent
+from portal.api.serializers import (
+    ChoiceLabelField,
+    LocationSerializer,
+    NamedSerializer,
+    RegionSerializer,
+)
 from portal.api.views import JsonForErrors
 from sharing.catalogue import rules
 from sharing.catalogue.export import LAYOUTS, csv_chunks, xlsx_file
@@ -164,9 +170,9 @@ class InstrumentSerializer(serializers.ModelSerializer):
         read_only=True,
         label=Instrument._meta.get_field("booking_url").verbose_name,
     )
-    purpose_label = serializers.CharField(source="get_purpose_display")
-    running_status_label = serializers.CharField(source="get_running_status_display")
-    sharing_mode_label = serializers.CharField(source="get_sharing_mode_display")
+    purpose_label = ChoiceLabelField("purpose")
+    running_status_label = ChoiceLabelField("running_status")
+    sharing_mode_label = ChoiceLabelField("sharing_mode")
     organisation = NamedSerializer()
     platform = NamedSerializer(allow_null=True)
     region = RegionSerializer()
@@ -273,9 +279,7 @@ class InstrumentListApi(APIView):
             scope=cursor_scope(ordering),
             cursor=data.get("cursor"),
             size=data["page_size"],
-            serialize=lambda rows: (
-                InstrumentSerializer(rows, many=True, context=_context(request)).data
-            ),
+            serialize=lambda rows: represent(InstrumentSerializer, rows, context=_context(request)),
         )
         return Response(answer)
 

@@ -61,9 +61,13 @@ def _like_escape(text: str) -> str:
 
 
 def _base() -> QuerySet[Instrument]:
-    # Every relation the list, the detail and the export show, joined in the one query.
-    return Instrument.objects.filter(withdrawn_at__isnull=True).select_related(
-        "category", "organisation", "platform", "region"
+    # Every relation the list, the detail and the export show, joined in the one query; the
+    # organisation's and platform's points are never shown with an instrument, and making two
+    # geometries a row was a fifth of a list answer's time.
+    return (
+        Instrument.objects.filter(withdrawn_at__isnull=True)
+        .select_related("category", "organisation", "platform", "region")
+        .defer("organisation__location", "platform__location")
     )
 
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from portal import bounds
 from portal.api.cursors import CURSOR_HELP
+from portal.api.serializers import ChoiceLabelField
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.bookings.models import Booking
@@ -155,9 +156,9 @@ class BookingSerializer(serializers.ModelSerializer):
     requester = _PersonBrief()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
-    status_label = serializers.CharField(source="get_status_display")
-    rate_category_label = serializers.CharField(source="get_rate_category_display")
-    service_mode_label = serializers.CharField(source="get_service_mode_display")
+    status_label = ChoiceLabelField("status")
+    rate_category_label = ChoiceLabelField("rate_category")
+    service_mode_label = ChoiceLabelField("service_mode")
 
     class Meta:
         model = Booking

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from portal.api import keyset
 from portal.api.pages import keyset_answer
+from portal.api.represent import represent
 from portal.api.query import query_params
 from portal.api.views import ActionApi
 from sharing.bookings import services
@@ -96,7 +97,7 @@ class BookingListCreateApi(APIView):
             scope=CURSOR_SCOPE,
             cursor=data.get("cursor"),
             size=data["page_size"],
-            serialize=lambda rows: BookingSerializer(rows, many=True).data,
+            serialize=lambda rows: represent(BookingSerializer, rows, context={}),
         )
         return Response(answer)
 

@@ -11,6 +11,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api.serializers import ChoiceLabelField
 from portal.errors import require
 from portal.text import ONE_LINE
 from sharing.bookings import rules
@@ -47,7 +48,7 @@ class ClosureSerializer(serializers.Serializer):
     start = serializers.DateTimeField(source="period.lower")
     end = serializers.DateTimeField(source="period.upper")
     kind = serializers.CharField()
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField("kind")
 
 
 class ManagedClosureSerializer(ClosureSerializer):

@@ -19,6 +19,7 @@ from portal.api import keyset
 from portal.api.cursors import CURSOR_HELP
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
+from portal.api.serializers import ChoiceLabelField
 from portal.api.views import ActionApi
 from portal.errors import NotFound
 from portal.text import ONE_LINE
@@ -158,7 +159,7 @@ class _Trainee(serializers.Serializer):
 class TrainingRequestSerializer(serializers.ModelSerializer):
     instrument = _TrainingInstrument()
     user = _Trainee()
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField("status")
     decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from portal.accounts.models import Organisation, Region
 from portal.api.query import query_params
+from portal.api.serializers import ChoiceLabelField
 from portal.api.serializers import NamedSerializer as _NamedSerializer
 from portal.api.serializers import RegionSerializer as _RegionSerializer
 from portal.errors import Forbidden
@@ -49,7 +50,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     organisation = _NamedSerializer()
     issuing_region = _RegionSerializer()
     accepted_in = _RegionSerializer(many=True)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField("status")
     voucher = serializers.CharField(source="voucher.code", allow_null=True, default=None)
 
     class Meta:
@@ -194,7 +195,7 @@ class SettlementLineSerializer(serializers.ModelSerializer):
     service_start = serializers.DateTimeField(
         source="entry.service_start", help_text=gettext_lazy("预约开始时间；委托测试为出报告时间。")
     )
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField("status")
 
     class Meta:
         model = SettlementLine
@@ -219,7 +220,7 @@ class SettlementLineSerializer(serializers.ModelSerializer):
 class SettlementSerializer(serializers.ModelSerializer):
     provider = _NamedSerializer()
     issuing_region = _RegionSerializer()
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField("status")
     line_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -11,7 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api.serializers import NamedSerializer, RegionSerializer
+from portal.api.serializers import ChoiceLabelField, NamedSerializer, RegionSerializer
 from sharing.bookings.models import Voucher, VoucherEntry
 from sharing.bookings.vouchers.selectors import (
     voucher_get,
@@ -67,7 +67,7 @@ class VoucherSerializer(serializers.ModelSerializer):
 
 
 class VoucherEntrySerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabelField("kind")
     booking = serializers.IntegerField(source="booking_id", allow_null=True)
     order = serializers.IntegerField(
         source="order_id", allow_null=True, help_text=_("委托测试单（不是预约时）。")

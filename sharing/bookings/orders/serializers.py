@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from portal import bounds
 from portal.api.cursors import CURSOR_HELP
+from portal.api.serializers import ChoiceLabelField
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.bookings.models import SampleLine, SampleOrder, TestItem
@@ -28,7 +29,7 @@ def _money(**extra):
 
 
 class TestItemSerializer(serializers.ModelSerializer):
-    unit_label = serializers.CharField(source="get_unit_display", read_only=True)
+    unit_label = ChoiceLabelField("unit", read_only=True)
     price = _money()
     minimum_charge = _money(required=False, default=Decimal("0.00"))
     urgent_surcharge_percent = serializers.DecimalField(
@@ -150,8 +151,8 @@ class _CustomerBrief(serializers.Serializer):
 
 
 class SampleLineSerializer(serializers.ModelSerializer):
-    form_label = serializers.CharField(source="get_form_display")
-    afterwards_label = serializers.CharField(source="get_afterwards_display")
+    form_label = ChoiceLabelField("form")
+    afterwards_label = ChoiceLabelField("afterwards")
 
     class Meta:
         model = SampleLine
@@ -188,7 +189,7 @@ class SampleOrderSerializer(serializers.ModelSerializer):
     instrument = _Brief()
     customer = _CustomerBrief()
     organisation = _Brief(allow_null=True)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField("status")
 
     class Meta:
         model = SampleOrder
