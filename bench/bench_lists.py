@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "bench-" + "x7Kq2-" * 10)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-# Throttles still run (their Redis round trip is part of the answer), with a budget no bench reaches.
+# Throttles still run (their Redis round trip is part of the answer), budget out of reach.
 for rate in ("THROTTLE_ANON", "THROTTLE_USER", "THROTTLE_PAGES"):
     os.environ.setdefault(rate, "1000000/minute")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -32,7 +32,7 @@ os.environ.setdefault(
     "DATABASE_URL", "postgis://mianbei:mianbei@127.0.0.1:5432/mianbei_bench_lists"
 )
 
-import bench_common as common
+import bench_common as common  # noqa: E402
 
 LISTS = {
     "healthz": ("/healthz", {}, None),
@@ -121,7 +121,8 @@ def main() -> None:
     for name, count, p50, p95, cpu in rows:
         mark = "" if name == "healthz" else ("met" if p50 <= GOAL_MS else "missed")
         print(
-            f"{name:<26} {count:>5} {p50:>8.2f} {p95:>8.2f} {cpu:>8.2f} {p50 / floor:>12.1f}  {mark}"
+            f"{name:<26} {count:>5} {p50:>8.2f} {p95:>8.2f} {cpu:>8.2f} "
+            f"{p50 / floor:>12.1f}  {mark}"
         )
     print(f"\nload average after: {os.getloadavg()}")
 

@@ -32,9 +32,7 @@ class _KeptClients(RedisCacheClient):
         clients = self.__dict__.setdefault("_clients", {})
         client = clients.get(index)
         if client is None:
-            client = clients[index] = self._client(
-                connection_pool=self._get_connection_pool(write)
-            )
+            client = clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return client
 
 

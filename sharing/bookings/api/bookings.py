@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from portal.api import keyset
 from portal.api.pages import keyset_answer
-from portal.api.represent import represent
 from portal.api.query import query_params
+from portal.api.represent import represent
 from portal.api.views import ActionApi
 from sharing.bookings import services
 from sharing.bookings.api.booking_serializers import (
