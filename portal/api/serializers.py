@@ -23,7 +23,11 @@ class LocationSerializer(serializers.Serializer):
 
 @functools.cache
 def _choice_labels(model: type, name: str) -> dict:
-    return dict(model._meta.get_field(name).flatchoices)
+    labels = dict(model._meta.get_field(name).flatchoices)
+    if not labels:
+        # A field without choices has no labels to look up (its model may say them itself).
+        raise TypeError(f"{model.__name__}.{name} has no choices for ChoiceLabelField")
+    return labels
 
 
 class ChoiceLabelField(serializers.CharField):

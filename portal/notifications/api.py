@@ -13,7 +13,6 @@ from portal.api.cursors import CURSOR_HELP
 from portal.api.keyset import SortKey, by_id
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
-from portal.api.serializers import ChoiceLabelField
 from portal.errors import NotFound
 from portal.notifications import kinds, links
 from portal.notifications.models import Channel, Notification
@@ -34,7 +33,8 @@ SCOPE = "notifications"
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=kinds.choices(), read_only=True)
-    kind_label = ChoiceLabelField("kind", read_only=True)
+    # The kinds are registered by the apps, not model choices: the model says the label.
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     booking = serializers.SerializerMethodField()
     link = serializers.CharField(
         read_only=True,
