@@ -1,5 +1,8 @@
 """Demo sample-testing orders (委托测试): price lists on a few sample instruments and orders in
-every stage, so the order pages and the manager's list have something to show. Demo only.
+every stage, so the order pages and the manager's list have something to show. Two of
+researcher_mianyang's orders are paid in part with the organisation's history voucher through
+the real services: its part reserved at submission (held while quoted) and redeemed when the
+report is issued (the closed one). Demo only.
 
 Written once: items are kept by name per instrument, and the orders only when no demo order
 exists yet (they carry DEMO_TAG in their project name), so a second load adds nothing.
@@ -14,6 +17,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from sharing.bookings.models import SampleLine, SampleOrder, TestItem
 from sharing.bookings.orders import services
+from sharing.bookings.vouchers.selectors import voucher_usable
 from sharing.catalogue.models import Instrument
 
 DEMO_TAG = "（演示）"
@@ -110,6 +114,11 @@ ORDERS = [
         "包装材料",
     ),
 ]
+# (customer, project) of the orders paid in part with a voucher.
+VOUCHER_PAID = {
+    ("researcher_mianyang", "航空紧固件失效分析"),
+    ("researcher_mianyang", "热障涂层"),
+}
 STAGES = ("quoted", "accepted", "received", "testing", "reported", "closed")
 DEMO_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -158,12 +167,25 @@ def orders_demo_load(*, users: dict[str, User], fallback_manager: User) -> dict[
             stage=stage,
             urgent=urgent,
             project=project + DEMO_TAG,
+            voucher=_voucher(users[customer], instrument)
+            if (customer, project) in VOUCHER_PAID
+            else None,
         )
         written += 1
     return {"test_items": items, "orders": written}
 
 
-def _order(*, customer, manager, instrument, lines, sample, stage, urgent, project):
+def _voucher(customer: User, instrument: Instrument):
+    """The customer's organisation's history voucher usable here today (the demo voucher
+    people try the forms with is left whole), or None."""
+    return (
+        voucher_usable(user=customer, instrument=instrument, start=timezone.now())
+        .filter(code__startswith="DEMO-HIST-")
+        .first()
+    )
+
+
+def _order(*, customer, manager, instrument, lines, sample, stage, urgent, project, voucher):
     name, count, form = sample
     order = services.order_create(
         customer=customer,
@@ -180,6 +202,7 @@ def _order(*, customer, manager, instrument, lines, sample, stage, urgent, proje
         items=[(instrument.test_items.get(name=item), qty) for item, qty in lines],
         urgent=urgent,
         project_name=project,
+        voucher=voucher,
     )
     if stage == "cancelled":
         return services.order_cancel(order=order, by=customer, reason="样品需重新制备（演示）")

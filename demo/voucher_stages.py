@@ -1,7 +1,8 @@
 """Vouchers in every stage for the demo, through the real services: an application waiting
 (firm_demo to Beibei), one approved by coordinator_demo (its voucher issued), a reservation on a
-requested booking, the history's redemptions on completed bookings, a settlement request of
-西南大学 to Mianyang waiting for a decision, and one to Beibei decided and paid. Demo only.
+requested booking, the history's redemptions on completed bookings (and on the sample order
+demo/orders.py pays with a voucher), a settlement request of 西南大学 to Mianyang waiting for a
+decision, and one to Beibei decided and paid. Demo only.
 
 Idempotent: once the demo's waiting application exists nothing is written again.
 """

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from frontend.forms_orders import OrderForm, QuoteForm, SampleFormSet, TestItemForm
 from portal.errors import DomainError, NotFound
 from sharing.bookings import rules as booking_rules
-from sharing.bookings.models import SampleOrder, TestItem
+from sharing.bookings.models import SampleOrder, TestItem, VoucherEntry
 from sharing.bookings.orders import rules, selectors, services
 from sharing.bookings.selectors import bookable_instrument_get
 from sharing.bookings.vouchers.ledger import max_share
@@ -183,6 +183,12 @@ def order_detail(request, pk: int):
             "transitions": transitions,
             "allowed": rules.allowed_actions(user=request.user, order=order),
             "has_report": has_report,
+            # The voucher's ledger for this order: reserved, then redeemed (or released).
+            "voucher_entries": list(
+                VoucherEntry.objects.filter(order=order)
+                .select_related("voucher")
+                .order_by("created_at", "pk")
+            ),
             "is_customer": rules.is_customer(user=request.user, order=order),
             "quote_form": QuoteForm(
                 initial={"price": order.quoted_price or order.estimate, "date": order.quoted_date}

@@ -79,6 +79,7 @@ class ApproveForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accepted_in"].queryset = _regions()
+        self.fields["accepted_in"].label_from_instance = local_name
 
     def clean(self):
         data = super().clean()

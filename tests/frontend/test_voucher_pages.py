@@ -165,3 +165,40 @@ def test_others_do_not_find_a_settlement_request(people, client):
     client.force_login(people["outsider"])
     for tail in ("", "form/", "commitment/"):
         assert client.get(f"/vouchers/settlements/{request.pk}/{tail}").status_code == 404
+
+
+def test_english_voucher_pages_name_regions_and_providers_in_english(people, client):
+    """Region choices and the provider in their stored English, Chinese user text marked."""
+    swu = people["manager"].organisation
+    swu.name_en = "Southwest University"
+    swu.save(update_fields=["name_en"])
+    client.cookies["django_language"] = "en"
+    client.force_login(people["firm"])
+    client.post(
+        "/vouchers/", {"issuing_region": "mianyang", "amount": "800", "purpose": "委托检测"}
+    )
+    client.force_login(people["coordinator"])
+    html = client.get("/vouchers/applications/").content.decode()
+    assert '<span lang="zh-Hans">委托检测</span>' in html
+    assert "\n Mianyang</label>" in html and "\n Beibei</label>" in html
+    assert "绵阳</label>" not in html
+
+    voucher = _redeemed(people)
+    client.force_login(people["manager"])
+    html = client.get("/vouchers/settlements/").content.decode()
+    assert "Ask for settlement for Southwest University" in html
+    from sharing.bookings.vouchers.settlement import settlement_request_create
+
+    request = settlement_request_create(
+        provider=swu,
+        issuing_region=mianyang(),
+        period_from=DAY,
+        period_until=DAY,
+        by=people["manager"],
+    )
+    form = client.get(f"/vouchers/settlements/{request.pk}/form/").content.decode()
+    assert f"Southwest University (unified social credit code {swu.uscc})" in form
+    assert "Mianyang" in form and "（" not in form
+    commitment = client.get(f"/vouchers/settlements/{request.pk}/commitment/").content.decode()
+    assert "Southwest University" in commitment and "西南大学" not in commitment
+    assert voucher.code in form

@@ -213,3 +213,22 @@ def test_the_manager_keeps_the_price_list(instrument, manager, language):
     target = item(instrument, "粒度分析")
     client.post(url, {"action": "remove", "item": target.pk})
     assert not TestItem.objects.filter(pk=target.pk).exists()
+
+
+def test_the_order_page_shows_what_the_voucher_holds_then_pays(instrument, customer, manager):
+    from tests.orders.test_order_vouchers import issued
+
+    voucher = issued(customer.organisation)
+    client = signed_in(customer)
+    client.post(f"/instruments/{instrument.pk}/order/", _form(instrument, voucher=str(voucher.pk)))
+    order = SampleOrder.objects.get()
+    html = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f"{voucher.code} 预留 120.00 元" in html
+    advance(order, "reported", manager=manager, customer=customer)
+    html = client.get(f"/orders/{order.pk}/").content.decode()
+    assert f"{voucher.code} 抵扣 120.00 元" in html
+
+
+def test_the_english_order_form_marks_the_chinese_item_names(instrument, customer):
+    html = signed_in(customer, "en").get(f"/instruments/{instrument.pk}/order/").content.decode()
+    assert '<span lang="zh-Hans">物相分析</span></label>' in html
