@@ -11,6 +11,8 @@ from portal.accounts.verifications import verification_list
 from portal.notifications.selectors import UNREAD_SHOWN, unread_count
 from sharing.bookings import rules as booking_rules
 from sharing.bookings.console import waiting_count
+from sharing.bookings.projects import rules as project_rules
+from sharing.bookings.projects.selectors import pending_count
 from sharing.catalogue import rules as catalogue_rules
 
 
@@ -63,6 +65,27 @@ class _Can:
     def manage_waiting(self) -> int:
         """Requests waiting for this manager's approval, for the console link: one query."""
         return waiting_count(user=self._user) if self.manage else 0
+
+    @cached_property
+    def projects(self) -> bool:
+        """The project page (/projects/): members of an organisation."""
+        return self._user.is_authenticated and bool(self._user.organisation_id)
+
+    @cached_property
+    def statements(self) -> bool:
+        """The monthly statement (/statements/): the organisation's administrators, the
+        coordinators and the principal investigators (asked of the statement's rule there)."""
+        user = self._user
+        if not self.projects:
+            return False
+        return project_rules.sees_whole_statement(
+            user=user, organisation=user.organisation
+        ) or project_rules.leads_projects(user=user)
+
+    @cached_property
+    def project_approvals_waiting(self) -> int:
+        """Charges waiting for this principal investigator, for the link: one query."""
+        return pending_count(user=self._user) if self.projects else 0
 
 
 def can(request) -> dict:

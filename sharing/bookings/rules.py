@@ -146,7 +146,8 @@ def charge_waits(*, booking=None, order=None) -> Refusal:
     key = {"booking": booking} if booking is not None else {"order": order}
     if ChargeApproval.objects.filter(status=ChargeApproval.Status.PENDING, **key).exists():
         return Conflict(
-            _("该费用超过本单位的审批阈值，须先经课题负责人同意。"), rule="charge_awaits_investigator"
+            _("该费用超过本单位的审批阈值，须先经课题负责人同意。"),
+            rule="charge_awaits_investigator",
         )
     return None
 
@@ -161,9 +162,7 @@ def may_approve(*, user: User, booking: Booking) -> Refusal:
             rule="self_approval",
         )
     return (
-        refusal
-        or status_allows(booking, Booking.Status.REQUESTED)
-        or charge_waits(booking=booking)
+        refusal or status_allows(booking, Booking.Status.REQUESTED) or charge_waits(booking=booking)
     )
 
 

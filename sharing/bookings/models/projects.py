@@ -30,9 +30,7 @@ class Project(models.Model):
     )
     name = models.CharField(_("课题名称"), max_length=200, validators=[ONE_LINE])
     number = models.CharField(_("课题编号/经费卡号"), max_length=64, validators=[ONE_LINE])
-    funding_source = models.CharField(
-        _("经费来源"), max_length=16, choices=FundingSource.choices
-    )
+    funding_source = models.CharField(_("经费来源"), max_length=16, choices=FundingSource.choices)
     investigator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -9,8 +9,8 @@ from portal import bounds
 from portal.api.cursors import CURSOR_HELP
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
-from sharing.bookings.models import SampleLine, SampleOrder, TestItem
 from sharing.bookings.api.booking_serializers import ProjectField, project_for_charge
+from sharing.bookings.models import SampleLine, SampleOrder, TestItem
 from sharing.bookings.vouchers.selectors import voucher_get
 
 PAGE_SIZE = 20

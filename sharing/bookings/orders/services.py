@@ -29,13 +29,13 @@ from sharing.bookings.models import (
 )
 from sharing.bookings.orders import pricing, rules
 from sharing.bookings.orders.notices import OrderNotice, order_notify
-from sharing.bookings.projects import rules as project_rules
-from sharing.bookings.projects.charges import charge_approval_open
 from sharing.bookings.orders.vouchers import (
     order_voucher_redeem,
     order_voucher_release,
     order_voucher_reserve,
 )
+from sharing.bookings.projects import rules as project_rules
+from sharing.bookings.projects.charges import charge_approval_open
 from sharing.bookings.rules import may_manage_instrument
 from sharing.catalogue.models import Instrument
 

@@ -43,7 +43,7 @@ def charge_notify(*, approval: ChargeApproval, kind: str, recipients) -> None:
     title_zh, title_en, lead_zh, lead_en = TEXTS[kind]
     service = approval.service
     what = f"预约 Booking #{service.pk}" if approval.booking_id else f"委托 Order #{service.pk}"
-    project = approval.project
+    project, requester = approval.project, approval.requester
     lines = [
         lead_zh,
         lead_en,
@@ -52,7 +52,7 @@ def charge_notify(*, approval: ChargeApproval, kind: str, recipients) -> None:
         f"仪器 Instrument: {one_line(service.instrument.name)}",
         f"课题 Project: {one_line(project.number)} {one_line(project.name)}",
         f"费用 Charge: {approval.amount} 元 CNY",
-        f"申请人 Requester: {one_line(approval.requester.get_full_name() or approval.requester.username)}",
+        f"申请人 Requester: {one_line(requester.get_full_name() or requester.username)}",
     ]
     if approval.reason:
         lines.append(f"理由 Reason: {one_line(approval.reason)}")

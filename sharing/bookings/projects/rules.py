@@ -40,7 +40,8 @@ def is_coordinator_of(*, user, organisation: Organisation) -> bool:
 def keeps_projects_of(*, user, organisation_id: int | None) -> bool:
     """Administrators and the organisation's administrators keep all its projects."""
     return _signed_in(user) and (
-        user.is_administrator or is_organisation_admin_of(user=user, organisation_id=organisation_id)
+        user.is_administrator
+        or is_organisation_admin_of(user=user, organisation_id=organisation_id)
     )
 
 

@@ -80,9 +80,7 @@ class ProjectCreateSerializer(serializers.Serializer):
 
 class ProjectUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, validators=[ONE_LINE], required=False)
-    funding_source = serializers.ChoiceField(
-        choices=Project.FundingSource.choices, required=False
-    )
+    funding_source = serializers.ChoiceField(choices=Project.FundingSource.choices, required=False)
     investigator = _InvestigatorField(required=False)
     active = serializers.BooleanField(required=False)
 
@@ -136,8 +134,11 @@ class ChargeApprovalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_project(self, approval) -> dict:
-        return {"id": approval.project_id, "number": approval.project.number,
-                "name": approval.project.name}
+        return {
+            "id": approval.project_id,
+            "number": approval.project.number,
+            "name": approval.project.name,
+        }
 
     def get_kind(self, approval) -> str:
         return "booking" if approval.booking_id else "order"

@@ -93,9 +93,7 @@ def project_update(*, by: User, project: Project, **fields) -> Project:
     investigator = fields.get("investigator")
     if investigator is not None and investigator.pk != project.investigator_id:
         if not rules.keeps_projects_of(user=by, organisation_id=project.organisation_id):
-            raise RuleBroken(
-                _("只有机构管理员可以更换课题负责人。"), rule="not_project_keeper"
-            )
+            raise RuleBroken(_("只有机构管理员可以更换课题负责人。"), rule="not_project_keeper")
         if investigator.organisation_id != project.organisation_id:
             raise RuleBroken(
                 _("课题负责人须为本单位成员。"),
@@ -133,7 +131,9 @@ def threshold_set(
     else:
         if Decimal(amount) < 0:
             raise RuleBroken(
-                _("金额不能为负数。"), rule="negative_money", fields={"amount": [_("金额不能为负数。")]}
+                _("金额不能为负数。"),
+                rule="negative_money",
+                fields={"amount": [_("金额不能为负数。")]},
             )
         row, _created = ChargeThreshold.objects.update_or_create(
             organisation=organisation, defaults={"amount": amount, "updated_by": by}
@@ -201,7 +201,9 @@ def charge_reject(*, approval: ChargeApproval, by: User, reason: str) -> ChargeA
     reason = " ".join((reason or "").split())[:300]
     if not reason:
         raise RuleBroken(
-            _("请填写拒绝理由。"), rule="reason_required", fields={"reason": [_("请填写拒绝理由。")]}
+            _("请填写拒绝理由。"),
+            rule="reason_required",
+            fields={"reason": [_("请填写拒绝理由。")]},
         )
     approval = _locked(approval)
     require(rules.may_decide_charge(user=by, approval=approval))

@@ -191,8 +191,18 @@ def _rows(statement: Statement) -> Iterator[list]:
             line.voucher_part,
             line.due,
         ]
-    yield ["合计", "", len(statement.lines), "", "", "", "", statement.charge,
-           statement.voucher_part, statement.due]
+    yield [
+        "合计",
+        "",
+        len(statement.lines),
+        "",
+        "",
+        "",
+        "",
+        statement.charge,
+        statement.voucher_part,
+        statement.due,
+    ]
 
 
 def statement_xlsx(statement: Statement):
@@ -235,6 +245,4 @@ def statement_read(
                 "pk", flat=True
             )
         )
-    return statement_for(
-        organisation=organisation, month=month, project=project, projects=projects
-    )
+    return statement_for(organisation=organisation, month=month, project=project, projects=projects)
