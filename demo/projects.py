@@ -57,9 +57,7 @@ def projects_demo_load(*, users: dict[str, User]) -> dict[str, int]:
         projects[number] = project
         written += created
     swust = users["pi_swust"].organisation
-    ChargeThreshold.objects.get_or_create(
-        organisation=swust, defaults={"amount": SWUST_THRESHOLD}
-    )
+    ChargeThreshold.objects.get_or_create(organisation=swust, defaults={"amount": SWUST_THRESHOLD})
     for username, number in HISTORY.items():
         project = projects[number]
         Booking.objects.filter(
