@@ -12,7 +12,6 @@ from portal.notifications.selectors import UNREAD_SHOWN, unread_count
 from sharing.bookings import rules as booking_rules
 from sharing.bookings.console import waiting_count
 from sharing.bookings.projects import rules as project_rules
-from sharing.bookings.projects.selectors import pending_count
 from sharing.catalogue import rules as catalogue_rules
 
 
@@ -68,24 +67,23 @@ class _Can:
 
     @cached_property
     def projects(self) -> bool:
-        """The project page (/projects/): members of an organisation."""
+        """The project page (/projects/): members of an organisation. A principal investigator
+        reaches the approvals and the statement of their projects from there (and from the
+        notification each waiting charge sends), so the bar asks no query of its own."""
         return self._user.is_authenticated and bool(self._user.organisation_id)
 
     @cached_property
     def statements(self) -> bool:
-        """The monthly statement (/statements/): the organisation's administrators, the
-        coordinators and the principal investigators (asked of the statement's rule there)."""
+        """The monthly statement (/statements/) of the whole organisation: its administrators,
+        coordinators and administrators (no query)."""
         user = self._user
-        if not self.projects:
-            return False
-        return project_rules.sees_whole_statement(
-            user=user, organisation=user.organisation
-        ) or project_rules.leads_projects(user=user)
-
-    @cached_property
-    def project_approvals_waiting(self) -> int:
-        """Charges waiting for this principal investigator, for the link: one query."""
-        return pending_count(user=self._user) if self.projects else 0
+        return self.projects and (
+            user.is_administrator
+            or user.has_any_role(Role.COORDINATOR)
+            or project_rules.is_organisation_admin_of(
+                user=user, organisation_id=user.organisation_id
+            )
+        )
 
 
 def can(request) -> dict:

@@ -107,6 +107,7 @@ def projects_page(request):
             "threshold_form": threshold_form,
             "statement_reader": rules.sees_whole_statement(user=user, organisation=organisation)
             or rules.leads_projects(user=user),
+            "approvals_waiting": selectors.pending_count(user=user),
         },
         status=status,
     )

@@ -87,11 +87,13 @@ def test_a_charge_waits_for_the_investigator_and_lands_on_the_statement(
     row.locator("button.booking-approve").click()
     desk.wait_for_selector("#bookings-message:has-text('须先经课题负责人同意')")
 
-    # The principal investigator sees the charge in the role bar and approves it.
+    # The principal investigator finds the charge waiting on the project page and approves it.
     pi_context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     lead = pi_context.new_page()
     sign_in(lead, base, "pi", "/")
-    lead.click("nav.role-nav a[href='/projects/approvals/']")
+    lead.click("nav.role-nav a[href='/projects/']")
+    assert lead.inner_text("a.approvals-link .nav-count") == "1"
+    lead.click("a.approvals-link")
     card = lead.locator(f"section[data-approval='{approval.pk}']")
     card.wait_for()
     assert "450.00" in card.inner_text() and "KT-2026-01" in card.inner_text()

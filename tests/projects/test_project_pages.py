@@ -85,8 +85,8 @@ def test_the_investigator_rejects_a_charge_on_the_page(people):
         voucher=voucher,
     )
     approval = ChargeApproval.objects.get(booking=booking)
-    home = client_of(people.pi).get("/").content.decode()
-    assert "/projects/approvals/" in home
+    home = client_of(people.pi).get("/projects/").content.decode()
+    assert 'class="approvals-link"' in home and 'class="nav-count"' in home
     page = client_of(people.pi).get("/projects/approvals/").content.decode()
     assert f'data-approval="{approval.pk}"' in page
     outsider = client_of(people.outsider).post(
