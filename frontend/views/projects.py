@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from frontend.forms_projects import ProjectForm, ThresholdForm, month_of
-from portal.accounts.models import User
+from portal.accounts.models import Organisation, User
 from portal.errors import DomainError, Forbidden, NotFound
 from sharing.bookings.models import Project
 from sharing.bookings.projects import rules, selectors, services, statements
@@ -171,6 +171,12 @@ def statement_page(request):
         choices = Project.objects.filter(organisation=organisation)
     else:
         choices = Project.objects.filter(organisation=organisation, investigator=user)
+    # Coordinators read the organisations of their region, administrators all.
+    organisations = Organisation.objects.none()
+    if user.is_administrator:
+        organisations = Organisation.objects.all()
+    elif rules.is_coordinator_of(user=user, organisation=organisation):
+        organisations = Organisation.objects.filter(region_id=user.organisation.region_id)
     query = f"month={month:%Y-%m}"
     if statement.project is not None:
         query += f"&project={statement.project.pk}"
@@ -185,5 +191,6 @@ def statement_page(request):
             "projects": choices.order_by("number"),
             "query": query,
             "organisation_id": organisation_id,
+            "organisations": organisations.order_by("name"),
         },
     )

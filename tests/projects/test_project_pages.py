@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from portal.accounts.models import Role
 from sharing.bookings.models import Booking, ChargeApproval, ChargeThreshold, Project, Voucher
 from sharing.bookings.services import booking_create
+from tests.bookings import person
 from tests.orders import priced_instrument
 from tests.projects import People, slot, threshold, voucher_for
 
@@ -126,3 +128,14 @@ def test_the_forms_offer_my_organisations_active_projects(people):
     order_page = client_of(people.member).get(f"/instruments/{instrument.pk}/order/")
     assert "KT-2026-01" in order_page.content.decode()
     assert "KT-OLD" not in order_page.content.decode()
+
+
+def test_a_coordinator_chooses_an_organisation_of_their_region(people):
+    coordinator = person("coordinator", region=people.mianyang, roles=[Role.COORDINATOR])
+    client = client_of(coordinator)
+    page = client.get(f"/statements/?organisation={people.university.pk}")
+    assert page.status_code == 200
+    assert f'<option value="{people.university.pk}" selected>' in page.content.decode()
+    beibei = person("beibei_coordinator", region=people.beibei, roles=[Role.COORDINATOR])
+    answer = client_of(beibei).get(f"/statements/?organisation={people.university.pk}")
+    assert answer.status_code == 403
