@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontend.forms_projects import DataSelect
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.bookings.models import Project, SampleLine, TestItem, Voucher
 
@@ -38,6 +39,7 @@ class OrderForm(forms.Form):
         queryset=Project.objects.none(),
         required=False,
         empty_label=_("不记在课题上"),
+        widget=DataSelect,
     )
 
     def __init__(self, *args, items=(), vouchers=None, projects=None, **kwargs):

@@ -8,9 +8,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from frontend.templatetags.localise import CJK
+from portal import i18n
 from portal.accounts.models import User
 from portal.text import ONE_LINE
 from sharing.bookings.models import Project
+
+
+class DataSelect(forms.Select):
+    """A select whose options are data (names, project titles): on an English page an option
+    in Chinese is marked lang="zh-Hans", as the |data filter marks text."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if not i18n.is_chinese() and CJK.search(str(label)):
+            option["attrs"]["lang"] = "zh-Hans"
+        return option
 
 
 class ProjectForm(forms.Form):
@@ -18,7 +31,11 @@ class ProjectForm(forms.Form):
     number = forms.CharField(label=_("课题编号/经费卡号"), max_length=64, validators=[ONE_LINE])
     funding_source = forms.ChoiceField(label=_("经费来源"), choices=Project.FundingSource.choices)
     investigator = forms.ModelChoiceField(
-        label=_("课题负责人"), queryset=User.objects.none(), required=False, empty_label=None
+        label=_("课题负责人"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=None,
+        widget=DataSelect,
     )
 
     def __init__(self, *args, members=None, **kwargs):
