@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from demo.history import history_load
 from demo.orders import orders_demo_load
+from demo.projects import projects_demo_load
 from demo.techmarket import contracts_demo_load, techmarket_demo_load
 from demo.voucher_stages import voucher_stages_load
 from geo.zones_build import zones_load
@@ -81,6 +82,8 @@ class DemoAccount:
 ACCOUNTS = [
     DemoAccount("researcher_mianyang", "swust", (Role.RESEARCHER,), "绵阳研究员"),
     DemoAccount("researcher_beibei", "swu", (Role.RESEARCHER,), "北碚研究员"),
+    # Leads a project (课题) at 西南科技大学 that researcher_mianyang charges to.
+    DemoAccount("pi_swust", "swust", (Role.RESEARCHER,), "西南科大课题负责人"),
     DemoAccount("manager_swu", "swu", (Role.INSTRUMENT_MANAGER, Role.RESEARCHER), "西大仪器管理员"),
     DemoAccount("firm_demo", "firm", (Role.FIRM,), "演示企业用户"),
     DemoAccount("owner_demo", "cigit", (Role.TECHNOLOGY_OWNER,), "成果持有人"),
@@ -153,6 +156,7 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
     _pending_sign_up(by_key["swust"])
     orders = orders_demo_load(users=named, fallback_manager=named["admin"])
     voucher_applications = voucher_stages_load(named=named, regions=regions)
+    projects = projects_demo_load(users=named)
     return {
         "regions": len(regions),
         "vouchers": vouchers,
@@ -167,6 +171,8 @@ def demo_load(*, reset_passwords: bool = False) -> dict:
         "test_items": orders["test_items"],
         "sample_orders": orders["orders"],
         "voucher_applications": voucher_applications,
+        "projects": projects["projects"],
+        "charges_waiting": projects["waiting"],
     }
 
 

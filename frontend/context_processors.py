@@ -11,6 +11,7 @@ from portal.accounts.verifications import verification_list
 from portal.notifications.selectors import UNREAD_SHOWN, unread_count
 from sharing.bookings import rules as booking_rules
 from sharing.bookings.console import waiting_count
+from sharing.bookings.projects import rules as project_rules
 from sharing.catalogue import rules as catalogue_rules
 
 
@@ -63,6 +64,26 @@ class _Can:
     def manage_waiting(self) -> int:
         """Requests waiting for this manager's approval, for the console link: one query."""
         return waiting_count(user=self._user) if self.manage else 0
+
+    @cached_property
+    def projects(self) -> bool:
+        """The project page (/projects/): members of an organisation. A principal investigator
+        reaches the approvals and the statement of their projects from there (and from the
+        notification each waiting charge sends), so the bar asks no query of its own."""
+        return self._user.is_authenticated and bool(self._user.organisation_id)
+
+    @cached_property
+    def statements(self) -> bool:
+        """The monthly statement (/statements/) of the whole organisation: its administrators,
+        coordinators and administrators (no query)."""
+        user = self._user
+        return self.projects and (
+            user.is_administrator
+            or user.has_any_role(Role.COORDINATOR)
+            or project_rules.is_organisation_admin_of(
+                user=user, organisation_id=user.organisation_id
+            )
+        )
 
 
 def can(request) -> dict:

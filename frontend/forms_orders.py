@@ -7,8 +7,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontend.forms_projects import DataSelect
 from portal.text import ONE_LINE, SEVERAL_LINES
-from sharing.bookings.models import SampleLine, TestItem, Voucher
+from sharing.bookings.models import Project, SampleLine, TestItem, Voucher
 
 SAMPLE_ROWS = 5
 
@@ -33,9 +34,20 @@ class OrderForm(forms.Form):
         empty_label=_("不使用创新券"),
     )
 
-    def __init__(self, *args, items=(), vouchers=None, **kwargs):
+    project = forms.ModelChoiceField(
+        label=_("记账课题（可选）"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_("不记在课题上"),
+        widget=DataSelect,
+    )
+
+    def __init__(self, *args, items=(), vouchers=None, projects=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.test_items = list(items)
+        if projects is not None:
+            self.fields["project"].queryset = projects
+        self.fields["project"].label_from_instance = lambda p: f"{p.number} {p.name}"
         if vouchers is not None:
             self.fields["voucher"].queryset = vouchers
         self.fields["voucher"].label_from_instance = lambda v: (

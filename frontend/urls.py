@@ -12,6 +12,7 @@ from frontend.views import notifications as views_notifications
 from frontend.views import onboarding as views_onboarding
 from frontend.views import orders as views_orders
 from frontend.views import password as views_password
+from frontend.views import projects as views_projects
 from frontend.views import training as views_training
 from frontend.views import voucher_pages
 from frontend.views.tech import centre as tech_centre
@@ -191,6 +192,10 @@ urlpatterns += facility_urlpatterns
 urlpatterns += [
     path("instruments/<int:instrument_id>/order/", views_orders.order_new, name="order-new"),
     path("orders/", views_orders.my_orders, name="orders"),
+    # Projects (课题经费), charges waiting for a principal investigator, monthly statements.
+    path("projects/", views_projects.projects_page, name="projects"),
+    path("projects/approvals/", views_projects.approvals_page, name="project-approvals"),
+    path("statements/", views_projects.statement_page, name="statement"),
     path("orders/<int:pk>/", views_orders.order_detail, name="order"),
     path("manage/orders/", views_orders.manage_orders, name="manage-orders"),
     path(

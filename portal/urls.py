@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("sharing.bookings.urls_facility_closures")),
     path("", include("sharing.bookings.urls_instrument_setup")),
     path("", include("sharing.bookings.urls_orders")),
+    path("", include("sharing.bookings.urls_projects")),
     path("", include("portal.notifications.urls")),
     path("geo/", include("geo.urls")),
     path("tech/", include("sharing.techmarket.urls")),

@@ -35,6 +35,7 @@ from sharing.bookings.availability import (
     weekly_hours,
 )
 from sharing.bookings.models import Booking, VoucherEntry
+from sharing.bookings.projects.selectors import chargeable_projects
 from sharing.bookings.selectors import booking_list
 from sharing.bookings.vouchers.ledger import max_share, voucher_cap
 from sharing.bookings.vouchers.selectors import voucher_list, voucher_usable
@@ -246,6 +247,8 @@ def booking_week(request, instrument_id: int):
             "voucher_max_percent": f"{max_share() * 100:.0f}",
             # 服务方式 of the national service record; the first (自主上机) is the default.
             "service_modes": Booking.ServiceMode.choices,
+            # The active projects of the person's organisation a booking may be charged to.
+            "projects": list(chargeable_projects(user=request.user)),
         },
     )
 

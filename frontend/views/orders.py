@@ -21,6 +21,7 @@ from portal.errors import DomainError, NotFound
 from sharing.bookings import rules as booking_rules
 from sharing.bookings.models import SampleOrder, TestItem, VoucherEntry
 from sharing.bookings.orders import rules, selectors, services
+from sharing.bookings.projects.selectors import chargeable_projects
 from sharing.bookings.selectors import bookable_instrument_get
 from sharing.bookings.vouchers.ledger import max_share
 from sharing.bookings.vouchers.selectors import voucher_usable
@@ -50,7 +51,9 @@ def order_new(request, instrument_id: int):
     refusal = rules.may_order(user=request.user, instrument=instrument)
     data = request.POST if request.method == "POST" else None
     vouchers = voucher_usable(user=request.user, instrument=instrument, start=timezone.now())
-    form = OrderForm(data, items=items, vouchers=vouchers)
+    form = OrderForm(
+        data, items=items, vouchers=vouchers, projects=chargeable_projects(user=request.user)
+    )
     samples = SampleFormSet(data, prefix="samples")
     if request.method == "POST" and refusal is None and form.is_valid() and samples.is_valid():
         lines = [line for line in (f.line() for f in samples) if line]
@@ -64,6 +67,7 @@ def order_new(request, instrument_id: int):
                 project_name=form.cleaned_data["project_name"],
                 notes=form.cleaned_data["notes"],
                 voucher=form.cleaned_data["voucher"],
+                project=form.cleaned_data["project"],
             )
         except DomainError as exc:
             _fields_error(form, exc)

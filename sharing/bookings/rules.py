@@ -22,7 +22,13 @@ from portal.accounts.rules import account_refusal
 from portal.accounts.selectors import user_is_recognised_in
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
 from portal.text import refuse_control_characters
-from sharing.bookings.models import Booking, BookingPolicy, Qualification, TrainingRequest
+from sharing.bookings.models import (
+    Booking,
+    BookingPolicy,
+    ChargeApproval,
+    Qualification,
+    TrainingRequest,
+)
 from sharing.catalogue.models import Instrument
 
 NOT_RUNNING = (
@@ -134,15 +140,30 @@ def status_allows(booking: Booking, *allowed: str) -> Refusal:
     return None
 
 
+def charge_waits(*, booking=None, order=None) -> Refusal:
+    """A charge to a project above the organisation's threshold waits for the project's
+    principal investigator: until then a booking is not approved, an order not received."""
+    key = {"booking": booking} if booking is not None else {"order": order}
+    if ChargeApproval.objects.filter(status=ChargeApproval.Status.PENDING, **key).exists():
+        return Conflict(
+            _("该费用超过本单位的审批阈值，须先经课题负责人同意。"),
+            rule="charge_awaits_investigator",
+        )
+    return None
+
+
 def may_approve(*, user: User, booking: Booking) -> Refusal:
-    """A manager of the instrument or an administrator, never on their own request."""
+    """A manager of the instrument or an administrator, never on their own request, and not
+    while the charge waits for the project's principal investigator."""
     refusal = may_manage(user=user, booking=booking)
     if refusal is None and is_self_approval(user=user, booking=booking):
         refusal = Forbidden(
             _("不能批准自己的预约申请，须由该仪器的其他管理员或平台管理员审批。"),
             rule="self_approval",
         )
-    return refusal or status_allows(booking, Booking.Status.REQUESTED)
+    return (
+        refusal or status_allows(booking, Booking.Status.REQUESTED) or charge_waits(booking=booking)
+    )
 
 
 def may_reject(*, user: User, booking: Booking) -> Refusal:

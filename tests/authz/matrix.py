@@ -151,6 +151,7 @@ OPTIONAL_AREAS = (
     "matrix_facility_closures",
     "matrix_orders",
     "matrix_voucher_lifecycle",
+    "matrix_projects",
 )
 
 

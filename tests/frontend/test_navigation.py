@@ -23,6 +23,8 @@ LABELS = {
         "members": "机构成员与认证",
         "applications": "创新券申请审批",
         "settlements": "创新券兑现",
+        "projects": "课题经费",
+        "statements": "费用结算单",
     },
     "en": {
         "bookings": "My bookings",
@@ -33,6 +35,8 @@ LABELS = {
         "members": "Members and verification",
         "applications": "Voucher applications",
         "settlements": "Voucher settlement",
+        "projects": "Projects",
+        "statements": "Statement of charges",
     },
 }
 
@@ -92,11 +96,12 @@ def role_nav(client, user, language) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_a_researcher_sees_only_their_own_bookings_and_orders(client, people, language):
+def test_a_researcher_sees_only_their_own_bookings_orders_and_projects(client, people, language):
     words = LABELS[language]
     assert role_nav(client, people["researcher"], language) == {
         "/bookings/": words["bookings"],
         "/orders/": words["orders"],
+        "/projects/": words["projects"],
     }
 
 
@@ -115,6 +120,7 @@ def test_an_organisation_admin_sees_members_and_the_sign_up_waiting(client, peop
     words = LABELS[language]
     entries = role_nav(client, people["organisation_admin"], language)
     assert entries["/verifications/"] == f"{words['members']} 1"
+    assert entries["/statements/"] == words["statements"]
     assert "/manage/" not in entries and "/dashboard/" not in entries
     assert "/vouchers/applications/" not in entries
     assert "/vouchers/settlements/" not in entries

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 ROLE_ACCOUNTS = [
     "researcher_mianyang",
     "researcher_beibei",
+    "pi_swust",
     "manager_swu",
     "firm_demo",
     "owner_demo",

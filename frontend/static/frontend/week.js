@@ -170,6 +170,9 @@
       project_name: form.elements.project_name.value,
     };
     if (voucherSelect.value) payload.voucher = Number(voucherSelect.value);
+    if (form.elements.project && form.elements.project.value) {
+      payload.project = Number(form.elements.project.value);
+    }
     lastTry = payload;
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true;

@@ -11,7 +11,7 @@ from portal.api.cursors import CURSOR_HELP
 from portal.api.serializers import ChoiceLabelField
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
-from sharing.bookings.models import Booking
+from sharing.bookings.models import Booking, Project
 from sharing.bookings.selectors import bookable_instrument_get
 from sharing.bookings.vouchers.selectors import voucher_get
 
@@ -45,6 +45,27 @@ class AvailabilityQuerySerializer(RangeSerializer):
 
 def InstrumentField():  # reads as a field in the serializers below
     return serializers.IntegerField(min_value=1, max_value=_BIGINT_MAX, help_text=_("仪器编号。"))
+
+
+def ProjectField():  # reads as a field in the serializers below
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=_BIGINT_MAX,
+        help_text=_("记账课题的编号（可选）：须为本单位在用的课题。"),
+    )
+
+
+def project_for_charge(pk):
+    """The project of that number, or a field error; whether the caller may charge to it is
+    the service's rule (projects.rules.may_charge_to)."""
+    if pk is None:
+        return None
+    project = Project.objects.select_related("investigator").filter(pk=pk).first()
+    if project is None:
+        raise serializers.ValidationError(_("课题不存在。"))
+    return project
 
 
 class _InstrumentMixin:
@@ -84,6 +105,8 @@ class BookingCreateSerializer(_InstrumentMixin, RangeSerializer):
         help_text=_("项目（课题）名称（可选），写入国家服务记录。"),
     )
 
+    project = ProjectField()
+
     def validate_voucher(self, pk):
         if pk is None:
             return None
@@ -91,6 +114,9 @@ class BookingCreateSerializer(_InstrumentMixin, RangeSerializer):
             return voucher_get(pk=pk, user=self.context["request"].user)
         except NotFound as exc:
             raise serializers.ValidationError(_("没有找到这张创新券。")) from exc
+
+    def validate_project(self, pk):
+        return project_for_charge(pk)
 
 
 class BookingSeriesCreateSerializer(BookingCreateSerializer):
@@ -175,6 +201,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "service_mode",
             "service_mode_label",
             "project_name",
+            "project",
             "walk_up",
             "series",
             "cross_region",
@@ -193,10 +220,17 @@ class BookingSerializer(serializers.ModelSerializer):
 
 class BookingDetailSerializer(BookingSerializer):
     transitions = TransitionSerializer(many=True)
+    charge_approval = serializers.SerializerMethodField()
 
     class Meta(BookingSerializer.Meta):
-        fields = [*BookingSerializer.Meta.fields, "transitions"]
+        fields = [*BookingSerializer.Meta.fields, "transitions", "charge_approval"]
         read_only_fields = fields
+
+    def get_charge_approval(self, booking) -> str | None:
+        """The principal investigator's word on the charge: pending, approved, rejected, or
+        null when the charge needs none."""
+        approval = getattr(booking, "charge_approval", None)
+        return approval.status if approval is not None else None
 
 
 class BookingPageSerializer(serializers.Serializer):

@@ -143,6 +143,7 @@ class BookingSeriesApi(APIView):
             voucher=data.get("voucher"),
             service_mode=data["service_mode"],
             project_name=data["project_name"],
+            project=data.get("project"),
         )
         occurrences = []
         for day, outcome in results:

@@ -1,5 +1,6 @@
 """Bookings and their rules (bookings.py), vouchers and notices with them; problems reported and
-training asked for (facility.py); sample-testing orders (orders.py)."""
+training asked for (facility.py); sample-testing orders (orders.py);
+projects they are charged to and their investigators' approvals (projects.py)."""
 
 from sharing.bookings.models.bookings import (
     Blackout,
@@ -25,6 +26,7 @@ from sharing.bookings.models.orders import (
     SampleOrderTransition,
     TestItem,
 )
+from sharing.bookings.models.projects import ChargeApproval, ChargeThreshold, Project
 from sharing.bookings.models.vouchers import SettlementLine, SettlementRequest, VoucherApplication
 
 __all__ = [
@@ -35,11 +37,14 @@ __all__ = [
     "BookingTransition",
     "CalendarOverride",
     "CalendarToken",
+    "ChargeApproval",
+    "ChargeThreshold",
     "Notice",
     "OpeningHours",
     "OrderItem",
     "OrderReport",
     "ProblemReport",
+    "Project",
     "Qualification",
     "SampleLine",
     "SampleOrder",

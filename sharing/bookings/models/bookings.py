@@ -222,6 +222,15 @@ class Booking(models.Model):
     project_name = models.CharField(
         _("项目名称"), max_length=200, blank=True, validators=[ONE_LINE]
     )
+    # The project (课题) charged; project_name then repeats its name for the service record.
+    project = models.ForeignKey(
+        "bookings.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("课题"),
+    )
     # Started at the instrument's kiosk without a booking made beforehand.
     walk_up = models.BooleanField(_("现场上机"), default=False)
     series = models.ForeignKey(

@@ -105,6 +105,15 @@ class SampleOrder(models.Model):
     project_name = models.CharField(
         _("项目名称"), max_length=200, blank=True, validators=[ONE_LINE]
     )
+    # The project (课题) charged; project_name then repeats its name.
+    project = models.ForeignKey(
+        "bookings.Project",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sample_orders",
+        verbose_name=_("课题"),
+    )
     urgent = models.BooleanField(_("加急"), default=False)
     notes = models.TextField(_("检测要求"), blank=True, max_length=2000, validators=[SEVERAL_LINES])
     status = models.CharField(

@@ -185,6 +185,7 @@ class SampleOrderListCreateApi(APIView):
             project_name=data["project_name"],
             notes=data["notes"],
             voucher=data.get("voucher"),
+            project=data.get("project"),
         )
         return Response(_detail(order), status=status.HTTP_201_CREATED)
 

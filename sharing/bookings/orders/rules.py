@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from portal.accounts.models import User
 from portal.errors import Conflict, Forbidden, Refusal, RuleBroken
 from sharing.bookings.models import SampleOrder
-from sharing.bookings.rules import is_manager_of, may_manage_instrument, may_use
+from sharing.bookings.rules import charge_waits, is_manager_of, may_manage_instrument, may_use
 from sharing.catalogue.models import Instrument
 
 S = SampleOrder.Status
@@ -62,7 +62,8 @@ def may_accept(*, user: User, order: SampleOrder) -> Refusal:
 
 
 def may_receive(*, user: User, order: SampleOrder) -> Refusal:
-    return _manager(user, order) or _stage(order, S.ACCEPTED)
+    """Not while the accepted charge waits for the project's principal investigator."""
+    return _manager(user, order) or _stage(order, S.ACCEPTED) or charge_waits(order=order)
 
 
 def may_start(*, user: User, order: SampleOrder) -> Refusal:

@@ -10,6 +10,7 @@ from portal.api.cursors import CURSOR_HELP
 from portal.api.serializers import ChoiceLabelField
 from portal.errors import NotFound
 from portal.text import ONE_LINE, SEVERAL_LINES
+from sharing.bookings.api.booking_serializers import ProjectField, project_for_charge
 from sharing.bookings.models import SampleLine, SampleOrder, TestItem
 from sharing.bookings.vouchers.selectors import voucher_get
 
@@ -99,6 +100,8 @@ class SampleOrderCreateSerializer(serializers.Serializer):
         help_text=_("所用科技创新券的编号（可选）。"),
     )
 
+    project = ProjectField()
+
     def validate_voucher(self, pk):
         if pk is None:
             return None
@@ -106,6 +109,9 @@ class SampleOrderCreateSerializer(serializers.Serializer):
             return voucher_get(pk=pk, user=self.context["request"].user)
         except NotFound as exc:
             raise serializers.ValidationError(_("没有找到这张创新券。")) from exc
+
+    def validate_project(self, pk):
+        return project_for_charge(pk)
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -199,6 +205,7 @@ class SampleOrderSerializer(serializers.ModelSerializer):
             "customer",
             "organisation",
             "project_name",
+            "project",
             "urgent",
             "status",
             "status_label",
@@ -218,6 +225,7 @@ class SampleOrderDetailSerializer(SampleOrderSerializer):
     items = OrderItemSerializer(many=True)
     transitions = OrderTransitionSerializer(many=True)
     has_report = serializers.SerializerMethodField()
+    charge_approval = serializers.SerializerMethodField()
 
     class Meta(SampleOrderSerializer.Meta):
         fields = [
@@ -236,11 +244,18 @@ class SampleOrderDetailSerializer(SampleOrderSerializer):
             "items",
             "transitions",
             "has_report",
+            "charge_approval",
         ]
         read_only_fields = fields
 
     def get_has_report(self, order) -> bool:
         return hasattr(order, "report")
+
+    def get_charge_approval(self, order) -> str | None:
+        """The principal investigator's word on the charge: pending, approved, rejected, or
+        null when the charge needs none."""
+        approval = getattr(order, "charge_approval", None)
+        return approval.status if approval is not None else None
 
 
 class SampleOrderPageSerializer(serializers.Serializer):

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.audit.services import audit_record
-from portal.errors import RuleBroken, require
+from portal.errors import Conflict, RuleBroken, require
 from portal.uploads import check_upload, safe_upload_name
 from sharing.bookings.models import (
     OrderItem,
     OrderReport,
+    Project,
     SampleLine,
     SampleOrder,
     SampleOrderTransition,
@@ -33,6 +34,8 @@ from sharing.bookings.orders.vouchers import (
     order_voucher_release,
     order_voucher_reserve,
 )
+from sharing.bookings.projects import rules as project_rules
+from sharing.bookings.projects.charges import charge_approval_open
 from sharing.bookings.rules import may_manage_instrument
 from sharing.catalogue.models import Instrument
 
@@ -168,10 +171,15 @@ def order_create(
     project_name: str = "",
     notes: str = "",
     voucher: Voucher | None = None,
+    project: Project | None = None,
 ) -> SampleOrder:
     """A new order, priced from the instrument's active items; the voucher chosen, if any,
-    reserves its part of the estimate (refused, nothing written, when it may not pay)."""
+    reserves its part of the estimate (refused, nothing written, when it may not pay). Charged
+    to a project (of the customer's organisation, active), its name is the project name."""
     require(rules.may_order(user=customer, instrument=instrument))
+    if project is not None:
+        require(project_rules.may_charge_to(user=customer, project=project))
+        project_name = project.name
     if not samples:
         raise RuleBroken(
             _("请至少填写一个样品。"),
@@ -207,6 +215,7 @@ def order_create(
         customer=customer,
         organisation_id=customer.organisation_id,
         project_name=project_name,
+        project=project,
         urgent=urgent,
         notes=notes,
         estimate=total,
@@ -271,14 +280,30 @@ def order_quote(
 
 @transaction.atomic
 def order_accept(*, order: SampleOrder, by: User) -> SampleOrder:
-    """The customer accepts the quote: it becomes the fee."""
+    """The customer accepts the quote: it becomes the fee. Charged to a project and above the
+    organisation's threshold (and not by the project's investigator), the order then waits for
+    the investigator before the samples may be received."""
     order = _locked(order)
     require(rules.may_accept(user=by, order=order))
     order.fee = order.quoted_price
     order.accepted_at = timezone.now()
-    return _transition(
+    order = _transition(
         order, to=S.ACCEPTED, by=by, kind=OrderNotice.ACCEPTED, fields=("fee", "accepted_at")
     )
+    if order.project_id is not None:
+        project = Project.objects.select_related("investigator").get(pk=order.project_id)
+        threshold = project_rules.approval_threshold(
+            project=project, requester=order.customer, amount=order.fee
+        )
+        if threshold is not None:
+            charge_approval_open(
+                service=order,
+                project=project,
+                requester=order.customer,
+                amount=order.fee,
+                threshold=threshold,
+            )
+    return order
 
 
 @transaction.atomic
@@ -350,6 +375,26 @@ def order_cancel(*, order: SampleOrder, by: User, reason: str) -> SampleOrder:
     order = _locked(order)
     require(rules.may_cancel(user=by, order=order))
     order.cancel_reason = reason
+    order.cancelled_at = timezone.now()
+    order_voucher_release(order=order)
+    return _transition(
+        order,
+        to=S.CANCELLED,
+        by=by,
+        kind=OrderNotice.CANCELLED,
+        reason=reason,
+        fields=("cancel_reason", "cancelled_at"),
+    )
+
+
+@transaction.atomic
+def order_withdraw_unfunded(*, order: SampleOrder, by: User, reason: str) -> SampleOrder:
+    """The project's investigator rejected the charge: the order is cancelled with that reason
+    and its voucher reservation released. The caller (projects.services) asked its rule."""
+    order = _locked(order)
+    if order.status in (S.CANCELLED, *SampleOrder.COMPLETED):
+        raise Conflict(_("该委托已结束，不能取消。"), rule="wrong_status")
+    order.cancel_reason = reason[:300]
     order.cancelled_at = timezone.now()
     order_voucher_release(order=order)
     return _transition(

@@ -24,9 +24,12 @@ from sharing.bookings.models import (
     BookingSeries,
     BookingTransition,
     Notice,
+    Project,
     Voucher,
 )
 from sharing.bookings.notifications import booking_notify
+from sharing.bookings.projects import rules as project_rules
+from sharing.bookings.projects.charges import charge_approval_open
 from sharing.bookings.services.waitlist import waitlist_tell
 from sharing.bookings.vouchers.ledger import voucher_redeem, voucher_release, voucher_reserve
 from sharing.catalogue.models import Instrument
@@ -100,11 +103,19 @@ def booking_create(
     series: BookingSeries | None = None,
     service_mode: str = Booking.ServiceMode.SELF_OPERATED,
     project_name: str = "",
+    project: Project | None = None,
     now: datetime.datetime | None = None,
 ) -> Booking:
     """A new booking, approved at once when the instrument needs no approval. The service mode
-    and project name are what the national service record will say (service_records.py)."""
+    and project name are what the national service record will say (service_records.py).
+
+    Charged to a project (one of the requester's organisation, active), its name is the project
+    name; when the fee is above the organisation's threshold and the requester does not lead
+    the project, the booking waits as requested for the principal investigator."""
     now = now or timezone.now()
+    if project is not None:
+        require(project_rules.may_charge_to(user=requester, project=project))
+        project_name = project.name
     project_name = project_name.strip()
     require(rules.service_fields_refusal(service_mode=service_mode, project_name=project_name))
     policy = policy_for(instrument)
@@ -113,7 +124,11 @@ def booking_create(
         User.objects.select_for_update().filter(pk=requester.pk).first()
     require(times.may_book(user=requester, instrument=instrument, start=start, end=end, now=now))
     quote = fees.quote(instrument=instrument, requester=requester, start=start, end=end)
-    status = Booking.Status.REQUESTED if instrument.approval_required else Booking.Status.APPROVED
+    threshold = project_rules.approval_threshold(
+        project=project, requester=requester, amount=quote.amount
+    )
+    waits = instrument.approval_required or threshold is not None
+    status = Booking.Status.REQUESTED if waits else Booking.Status.APPROVED
     booking = Booking(
         instrument=instrument,
         requester=requester,
@@ -126,6 +141,7 @@ def booking_create(
         sample_notes=sample_notes,
         service_mode=service_mode,
         project_name=project_name,
+        project=project,
         series=series,
         cross_region=quote.cross_region,
         rate_category=quote.rate_category,
@@ -150,6 +166,14 @@ def booking_create(
     _audit_transition(booking, before="", by=requester, reason="")
     if voucher is not None:
         voucher_reserve(voucher=voucher, booking=booking, by=requester)
+    if threshold is not None:
+        charge_approval_open(
+            service=booking,
+            project=project,
+            requester=requester,
+            amount=quote.amount,
+            threshold=threshold,
+        )
     booking_notify(booking=booking, kind=Notice.REQUESTED)
     if status == Booking.Status.APPROVED:
         booking_notify(booking=booking, kind=Notice.APPROVED)

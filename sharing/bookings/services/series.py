@@ -26,6 +26,7 @@ def booking_series_create(
     voucher: Voucher | None = None,
     service_mode: str = Booking.ServiceMode.SELF_OPERATED,
     project_name: str = "",
+    project=None,
     now: datetime.datetime | None = None,
 ) -> tuple[BookingSeries, list[tuple[datetime.date, Booking | dict]]]:
     """A weekly series: the same local wall-clock time each week, each occurrence booked (and
@@ -57,6 +58,7 @@ def booking_series_create(
                     series=series,
                     service_mode=service_mode,
                     project_name=project_name,
+                    project=project,
                     now=now,
                 )
             except (RuleBroken, Conflict) as exc:
