@@ -209,3 +209,36 @@ def test_projects_are_kept_by_their_organisation(people):
     project_services.threshold_set(
         by=people.orgadmin, organisation=people.university, amount=Decimal("500")
     )
+
+
+def test_a_request_waiting_for_its_investigator_does_not_expire_until_its_start(people, settings):
+    import datetime
+
+    from sharing.bookings.services import sweep_expired_requests
+
+    settings.BOOKING_REQUEST_EXPIRY_MINUTES = 60
+    threshold(people.university, "300.00")
+    waiting = book(people, 3)  # 450 元: waits for the investigator
+    later = waiting.created_at + datetime.timedelta(minutes=61)
+    assert sweep_expired_requests(now=later) == 0
+
+    approval = ChargeApproval.objects.get(booking=waiting)
+    project_services.charge_approve(approval=approval, by=people.pi)
+    approval.refresh_from_db()
+    # The manager's hour starts at the investigator's approval, not at the request.
+    assert sweep_expired_requests(now=approval.decided_at + datetime.timedelta(minutes=59)) == 0
+    assert sweep_expired_requests(now=approval.decided_at + datetime.timedelta(minutes=61)) == 1
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.EXPIRED
+
+
+def test_a_request_the_investigator_never_answers_expires_once_its_start_has_passed(people):
+    import datetime
+
+    from sharing.bookings.services import sweep_expired_requests
+
+    threshold(people.university, "300.00")
+    waiting = book(people, 3)
+    start = waiting.period.lower
+    assert sweep_expired_requests(now=start - datetime.timedelta(minutes=1)) == 0
+    assert sweep_expired_requests(now=start + datetime.timedelta(minutes=1)) == 1

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sharing.bookings import fees
-from sharing.bookings.models import Booking, Notice
+from sharing.bookings.models import Booking, ChargeApproval, Notice
 from sharing.bookings.notifications import booking_notify
 from sharing.bookings.services.bookings import record_transition, release
 from sharing.bookings.vouchers.ledger import voucher_redeem
@@ -55,12 +55,22 @@ def _sweep(queryset_for_batch, apply) -> int:
 
 def sweep_expired_requests(now: datetime.datetime | None = None) -> int:
     """Requests still waiting for a decision after BOOKING_REQUEST_EXPIRY_MINUTES expire:
-    the slot frees, the voucher amount goes back, the requester is told."""
+    the slot frees, the voucher amount goes back, the requester is told.
+
+    The manager's time runs from when the request reached them: for a charge the project's
+    investigator had to approve, from that approval. While the investigator has not decided,
+    the request waits for them and expires only once its start has passed."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=request_expiry_minutes())
+    pending, approved = ChargeApproval.Status.PENDING, ChargeApproval.Status.APPROVED
+    unanswered = (
+        Q(charge_approval__isnull=True, created_at__lt=cutoff)
+        | Q(charge_approval__status=approved, charge_approval__decided_at__lt=cutoff)
+        | Q(charge_approval__status=pending, period__startswith__lt=now)
+    )
 
     def batch():
-        return Booking.objects.filter(status=Booking.Status.REQUESTED, created_at__lt=cutoff)
+        return Booking.objects.filter(unanswered, status=Booking.Status.REQUESTED)
 
     def apply(booking: Booking) -> None:
         record_transition(
