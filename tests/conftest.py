@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -11,6 +12,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # behind, and every later run then trips over them; start each session from empty tables.
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    # LocaleMiddleware activates a request's language for the thread and never deactivates it:
+    # after a test that asked for an English page, a later test's service text came out in
+    # English. Each test starts from the portal's default (zh-hans).
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
