@@ -374,17 +374,7 @@ def order_cancel(*, order: SampleOrder, by: User, reason: str) -> SampleOrder:
         )
     order = _locked(order)
     require(rules.may_cancel(user=by, order=order))
-    order.cancel_reason = reason
-    order.cancelled_at = timezone.now()
-    order_voucher_release(order=order)
-    return _transition(
-        order,
-        to=S.CANCELLED,
-        by=by,
-        kind=OrderNotice.CANCELLED,
-        reason=reason,
-        fields=("cancel_reason", "cancelled_at"),
-    )
+    return _cancelled(order, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -394,7 +384,12 @@ def order_withdraw_unfunded(*, order: SampleOrder, by: User, reason: str) -> Sam
     order = _locked(order)
     if order.status in (S.CANCELLED, *SampleOrder.COMPLETED):
         raise Conflict(_("该委托已结束，不能取消。"), rule="wrong_status")
-    order.cancel_reason = reason[:300]
+    return _cancelled(order, by=by, reason=reason[:300])
+
+
+def _cancelled(order: SampleOrder, *, by: User, reason: str) -> SampleOrder:
+    """Cancel a locked order whose caller has asked its rule: the voucher reservation goes back."""
+    order.cancel_reason = reason
     order.cancelled_at = timezone.now()
     order_voucher_release(order=order)
     return _transition(
