@@ -61,9 +61,13 @@ def page_of(serializer_class: type) -> type:
     return _PAGES[serializer_class]
 
 
-def numbered_page(view, request, qs, serializer_class, **kwargs) -> Response:
-    """Answer one numbered page of ``qs`` serialized by ``serializer_class``."""
+def numbered_page(view, request, qs, serializer_class, *, serialize=None, **kwargs) -> Response:
+    """Answer one numbered page of ``qs`` serialized by ``serializer_class``, or by
+    ``serialize(rows)`` where a hot list keeps its serializer (portal.api.represent)."""
     paginator = NoCountPagination()
     page = paginator.paginate_queryset(qs, request, view=view)
-    data = serializer_class(page, many=True, context={"request": request}, **kwargs).data
+    if serialize is not None:
+        data = serialize(page)
+    else:
+        data = serializer_class(page, many=True, context={"request": request}, **kwargs).data
     return paginator.get_paginated_response(data)

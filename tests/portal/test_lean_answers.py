@@ -159,3 +159,36 @@ def test_a_notification_says_its_kinds_label(api):
     row = api.get("/api/notifications/").json()["results"][0]
     assert row["kind"] == "approved"
     assert row["kind_label"] not in ("", "approved")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_listing_pages_are_those_of_a_fresh_serializer(client, language):
+    """The kept listing serializer answers each reader at their own tier: teaser, member,
+    full (owner, reviewer), as a freshly built one does."""
+    from django.contrib.auth.models import AnonymousUser
+    from rest_framework.test import APIRequestFactory
+
+    from portal.accounts.models import Role
+    from sharing.techmarket import selectors
+    from sharing.techmarket.api.listings import ListingSerializer
+    from tests.techmarket.factories import FirmUserFactory, OwnerFactory, TechListingFactory
+
+    owner = OwnerFactory()
+    TechListingFactory(created_by=owner, title="碳纤维复合材料自动铺放技术")
+    TechListingFactory(created_by=OwnerFactory(), title="北斗定位终端")
+    reviewer = UserFactory(roles=[Role.REVIEWER])
+    readers = [None, FirmUserFactory(), owner, reviewer, None]
+    for reader in readers:
+        client.logout()
+        if reader is not None:
+            client.force_login(reader)
+        answer = client.get(
+            "/api/tech/listings/", {"page_size": 20}, HTTP_ACCEPT_LANGUAGE=language
+        ).json()
+        request = APIRequestFactory().get("/api/tech/listings/")
+        request.user = reader or AnonymousUser()
+        with translation.override(language):
+            rows = selectors.listing_search(user=request.user).order_by("-published_at", "-id")
+            fresh = ListingSerializer(list(rows), many=True, context={"request": request}).data
+        assert answer["results"] == [dict(row) for row in fresh]
+        assert {row["tier"] for row in answer["results"]}

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.pagination import numbered_page, page_of
+from portal.api.represent import represent
 from portal.api.serializers import NamedSerializer, RegionSerializer
 from portal.api.views import ActionApi
 from portal.errors import require
@@ -150,7 +151,7 @@ class ListingSerializer(serializers.ModelSerializer):
                 continue
             if field.field_name == "files":
                 visible = rules.files_visible(tier=tier, files=listing.files.all())
-                data["files"] = ListingFileSerializer(visible, many=True).data
+                data["files"] = field.to_representation(visible)
                 continue
             value = field.get_attribute(listing)
             data[field.field_name] = None if value is None else field.to_representation(value)
@@ -230,11 +231,18 @@ class ListingListCreateApi(ReadOpenly, APIView):
         qs = selectors.listing_search(user=request.user, **query)
         if not query.get("q"):
             qs = qs.order_by("-published_at", "-id")
+
+        def serialize(rows):
+            tiers = rules.listing_tiers(user=request.user, listings=rows)
+            context = {"request": request, "_tiers": tiers}
+            return represent(ListingSerializer, rows, context=context)
+
         return numbered_page(
             self,
             request,
             qs.prefetch_related("patents", "files", "reviews__reviewer"),
             ListingSerializer,
+            serialize=serialize,
         )
 
     @extend_schema(request=ListingWriteSerializer, responses={201: ListingSerializer})
