@@ -271,10 +271,12 @@ def gdal_point_coordinates(pairs: list[tuple[float, float]]) -> list[list[float]
     the same routine as a lone Point's."""
     if not pairs:
         return []
-    wkb = bytearray(struct.pack("<BII", 1, 4, len(pairs)))  # little-endian MultiPoint
+    # Little-endian WKB: a MultiPoint header, then each point as (1, Point=1, lon, lat).
+    values = [1, 4, len(pairs)]
     for lon, lat in pairs:
-        wkb += struct.pack("<BIdd", 1, 1, lon, lat)
-    return json.loads(OGRGeometry(memoryview(bytes(wkb))).json)["coordinates"]
+        values += (1, 1, lon, lat)
+    wkb = struct.pack("<BII" + "BIdd" * len(pairs), *values)
+    return json.loads(OGRGeometry(memoryview(wkb)).json)["coordinates"]
 
 
 def platform_features(rows: list[dict]) -> list[dict]:
