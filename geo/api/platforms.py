@@ -1,7 +1,11 @@
 """Platforms as GeoJSON, in keyset pages by id, filtered by box, distance, kind, region, zone."""
 
+import json
 import math
+import struct
 
+from django.contrib.gis.gdal import OGRGeometry
+from django.db.models import F, FloatField, Func
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers
@@ -13,9 +17,10 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo import selectors
 from geo.api.fields import in_range, parse_numbers
+from portal.accounts.models import Confidence
 from portal.api.keyset import by_id, keyset_page
 from portal.api.query import query_params
-from portal.api.serializers import ChoiceLabelField
+from portal.api.serializers import ChoiceLabelField, _choice_labels
 from sharing.catalogue.models import Platform
 
 PLATFORM_PAGE = 1000
@@ -229,6 +234,94 @@ class PlatformFeatureSerializer(GeoFeatureModelSerializer):
         return None if distance is None else round(distance, 1)
 
 
+# --- The lean page -------------------------------------------------------------------------
+# PlatformFeatureSerializer describes the answer (and the OpenAPI schema); the page itself is
+# built from one .values() query as plain dicts with exactly the same keys, order and values.
+# Through the serializer a 1,000-feature page cost ~0.4 ms a feature, most of it one GDAL
+# GeoJSON export (and a json.loads) per point; here it is one export per page.
+
+_PROPERTY_VALUES = [
+    "name",
+    "name_en",
+    "kind",
+    "level",
+    "host__name",
+    "region__code",
+    "region__name",
+    "location_confidence",
+    "location_note",
+]
+
+
+def platform_feature_rows(qs):
+    """``qs`` (platform_geo_search, filtered) as the dicts platform_features() reads."""
+    fields = ["id", *_PROPERTY_VALUES, "lon", "lat"]
+    if "distance_m" in qs.query.annotations:
+        fields.append("distance_m")
+    return qs.annotate(
+        lon=Func(F("location"), function="ST_X", output_field=FloatField()),
+        lat=Func(F("location"), function="ST_Y", output_field=FloatField()),
+    ).values(*fields)
+
+
+def gdal_point_coordinates(pairs: list[tuple[float, float]]) -> list[list[float]]:
+    """Each (lon, lat) as the serializer's GeometryField writes it: GDAL's GeoJSON export
+    (which rounds some doubles at the 15th decimal, so Python's own repr would differ). One
+    MultiPoint for the whole page, exported once: GDAL writes each point's coordinates with
+    the same routine as a lone Point's."""
+    if not pairs:
+        return []
+    # Little-endian WKB: a MultiPoint header, then each point as (1, Point=1, lon, lat).
+    values = [1, 4, len(pairs)]
+    for lon, lat in pairs:
+        values += (1, 1, lon, lat)
+    wkb = struct.pack("<BII" + "BIdd" * len(pairs), *values)
+    return json.loads(OGRGeometry(memoryview(wkb)).json)["coordinates"]
+
+
+def platform_features(rows: list[dict]) -> list[dict]:
+    """The features PlatformFeatureSerializer(rows, many=True) gives, from .values() rows."""
+    labels = {
+        name: {key: str(label) for key, label in _choice_labels(Platform, name).items()}
+        for name in ("kind", "level", "location_confidence")
+    }
+    kinds, levels, confidences = (
+        labels["kind"],
+        labels["level"],
+        labels["location_confidence"],
+    )
+    coordinates = gdal_point_coordinates([(row["lon"], row["lat"]) for row in rows])
+    features = []
+    for row, point in zip(rows, coordinates, strict=True):
+        distance = row.get("distance_m")
+        features.append(
+            {
+                "id": row["id"],
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": point},
+                "properties": {
+                    "name": row["name"],
+                    "name_en": row["name_en"],
+                    "kind": row["kind"],
+                    "kind_label": kinds.get(row["kind"], row["kind"]),
+                    "level": row["level"],
+                    "level_label": levels.get(row["level"], row["level"]),
+                    "host": row["host__name"],
+                    "region": row["region__code"],
+                    "region_name": row["region__name"],
+                    "location_confidence": row["location_confidence"],
+                    "location_confidence_label": confidences.get(
+                        row["location_confidence"], row["location_confidence"]
+                    ),
+                    "location_approximate": row["location_confidence"] == Confidence.LOW,
+                    "location_note": row["location_note"],
+                    "distance_m": None if distance is None else round(distance, 1),
+                },
+            }
+        )
+    return features
+
+
 class PlatformGeoApi(generics.ListAPIView):
     """Public (AllowAny): platforms with a location as a GeoJSON FeatureCollection, in keyset
     pages by id. Filters: in_bbox, point + dist (metres, on the spheroid), kind, region, zone
@@ -251,6 +344,13 @@ class PlatformGeoApi(generics.ListAPIView):
             near=data.get("point"),
             within_m=data.get("dist"),
         )
+
+    def list(self, request, *args, **kwargs):
+        # The lean page (above): the same answer as the serializer's, without a model, a
+        # serializer field or a GDAL export per row.
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginate_queryset(platform_feature_rows(queryset))
+        return self.get_paginated_response({"features": platform_features(rows)})
 
     @extend_schema(
         summary="Platforms (GeoJSON)",

@@ -6,7 +6,8 @@ file written to a temporary name and renamed over the old one, so a reader sees 
 map or the new one, and a build that fails leaves the old map in place.
 
 The package: data.py reads what the map shows, render.py draws it with Folium (geometry.py,
-style.py, controls.py, basemaps.py), frame.py is the policy the built page is served with,
+style.py, controls.py, basemaps.py; the platforms in points.py's compact encoding, drawn by
+frontend/static/frontend/layoutmap.js), frame.py is the policy the built page is served with,
 tasks.py asks for builds (debounced) and runs them.
 """
 

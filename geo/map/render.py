@@ -5,7 +5,8 @@ Rules the HTML keeps:
   only map tiles come from another host, and the layers draw without them;
 - every text that reaches a popup, tooltip or label is HTML-escaped here (Folium's popups
   and tooltips put values into innerHTML);
-- points are GeoJSON layers (one per platform kind), never one Marker object per point;
+- platforms are points in a compact encoding (geo.map.points) drawn as circle markers by a
+  local script, never one Marker object or one GeoJSON Feature per point;
 - coordinates are WGS-84 except with the Gaode basemap, where they are shifted to GCJ-02
   while rendering (geo.map.basemaps).
 """
@@ -16,18 +17,15 @@ from html import escape
 
 import folium
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from geo.map import basemaps
+from geo.map import basemaps, points
 from geo.map import geometry as shapes
 from geo.map.controls import Control, MetricScale, Views, compact_json, style_element
 from geo.map.data import MapData, Place
 from geo.map.style import (
     FLOW_COLOUR,
-    KIND_COLOURS,
     MAP_CSS,
     NODE_COLOURS,
     ZONE_COLOURS,
@@ -60,7 +58,7 @@ def _render(data: MapData, basemap: basemaps.Basemap) -> str:
     )
     # Everything from the portal: Leaflet is vendored; Folium's jQuery, Bootstrap and
     # Font-Awesome are not needed by the elements used here (no folium.Popup, no icons).
-    m.default_js = [("leaflet", static(LEAFLET_JS))]
+    m.default_js = [("leaflet", static(LEAFLET_JS)), ("mb_points", static(points.SCRIPT))]
     m.default_css = [("leaflet_css", static(LEAFLET_CSS))]
     root = m.get_root()
     root.header.add_child(style_element(MAP_CSS), name="mb_css")
@@ -162,64 +160,23 @@ def _add_nodes(m: folium.Map, data: MapData, shift) -> list[tuple[float, float]]
 
 
 def _add_platforms(m: folium.Map, data: MapData, shift, english: bool) -> None:
-    """One layer per kind in the layer control, holding one GeoJSON layer for the located
-    points and one (dashed) for the approximate ones. Never a Marker per point."""
-    level_labels = dict(Platform.Level.choices)
+    """One layer per kind in the layer control; its points (located ones, and dashed the
+    approximate ones) in the compact encoding of geo.map.points, drawn by layoutmap.js.
+    Never a Marker per point, nor a GeoJSON Feature per point in the page."""
     platform_kinds = dict(Platform.Kind.choices)
-    approximate = escape(_("近似位置"))
-    by_kind: dict[str, tuple[list[dict], list[dict]]] = {k: ([], []) for k in platform_kinds}
+    kinds, payload = points.encode(data, shift, english)
+    counts = {kind: 0 for kind in kinds}
     for platform in data.platforms:
-        approx = platform.confidence == "low"
-        details = [
-            escape(str(platform_kinds.get(platform.kind, platform.kind))),
-            escape(str(level_labels.get(platform.level, ""))),
-            escape((platform.region_en if english else "") or platform.region or ""),
-            approximate if approx else "",
-        ]
-        by_kind.setdefault(platform.kind, ([], []))[approx].append(
-            {
-                "type": "Feature",
-                "geometry": shapes.point(platform.lon, platform.lat, shift),
-                "properties": {
-                    "n": escape(platform.name),
-                    "d": "，".join(part for part in details if part),
-                    # The map is a frame of /map/: the platform's page opens in the whole tab.
-                    "l": format_html(
-                        '<a href="{}" target="_top">{}</a>',
-                        reverse("frontend:platform", args=[platform.pk]),
-                        _("平台详情与仪器"),
-                    )
-                    if platform.pk
-                    else "",
-                },
-            }
-        )
-    for kind, (located, approximated) in by_kind.items():
-        colour = KIND_COLOURS.get(kind, "#555555")
-        count = len(located) + len(approximated)
+        counts[platform.kind] += 1
+    groups = []
+    for kind in kinds:
         group = folium.FeatureGroup(
-            name=escape(f"{platform_kinds.get(kind, kind)}（{count}）"), show=bool(count)
+            name=escape(f"{platform_kinds.get(kind, kind)}（{counts[kind]}）"),
+            show=bool(counts[kind]),
         )
-        for features, dashed in ((located, False), (approximated, True)):
-            if not features:
-                continue
-            marker = folium.CircleMarker(
-                radius=6,
-                color="#333333" if dashed else "#ffffff",
-                weight=1,
-                fill=True,
-                fill_color=colour,
-                fill_opacity=0.45 if dashed else 0.9,
-                dash_array="2 2" if dashed else None,
-            )
-            folium.GeoJson(
-                shapes.collection(features),
-                control=False,
-                marker=marker,
-                tooltip=folium.GeoJsonTooltip(fields=["n"], labels=False),
-                popup=folium.GeoJsonPopup(fields=["n", "d", "l"], labels=False),
-            ).add_to(group)
         group.add_to(m)
+        groups.append(group)
+    m.add_child(points.PlatformPoints(groups, payload))
 
 
 def _add_flows(m: folium.Map, data: MapData, shift, english: bool) -> None:

@@ -65,4 +65,8 @@ def keyset_page(
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
-    return rows, [getattr(rows[-1], k.name) for k in keys]
+    last = rows[-1]
+    # Model rows, or the dicts of a ``.values()`` page (a lean list that skips the models).
+    if isinstance(last, dict):
+        return rows, [last[k.name] for k in keys]
+    return rows, [getattr(last, k.name) for k in keys]

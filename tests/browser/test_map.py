@@ -6,6 +6,7 @@ import pytest
 
 from geo.map import build as map_build
 from geo.map import tasks
+from sharing.catalogue.models import Platform
 from tests.geo.test_map import XSS, make_layout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -62,6 +63,12 @@ def test_map_draws_its_layers_with_no_outside_request(page, live_server, artifac
     popup.wait_for()
     assert XSS in popup.inner_text()
     assert frame.locator('img[src="x"]').count() == 0
+    # The popup's link opens the platform's page in the whole tab (the map is a frame).
+    platform = Platform.objects.get(name=XSS)
+    link = popup.locator("a")
+    assert link.get_attribute("href") == f"/platforms/{platform.pk}/"
+    assert link.get_attribute("target") == "_top"
+    assert "近似位置" in popup.inner_text()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=artifacts / "map.png")
     frame.locator(".leaflet-popup-close-button").click()

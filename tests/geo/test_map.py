@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from psycopg.types.range import Range
 
 from geo.map import build as map_build
+from geo.map import points as map_points
 from geo.models import Zone
 from sharing.bookings.models import Booking
 from sharing.catalogue.models import Platform
@@ -142,6 +143,14 @@ def _decoded(page: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), page)
 
 
+def _platform_points(page: str) -> list[dict]:
+    """The platforms the page draws, read back from their compact encoding (geo.map.points):
+    the payload handed to layoutmap.js, one line of the map's script."""
+    found = re.findall(r"mbPlatformPoints\(\[[^\]]*\], (\{.*\})\);$", page, re.M)
+    assert len(found) == 1
+    return map_points.decode(json.loads(found[0]))
+
+
 def test_map_loads_every_script_and_style_from_the_portal(layout):
     meta = map_build.build_layout_map()
     for language in ("zh-hans", "en"):
@@ -150,6 +159,7 @@ def test_map_loads_every_script_and_style_from_the_portal(layout):
         assets.feed(page)
         assert "/static/vendor/leaflet-1.9.4/leaflet.js" in assets.scripts
         assert "/static/vendor/leaflet-1.9.4/leaflet.css" in assets.links
+        assert "/static/frontend/layoutmap.js" in assets.scripts
         assert all(url.startswith("/static/") for url in assets.scripts + assets.links), (
             assets.scripts + assets.links
         )
@@ -165,10 +175,13 @@ def test_map_loads_every_script_and_style_from_the_portal(layout):
 def test_map_has_layers_legend_views_and_plan_text(layout):
     map_build.build_layout_map()
     page = _decoded(_built())
-    # Zones, nodes, flows and one GeoJSON layer per kind present (four kinds in the data, all
-    # with one platform), each kind a group of its own in the layer control.
-    assert page.count("L.geoJson(") == 3 + 1 + 1 + 4
+    # Zones, nodes and flows as GeoJSON layers; the platforms (four kinds in the data, all
+    # with one platform) in the compact encoding, each kind a group of its own in the layer
+    # control.
+    assert page.count("L.geoJson(") == 3 + 1 + 1
     assert page.count("L.featureGroup(") == 6
+    assert page.count("mbPlatformPoints(") == 1
+    assert len({p["group"] for p in _platform_points(page)}) == 4
     assert "L.marker(" not in page  # no Marker object per point
     assert "L.control.layers(" in page
     for text in ("图例", "两地全景", "一圈 环西南大学创新生态圈", "近似位置", "歇马街道"):
@@ -187,6 +200,11 @@ def test_flows_are_counted_per_direction_in_one_query(layout, django_assert_num_
 
 
 def test_user_text_is_escaped_in_every_popup_and_tooltip(layout):
+    PlatformFactory(
+        name="<script>alert('platform')</script>&amp;",
+        location=Point(106.44, 29.83, srid=4326),
+        location_confidence="high",
+    )
     map_build.build_layout_map()
     raw = _built()
     page = _decoded(raw)
@@ -197,14 +215,19 @@ def test_user_text_is_escaped_in_every_popup_and_tooltip(layout):
     for text in (raw, page):
         assert "<img src=x" not in text
         assert "<script>alert" not in text
-    names = [json.loads(f'"{n}"') for n in re.findall(r'"n":\s*"((?:[^"\\]|\\.)*)"', raw)]
+    names = [point["name"] for point in _platform_points(raw)]
     assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    assert "&lt;script&gt;alert(&#x27;platform&#x27;)&lt;/script&gt;&amp;amp;" in names
+    assert all("<" not in p["name"] + p["detail"] for p in _platform_points(raw))
 
 
 def _coords_of(page: str, lon: float, lat: float, tolerance: float = 0.01):
-    """The [lon, lat] pairs in the page within `tolerance` degrees of (lon, lat)."""
+    """The [lon, lat] pairs in the page within `tolerance` degrees of (lon, lat), and the
+    platforms' points of the compact encoding."""
     found = []
-    for x, y in re.findall(r"\[(1\d\d\.\d+),\s*(\d\d\.\d+)\]", page):
+    pairs = re.findall(r"\[(1\d\d\.\d+),\s*(\d\d\.\d+)\]", page)
+    pairs += [(p["lon"], p["lat"]) for p in _platform_points(page)]
+    for x, y in pairs:
         x, y = float(x), float(y)
         if abs(x - lon) < tolerance and abs(y - lat) < tolerance:
             found.append((x, y))
@@ -424,6 +447,9 @@ def test_a_platform_popup_links_to_the_platform_page(layout):
     map_build.build_layout_map()
     page = _decoded(_built())
     platform = Platform.objects.exclude(location=None).first()
-    assert f'href=\\"/platforms/{platform.pk}/\\" target=\\"_top\\"' in page or (
-        f'href="/platforms/{platform.pk}/" target="_top"' in page
-    )
+    # layoutmap.js writes '<a href="' + before + pk + after + '" target="_top">' + label.
+    payload = json.loads(re.search(r"mbPlatformPoints\(\[[^\]]*\], (\{.*\})\);$", page, re.M)[1])
+    before, after, label = payload["l"]
+    assert f"{before}{platform.pk}{after}" == f"/platforms/{platform.pk}/"
+    assert label == "平台详情与仪器"
+    assert platform.pk in {p["pk"] for p in _platform_points(page)}
