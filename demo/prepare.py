@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.utils import timezone
 
 DEMO_INPUTS = ("demo", "data")
@@ -77,11 +77,14 @@ def demo_digest(year: int | None = None) -> str:
 def database_identity(alias: str = DEFAULT_DB_ALIAS) -> str:
     """Which database this is: a dropped and re-created one (same name) is another database."""
     with connections[alias].cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT system_identifier FROM pg_control_system())::text || '-' || oid::text"
-            " FROM pg_database WHERE datname = current_database()"
-        )
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT oid::text FROM pg_database WHERE datname = current_database()")
+        oid = cursor.fetchone()[0]
+        try:  # the cluster too: another server's database may have the same oid
+            cursor.execute("SELECT system_identifier::text FROM pg_control_system()")
+            cluster = cursor.fetchone()[0]
+        except DatabaseError:  # a role not allowed to ask (a managed database)
+            cluster = "0"
+    return f"{cluster}-{oid}"
 
 
 def state_dir() -> Path:
