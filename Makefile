@@ -12,15 +12,21 @@ provision:
 venv:
 	@bash scripts/venv.sh
 
-messages: venv
-	@$(PY) manage.py compilemessages -l en -i .venv -i .tools -v 0
+# Compiled only when a .po is newer than its .mo (a clean checkout has no .mo: all of them),
+# with what `manage.py compilemessages` runs (gettext's msgfmt), without starting Django.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po */locale/*/LC_MESSAGES/*.po)
+messages: venv $(PO_FILES:.po=.mo)
 
+%.mo: %.po
+	@msgfmt --check-format -o $@ $<
+
+# Each step of prepare_run checks first (unapplied migrations, demo there and unchanged, map
+# built today) and is skipped when there is nothing to do: a second start pays one check.
 setup: provision venv messages
-	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py prepare_run --no-demo --no-map
 
-run: setup
-	@$(PY) manage.py load_demo
-	@$(PY) manage.py build_map
+run: provision venv messages
+	@$(PY) manage.py prepare_run
 	@echo "门户 / portal: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and beat)"
 	@exec $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 

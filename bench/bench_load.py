@@ -11,9 +11,10 @@ migrated, seeded with load_demo plus --instruments generated ones), a Redis of i
 (redis-server on a free port, no persistence: notification and map tasks are enqueued there
 and nobody consumes them) and a MEDIA_ROOT of its own (the layout map is built once, in
 process). gunicorn runs gthread workers (--workers × --threads, CONN_MAX_AGE 60: one database
-connection per thread at most) with DEBUG=true, like the other benches, and with generous
-throttle rates (THROTTLE_ANON / THROTTLE_USER / THROTTLE_PAGES) so the app is measured, not the
-throttle.
+connection per thread at most) with DEBUG=false as in production (static files collected into
+STATIC_ROOT first, HTTPS redirect and secure cookies off for plain HTTP on loopback; --debug for
+DEBUG=true, as the runs before issue 17 were made) and with generous throttle rates
+(THROTTLE_ANON / THROTTLE_USER / THROTTLE_PAGES) so the app is measured, not the throttle.
 
 Virtual users (asyncio + httpx, one process, one client and connection per user): a share
 (--researchers, default 30 %) sign in with their own token (distinct people, so per-person
@@ -266,7 +267,6 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
     """gthread workers on loopback, in their own session so the whole group can be stopped."""
     env = {
         **os.environ,
-        "DEBUG": "true",
         "CONN_MAX_AGE": "60",
         # Generous rates: the throttle (when present) must not shape the figures.
         "THROTTLE_ANON": "1000000/minute",
@@ -707,7 +707,9 @@ def main() -> None:
     parser.add_argument("--researchers", type=float, default=0.3, help="share signed in")
     parser.add_argument("--instruments", type=int, default=20000)
     parser.add_argument("--pool", type=int, default=24, help="bench instruments to book")
+    parser.add_argument("--debug", action="store_true", help="DEBUG=true (default: false)")
     args = parser.parse_args()
+    production_mode(debug=args.debug)
 
     import logging
 
@@ -729,6 +731,11 @@ def main() -> None:
             cursor.execute("SHOW max_connections")
             max_connections = cursor.fetchone()[0]
         seed(args.instruments)
+        if not args.debug:
+            from django.core.management import call_command
+
+            # DEBUG off serves static files from the manifest collectstatic writes.
+            call_command("collectstatic", interactive=False, verbosity=0)
         tokens, pool = prepare_people(args.users, args.pool)
         ids = browse_ids()
         build_map()
@@ -776,6 +783,18 @@ def main() -> None:
         stop(redis, group=False)
     if failed:
         sys.exit(1)
+
+
+def production_mode(*, debug: bool) -> None:
+    """DEBUG in os.environ, for this process and gunicorn's. With DEBUG off the settings want a
+    secret key and the hosts, and default to HTTPS only, which loopback HTTP cannot follow."""
+    os.environ["DEBUG"] = "true" if debug else "false"
+    if debug:
+        return
+    os.environ.setdefault("SECRET_KEY", "bench-load-" + "x7Kq2-" * 10)
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+        os.environ.setdefault(name, "false")
 
 
 def _wait_ready(url: str) -> None:

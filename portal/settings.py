@@ -379,6 +379,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sharing.techmarket.tasks.rematch_pending",
         "schedule": 600.0,
     },
+    # Matching's corpus statistics, refreshed before they expire (and computed at worker start).
+    "techmarket-warm-corpus": {"task": "sharing.techmarket.tasks.warm_corpus", "schedule": 3600.0},
     "geo-map-nightly": {
         "task": "geo.tasks.build_map",
         "schedule": crontab(hour=3, minute=17),

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 
 from django.utils import translation
-from openpyxl import Workbook
 
 from portal.text import CONTROL_CHARACTERS
 
@@ -81,6 +80,10 @@ def xlsx_file(rows: Iterable[Iterable], *, sheet: str):
     """A temporary file holding a one-sheet workbook of the rows, each cell made safe.
     openpyxl's write-only mode streams rows to disk, so memory stays flat; the file is read
     back in chunks by the response, which closes it."""
+    # Imported here: openpyxl (with numpy, which it loads when present) added ~280 modules to
+    # every process's start, for exports only some requests ask for.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(title=sheet)
     for row in rows:

@@ -28,9 +28,12 @@ as_postgres() {
 }
 
 missing_packages() {
-  local pkg
+  # One dpkg-query for all of them (one per package was most of a second start's provisioning).
+  local installed pkg
+  installed=" $(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null |
+    awk '/ install ok installed$/ {printf "%s ", $1}') "
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+    [[ "$installed" == *" $pkg "* ]] || echo "$pkg"
   done
 }
 
@@ -73,36 +76,52 @@ if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
   redis-cli -p "$REDIS_PORT" ping >/dev/null
 fi
 
-# 4. Role, database, test template, extensions.
+# 4. Role, database, test template, extensions. One query says what is there, so that a second
+# run starts one psql for the check and one for the extensions, not one per question.
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" as_postgres psql -v ON_ERROR_STOP=1 -qAtX "$@"; }
-exists() { [ "$(psql_admin -d postgres -c "$1")" = "1" ]; }
 
-exists "SELECT 1 FROM pg_roles WHERE rolname = '${DB_USER}'" ||
+state=$(psql_admin -d postgres -F '|' -c "
+  SELECT 'role', count(*)::text FROM pg_roles WHERE rolname = '${DB_USER}'
+  UNION ALL SELECT 'db:' || datname, datctype || '|' || datistemplate::text FROM pg_database
+   WHERE datname IN ('${DB_NAME}', '${DB_TEMPLATE}')
+  UNION ALL SELECT 'hba', setting FROM pg_settings WHERE name = 'hba_file'")
+field() { awk -F'|' -v k="$1" -v n="$2" '$1 == k {print $n}' <<<"$state"; }
+
+[ "$(field role 2)" = "1" ] ||
   psql_admin -d postgres -c "CREATE ROLE \"${DB_USER}\" LOGIN CREATEDB PASSWORD '${DB_PASSWORD}'"
 
+extensions="CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist;
+  CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS rum;"
+script=""
 for db in "$DB_NAME" "$DB_TEMPLATE"; do
-  if ! exists "SELECT 1 FROM pg_database WHERE datname = '${db}'"; then
+  ctype=$(field "db:${db}" 2)
+  if [ -z "$ctype" ]; then
     say "creating database ${db} (LC_CTYPE ${DB_LOCALE})"
     psql_admin -d postgres -c "CREATE DATABASE \"${db}\" OWNER \"${DB_USER}\" TEMPLATE template0
       ENCODING 'UTF8' LC_COLLATE '${DB_LOCALE}' LC_CTYPE '${DB_LOCALE}'"
+    ctype=$DB_LOCALE
   fi
-  ctype=$(psql_admin -d postgres -c "SELECT datctype FROM pg_database WHERE datname = '${db}'")
   case "$ctype" in
     *UTF-8* | *utf8* | *UTF8*) ;;
     *) echo "[provision] database ${db} has LC_CTYPE ${ctype}; Chinese search needs UTF-8." \
          "Drop it and run again." >&2; exit 1 ;;
   esac
-  # Extensions need a superuser once; the portal's role then only uses them.
-  psql_admin -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis;
-    CREATE EXTENSION IF NOT EXISTS btree_gist; CREATE EXTENSION IF NOT EXISTS pg_trgm;
-    CREATE EXTENSION IF NOT EXISTS rum;"
+  # Extensions need a superuser once; the portal's role then only uses them. IF NOT EXISTS
+  # makes this a catalogue lookup when they are there (a new package version is not an upgrade
+  # of the extension: ALTER EXTENSION ... UPDATE stays a deliberate step).
+  script+="\\connect \"${db}\"
+${extensions}
+"
 done
 # Test databases are cloned from the template (settings: DATABASE_TEST_TEMPLATE).
-psql_admin -d postgres -c "ALTER DATABASE \"${DB_TEMPLATE}\" IS_TEMPLATE true"
+[ "$(field "db:${DB_TEMPLATE}" 3)" = "true" ] ||
+  script+="ALTER DATABASE \"${DB_TEMPLATE}\" IS_TEMPLATE true;
+"
+psql_admin -d postgres <<<"$script"
 
 # 5. Replication from this machine only, for a local streaming replica (scripts/replica.sh and
 # the replica test). The line goes first: pg_hba.conf is read top down.
-hba=$(psql_admin -d postgres -c "SHOW hba_file")
+hba=$(field hba 2)
 if ! grep -q '^host replication all 127.0.0.1/32 trust' "$hba"; then
   say "allowing local replication connections"
   "${SUDO[@]}" sed -i '1i host replication all 127.0.0.1/32 trust' "$hba"

@@ -11,18 +11,6 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import render
 from django.utils import timezone
 
-from geo.analysis.charts import CHARTS
-from geo.analysis.figures import dashboard_figures
-from geo.analysis.tables import (
-    TABLES,
-    dashboard_tables,
-    kind_labels,
-    level_labels,
-    local_name,
-    table_rows,
-    zone_kind_label,
-    zone_label,
-)
 from geo.rules import may_see_dashboard
 from portal import spreadsheets
 from portal.accounts.models import Region
@@ -30,6 +18,16 @@ from portal.replicas import replica_reads
 from sharing.bookings.selectors import external_order_totals, figure_definitions, monthly_usage
 from sharing.bookings.vouchers.selectors import voucher_flows
 from sharing.techmarket.selectors import contract_turnover_by_region
+
+
+# geo.analysis (pandas, GeoPandas, matplotlib) is imported by the first dashboard request, not
+# with the URLs: it was about half of what a web worker imported before answering its first
+# request (even /healthz), for pages only coordinators open.
+def _figures(year: int) -> dict:
+    from geo.analysis.figures import dashboard_figures
+
+    return dashboard_figures(year)
+
 
 YEARS_SHOWN = 6  # this year and the five before
 FIRST_YEAR = 2000
@@ -71,6 +69,14 @@ def _breakdown(counts: dict, labels: dict) -> list[tuple[str, int]]:
 
 
 def _view_row(row: dict) -> dict:
+    from geo.analysis.tables import (
+        kind_labels,
+        level_labels,
+        local_name,
+        zone_kind_label,
+        zone_label,
+    )
+
     kinds, levels = kind_labels(), level_labels()
     return {
         **row,
@@ -102,7 +108,7 @@ def _voucher_flows(year: int) -> list[dict]:
 @coordinator_required
 def dashboard(request):
     year = _year(request)
-    figures = dashboard_figures(year)
+    figures = _figures(year)
     this_year = timezone.localdate().year
     years = list(range(this_year, this_year - YEARS_SHOWN, -1))
     if year not in years:
@@ -141,9 +147,11 @@ def dashboard(request):
 @replica_reads
 @coordinator_required
 def chart(request, name: str):
+    from geo.analysis.charts import CHARTS
+
     if name not in CHARTS:
         raise Http404
-    png = CHARTS[name](dashboard_figures(_year(request)))
+    png = CHARTS[name](_figures(_year(request)))
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
@@ -153,6 +161,8 @@ def chart(request, name: str):
 
 
 def _csv_response(frame, filename: str) -> StreamingHttpResponse:
+    from geo.analysis.tables import table_rows
+
     response = StreamingHttpResponse(
         spreadsheets.csv_stream(table_rows(frame)), content_type="text/csv; charset=utf-8"
     )
@@ -161,16 +171,20 @@ def _csv_response(frame, filename: str) -> StreamingHttpResponse:
 
 
 def _xlsx_response(frame, filename: str, sheet: str) -> FileResponse:
+    from geo.analysis.tables import table_rows
+
     handle = spreadsheets.xlsx_file(table_rows(frame), sheet=sheet)
     return FileResponse(handle, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX)
 
 
 @coordinator_required
 def export(request, table: str, fmt: str):
+    from geo.analysis.tables import TABLES, dashboard_tables
+
     if table not in TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
     year = _year(request)
-    frame = dashboard_tables(dashboard_figures(year))[table]
+    frame = dashboard_tables(_figures(year))[table]
     stamp = timezone.localdate().strftime("%Y%m%d")
     filename = f"dashboard-{table}-{year}-{stamp}"
     if fmt == "csv":

@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from geo.map import basemaps
 from geo.map.data import read_map_data
-from geo.map.render import render_map
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +77,15 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 # --- the build -------------------------------------------------------------------------------
+
+
+def render_map(data, basemap, language: str) -> str:
+    """geo.map.render, imported at the first build: Folium takes about a second to import, which
+    every web worker and every `make run` paid for on start (through the map views and the
+    checks in demo.prepare) without building anything."""
+    from geo.map.render import render_map as render
+
+    return render(data, basemap, language)
 
 
 def build_layout_map(year: int | None = None) -> dict:

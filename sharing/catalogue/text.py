@@ -6,6 +6,7 @@ COPY it without calling a database function per row, and segmentation of repeate
 """
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -64,12 +65,20 @@ _KEEP = re.compile(r"\w", re.UNICODE)
 WEIGHTS = ("A", "B", "C", "D")
 
 
+# The web worker warms the dictionary up in a thread (portal.startup.web_boot) while requests
+# are served: a search that comes first waits here for the words rather than segmenting without.
+_dictionary_lock = threading.Lock()
+
+
 def _ensure_dictionary() -> None:
     global _initialised
-    if not _initialised:
-        for word in [*CATALOGUE_WORDS, *vocabulary.brand_words()]:
-            jieba.add_word(word, freq=20000)
-        _initialised = True
+    if _initialised:
+        return
+    with _dictionary_lock:
+        if not _initialised:
+            for word in [*CATALOGUE_WORDS, *vocabulary.brand_words()]:
+                jieba.add_word(word, freq=20000)
+            _initialised = True
 
 
 def warm_up() -> None:

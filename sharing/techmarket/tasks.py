@@ -1,13 +1,17 @@
 """Celery tasks of the exchange: thin, load by id, call matching; safe to run twice (a rematch
 upserts the same rows and the outbox keys make a second notification a no-op)."""
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db.models import F, Q
 
 from sharing.techmarket import matching
 from sharing.techmarket.models import TechListing, TechNeed
 
 SWEEP_BATCH = 200
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -34,3 +38,20 @@ def rematch_pending() -> int:
     for need_id in need_ids:
         match_need.delay(need_id)
     return len(listing_ids) + len(need_ids)
+
+
+@shared_task(ignore_result=True)
+def warm_corpus() -> list[str]:
+    """At worker start and hourly (beat): the corpus statistics computed before a match needs
+    them (matching.corpus_warm). Returns the kinds it computed."""
+    return [kind for kind in ("listing", "need") if matching.corpus_warm(kind)]
+
+
+@worker_ready.connect(dispatch_uid="techmarket-warm-corpus-at-start")
+def _warm_at_start(**kwargs) -> None:
+    # A restarted worker (or a Redis that came back empty) would otherwise make the first
+    # match after it wait for ts_stat over every listing: seconds at 100,000 listings.
+    try:
+        warm_corpus.delay()
+    except Exception:
+        logger.warning("could not enqueue the corpus warm-up at start", exc_info=True)

@@ -95,3 +95,39 @@ def test_a_pair_sharing_only_demo_markers_is_no_match():
     TechListingFactory(created_by=owner, title="柑橘黄龙病快速检测（演示）", abstract="等温扩增。")
     need = TechNeedFactory(created_by=firm, title="无人机机身减重（演示 demo）", problem="轻量化。")
     assert matching.matches_for_need(need) == []
+
+
+def _located_listings(count: int):
+    for _ in range(count):
+        owner = OwnerFactory(organisation=_organisation("research_institute", mianyang(), SWUST))
+        TechListingFactory(
+            created_by=owner, title="铝合金激光焊接技术", abstract="激光焊接铝合金薄板，变形小。"
+        )
+
+
+def _queries_of_matching(need) -> tuple[int, list]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        found = matching.matches_for_need(need)
+    return len(queries), found
+
+
+def test_matching_reads_the_regions_once_however_many_pairs_it_explains():
+    # The distance sentence names the regions in two languages for every pair; it read the
+    # region table for each name, about 50 queries for 20 pairs (two thirds of a match's time).
+    firm = FirmUserFactory(organisation=_organisation("firm", beibei(), BEIBEI))
+    need = TechNeedFactory(
+        created_by=firm, title="铝合金焊接变形控制", problem="需要激光焊接工艺。"
+    )
+    _located_listings(2)
+    few, found = _queries_of_matching(need)
+    assert len(found) == 2
+    _located_listings(6)
+    many, found = _queries_of_matching(need)
+    assert len(found) == 8
+    assert many == few
+    texts = found[0][2]["distance"]["texts"]
+    assert "绵阳" in texts["zh-hans"] and "北碚" in texts["zh-hans"]
+    assert "Mianyang" in texts["en"] and "Beibei" in texts["en"], texts

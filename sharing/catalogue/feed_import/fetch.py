@@ -4,8 +4,6 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-import httpx
-
 from sharing.catalogue.feed_import.read import FeedError
 from sharing.catalogue.models import FeedSource
 
@@ -20,6 +18,8 @@ def local_copy(source: FeedSource):
             raise FeedError(f"找不到文件：{source.location}")
         yield path
         return
+    import httpx  # only remote feeds need it: not imported by every process at start
+
     suffix = ".xlsx" if source.location.lower().split("?")[0].endswith(".xlsx") else ".csv"
     with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
         size = 0

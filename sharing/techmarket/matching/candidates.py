@@ -6,7 +6,13 @@ from django.utils import timezone
 
 from sharing.techmarket import search
 from sharing.techmarket.matching.corpus import Corpus, corpus
-from sharing.techmarket.matching.score import ListingSide, NeedSide, explain, score_pair
+from sharing.techmarket.matching.score import (
+    ListingSide,
+    NeedSide,
+    explain,
+    regions_read_once,
+    score_pair,
+)
 from sharing.techmarket.matching.terms import parse_vector, query_terms, term_frequencies
 from sharing.techmarket.models import TechListing, TechNeed
 
@@ -148,7 +154,8 @@ def rank_for_need(need: TechNeed, limit: int) -> list[tuple[int, float, dict]]:
         for listing, metres in _candidate_listings(need, query, side.terms)
     ]
     scored.sort(key=lambda row: (-row[1], -row[0]))
-    return [(pk, score, explain(reasons)) for pk, score, reasons in scored[:limit]]
+    with regions_read_once():
+        return [(pk, score, explain(reasons)) for pk, score, reasons in scored[:limit]]
 
 
 def matches_for_need(need: TechNeed, limit: int = TOP_K) -> list[tuple[TechListing, float, dict]]:
@@ -193,7 +200,8 @@ def rank_for_listing(listing: TechListing, limit: int) -> list[tuple[TechNeed, f
         score, reasons = score_pair(need_side(need), listing_side, need.metres, stats)
         scored.append((need, score, reasons))
     scored.sort(key=lambda row: (-row[1], -row[0].pk))
-    return [(need, score, explain(reasons)) for need, score, reasons in scored[:limit]]
+    with regions_read_once():
+        return [(need, score, explain(reasons)) for need, score, reasons in scored[:limit]]
 
 
 def matches_for_listing(

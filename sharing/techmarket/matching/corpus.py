@@ -111,5 +111,29 @@ def cached_corpus(kind: str) -> Corpus | None:
     return entry[2]
 
 
+# The worker warms the statistics up when it starts and beat refreshes them every hour once they
+# are this old, so they are replaced before they expire (CORPUS_TTL) and no match waits seconds
+# for ts_stat: not the first one after a restart (Redis restarted empty, or more than 6 h since
+# the last computation), nor the first one after the entry expired.
+REFRESH_AFTER = CORPUS_TTL - 3600
+
+
+def corpus_warm(kind: str) -> bool:
+    """Compute and cache the statistics unless the cache holds fresh ones (younger than
+    REFRESH_AFTER, corpus within 1 % of its size). Returns whether it computed."""
+    n = _size(kind)
+    if n < SMALL_CORPUS:
+        return False  # computed afresh by every match anyway, in milliseconds
+    key, now = _key(kind), time.time()
+    entry = cache.get(key)
+    if entry and now - entry[0] < REFRESH_AFTER and abs(entry[1] - n) <= 0.01 * n:
+        _local[key] = entry
+        return False
+    entry = (now, n, _compute_corpus(kind))
+    cache.set(key, entry, CORPUS_TTL)
+    _local[key] = entry
+    return True
+
+
 def forget_corpus() -> None:
     _local.clear()

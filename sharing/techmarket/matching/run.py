@@ -14,7 +14,7 @@ from sharing.techmarket.matching.candidates import (
     rank_for_need,
 )
 from sharing.techmarket.matching.corpus import corpus
-from sharing.techmarket.matching.score import explain, score_pair
+from sharing.techmarket.matching.score import explain, regions_read_once, score_pair
 from sharing.techmarket.models import Match, TechListing, TechNeed
 
 STORE_MIN = 0.25  # below this a pair is not worth a row
@@ -89,6 +89,7 @@ def _tell(listing: TechListing, need: TechNeed, score: float, reasons: dict) -> 
 
 
 @transaction.atomic
+@regions_read_once()
 def need_rematch(*, need_id: int) -> int:
     """Recompute a need's matches: upsert its top K, drop its stale pairs (unless the listing
     still ranks the need in its own top K), tell both parties of new good pairs. Returns the
@@ -133,6 +134,7 @@ def need_rematch(*, need_id: int) -> int:
 
 
 @transaction.atomic
+@regions_read_once()
 def listing_rematch(*, listing_id: int) -> int:
     """Recompute a listing's matches, as need_rematch does for a need. Returns the number of
     Match rows the listing has afterwards."""
