@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Lower
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation
-from portal.api.keyset import SortKey, by_id, keyset_page, ordered
+from portal.api.keyset import SortKey, after_position, by_id, keyset_page, ordered
 from portal.errors import NotFound
 from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
@@ -63,11 +63,12 @@ def _like_escape(text: str) -> str:
 def _base() -> QuerySet[Instrument]:
     # Every relation the list, the detail and the export show, joined in the one query; the
     # organisation's and platform's points are never shown with an instrument, and making two
-    # geometries a row was a fifth of a list answer's time.
+    # geometries a row was a fifth of a list answer's time. Nor is the search vector (often the
+    # widest column) or the feed row's hash: the query uses them, no reader does.
     return (
         Instrument.objects.filter(withdrawn_at__isnull=True)
         .select_related("category", "organisation", "platform", "region")
-        .defer("organisation__location", "platform__location")
+        .defer("organisation__location", "platform__location", "search_vector", "row_hash")
     )
 
 
@@ -259,11 +260,56 @@ def cursor_scope(ordering: str) -> str:
     return f"instruments:{ordering}"
 
 
+# Ranking reads every match: a heap row each (about 1.5 KB wide), ts_rank_cd and, for words of
+# three characters or more, two similarity() calls. At a million instruments a common word
+# matches 10,000–115,000 of them and took 0.3–2.3 s (bench/RESULTS.md, issue 17). A search
+# whose matches, after its filters, number more than RANKED_MAX lists them in catalogue order
+# (by id) instead: PostgreSQL then walks the primary key until a page is full, at a cost that no
+# longer grows with the matches. Below it the ranking is exact, as before.
+RANKED_MAX = 2000
+# The rank every row of such a broad search carries. Ranks are never negative, so the cursor
+# itself says which way its pages go: a search that crosses RANKED_MAX between two pages keeps
+# the order its first page had, and no row is skipped or repeated.
+BROAD_RANK = -1.0
+
+
+def _is_broad(qs: QuerySet[Instrument], after: list | None) -> bool:
+    if after is not None:
+        return after[0] < 0
+    # One narrow query (ids only, no joins for display, no ranking) that stops at RANKED_MAX + 1.
+    return qs.order_by().values("pk")[: RANKED_MAX + 1].count() > RANKED_MAX
+
+
+def _ranked_page(
+    qs: QuerySet[Instrument], keys: tuple[SortKey, ...], after: list | None, size: int
+) -> tuple[list[Instrument], list | None]:
+    """keyset_page, but the page's ids are chosen by a narrow query (the id and the rank of each
+    match, none of the joined or displayed columns), and only those rows are read whole."""
+    chosen = ordered(qs, keys)
+    if after is not None:
+        chosen = chosen.filter(after_position(keys, after))
+    ids = chosen.values("pk")[: size + 1]
+    rows = list(ordered(qs.filter(pk__in=ids), keys))
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, [getattr(rows[-1], k.name) for k in keys]
+
+
 def instrument_page(
     qs: QuerySet[Instrument], *, ordering: str, after: list | None, size: int
 ) -> tuple[list[Instrument], list | None]:
-    """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page)."""
-    return keyset_page(qs, keys=_keys(ordering), after=after, size=size)
+    """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page).
+
+    By relevance: ranked while the search has at most RANKED_MAX matches, else in catalogue
+    order with every row's rank BROAD_RANK (see there)."""
+    keys = _keys(ordering)
+    if ordering != "relevance":
+        return keyset_page(qs, keys=keys, after=after, size=size)
+    if _is_broad(qs, after):
+        broad = qs.annotate(rank=Value(BROAD_RANK, output_field=FloatField()))
+        return keyset_page(broad, keys=keys, after=after, size=size)
+    return _ranked_page(qs, keys, after, size)
 
 
 def instrument_export_rows(
