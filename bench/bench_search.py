@@ -100,7 +100,7 @@ def captured_sql(params: dict) -> list[tuple[str, tuple]]:
     ordering = "relevance" if params.get("q") else "id"
     with connection.execute_wrapper(wrapper):
         qs = instrument_search(user=AnonymousUser(), **params)
-        instrument_page(qs, ordering=ordering, after=None, size=20)
+        instrument_page(qs, ordering=ordering, after=None, size=20, q=params.get("q"))
     assert 1 <= len(statements) <= 2, statements
     return statements
 
@@ -133,6 +133,8 @@ def explain(statements: list) -> str:
     plans = []
     with connection.cursor() as cursor:
         for sql, sql_params in statements:
+            if sql.startswith("EXPLAIN"):  # the search's estimate of its matches: plans only
+                continue
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, sql_params)
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
     return "\n\n".join(plans)

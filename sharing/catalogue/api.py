@@ -282,7 +282,7 @@ class InstrumentListApi(APIView):
             size=data["page_size"],
             serialize=lambda rows: represent(InstrumentSerializer, rows, context=_context(request)),
             page=lambda qs, *, keys, after, size: instrument_page(
-                qs, ordering=ordering, after=after, size=size
+                qs, ordering=ordering, after=after, size=size, q=data["q"]
             ),
         )
         return Response(answer)

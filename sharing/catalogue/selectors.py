@@ -1,9 +1,11 @@
 """Reads of the instrument catalogue: search, filters, keyset pages."""
 
 import datetime
+import json
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -118,12 +120,14 @@ def _exact(text: str) -> Case:
     )
 
 
-def _search(qs: QuerySet[Instrument], q: str) -> QuerySet[Instrument]:
+def _search(qs: QuerySet[Instrument], q: str, *, any_word: bool = False) -> QuerySet[Instrument]:
     """Full-text over the jieba tsvector (widened by the vocabulary), or a trigram ILIKE on
     name and model for model numbers and fragments; ranked with exact codes and model numbers
-    first."""
+    first. ``any_word``: any of the words instead of all of them (for _is_broad)."""
     text = normalise(q)
     raw = tsquery_text(text, widen=True)
+    if raw and any_word:
+        raw = raw.replace(" & ", " | ")
     matches = Q()
     rank = Value(0.0)
     if raw:
@@ -263,9 +267,9 @@ def cursor_scope(ordering: str) -> str:
 # Ranking reads every match: a heap row each (about 1.5 KB wide), ts_rank_cd and, for words of
 # three characters or more, two similarity() calls. At a million instruments a common word
 # matches 10,000–115,000 of them and took 0.3–2.3 s (bench/RESULTS.md, issue 17). A search
-# whose matches, after its filters, number more than RANKED_MAX lists them in catalogue order
-# (by id) instead: PostgreSQL then walks the primary key until a page is full, at a cost that no
-# longer grows with the matches. Below it the ranking is exact, as before.
+# that PostgreSQL expects to match, after its filters, more than RANKED_MAX instruments lists
+# them in catalogue order (by id) instead: it then walks the primary key until a page is full,
+# at a cost that no longer grows with the matches. Below it the ranking is exact, as before.
 RANKED_MAX = 2000
 # The rank every row of such a broad search carries. Ranks are never negative, so the cursor
 # itself says which way its pages go: a search that crosses RANKED_MAX between two pages keeps
@@ -273,11 +277,40 @@ RANKED_MAX = 2000
 BROAD_RANK = -1.0
 
 
-def _is_broad(qs: QuerySet[Instrument], after: list | None) -> bool:
+def expected_matches(qs: QuerySet) -> float:
+    """How many rows PostgreSQL expects ``qs`` to have: the planner's estimate, no execution.
+
+    Counting instead (up to RANKED_MAX + 1) cost as much as the ranking it was to spare: the
+    planner scans sequentially or walks the primary key for a common word, reading up to a
+    hundred thousand wide rows, or builds the whole GIN bitmap (lossy past 4 MB of work_mem,
+    then JIT-compiled). A word's estimate comes from the search vector's statistics, which
+    keep the frequencies of its most common lexemes (migration 0004 keeps about 5,000 of them
+    at a million rows): a common word is estimated within a few per cent, a word outside the
+    list at half the least frequency in it (about 180 rows at a million). An estimate that is
+    too low only costs the old ranking's time; one too high, a longer walk."""
+    if qs.query.is_empty():
+        return 0
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def _is_broad(q: str | None, after: list | None) -> bool:
     if after is not None:
         return after[0] < 0
-    # One narrow query (ids only, no joins for display, no ranking) that stops at RANKED_MAX + 1.
-    return qs.order_by().values("pk")[: RANKED_MAX + 1].count() > RANKED_MAX
+    if not q:
+        return False
+    # An upper bound of the matches, as the planner sees them. Before the filters: it
+    # multiplies a word's frequency by the filters' as if unrelated, while a word and its class
+    # go together (质谱 in class 01: 1,200 expected, 15,000 there). With any word for every
+    # word: it multiplies the frequencies of words that must all match as if unrelated too,
+    # while the pieces of one term go together (液相 & 色谱: 335 expected, 7,918 there).
+    anywhere = Instrument.objects.filter(withdrawn_at__isnull=True)
+    return expected_matches(_search(anywhere, q, any_word=True)) > RANKED_MAX
 
 
 def _ranked_page(
@@ -297,16 +330,22 @@ def _ranked_page(
 
 
 def instrument_page(
-    qs: QuerySet[Instrument], *, ordering: str, after: list | None, size: int
+    qs: QuerySet[Instrument],
+    *,
+    ordering: str,
+    after: list | None,
+    size: int,
+    q: str | None = None,
 ) -> tuple[list[Instrument], list | None]:
     """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page).
 
-    By relevance: ranked while the search has at most RANKED_MAX matches, else in catalogue
+    By relevance (``q`` the search's words, as given to instrument_search): ranked while
+    PostgreSQL expects the words to match at most RANKED_MAX instruments, else in catalogue
     order with every row's rank BROAD_RANK (see there)."""
     keys = _keys(ordering)
     if ordering != "relevance":
         return keyset_page(qs, keys=keys, after=after, size=size)
-    if _is_broad(qs, after):
+    if _is_broad(q, after):
         broad = qs.annotate(rank=Value(BROAD_RANK, output_field=FloatField()))
         return keyset_page(broad, keys=keys, after=after, size=size)
     return _ranked_page(qs, keys, after, size)
