@@ -313,11 +313,13 @@ def _is_broad(q: str | None, after: list | None) -> bool:
     return expected_matches(_search(anywhere, q, any_word=True)) > RANKED_MAX
 
 
-def _ranked_page(
+def _narrow_page(
     qs: QuerySet[Instrument], keys: tuple[SortKey, ...], after: list | None, size: int
 ) -> tuple[list[Instrument], list | None]:
     """keyset_page, but the page's ids are chosen by a narrow query (the id and the rank of each
-    match, none of the joined or displayed columns), and only those rows are read whole."""
+    match, none of the joined or displayed columns), and only those rows are read whole: when
+    the planner sorts the matches (every one, to rank them, or because it expected few), they
+    are not joined to their organisation, class, platform and region first."""
     chosen = ordered(qs, keys)
     if after is not None:
         chosen = chosen.filter(after_position(keys, after))
@@ -347,8 +349,8 @@ def instrument_page(
         return keyset_page(qs, keys=keys, after=after, size=size)
     if _is_broad(q, after):
         broad = qs.annotate(rank=Value(BROAD_RANK, output_field=FloatField()))
-        return keyset_page(broad, keys=keys, after=after, size=size)
-    return _ranked_page(qs, keys, after, size)
+        return _narrow_page(broad, keys, after, size)
+    return _narrow_page(qs, keys, after, size)
 
 
 def instrument_export_rows(
