@@ -267,9 +267,10 @@ def cursor_scope(ordering: str) -> str:
 # Ranking reads every match: a heap row each (about 1.5 KB wide), ts_rank_cd and, for words of
 # three characters or more, two similarity() calls. At a million instruments a common word
 # matches 10,000–115,000 of them and took 0.3–2.3 s (bench/RESULTS.md, issue 17). A search
-# that PostgreSQL expects to match, after its filters, more than RANKED_MAX instruments lists
-# them in catalogue order (by id) instead: it then walks the primary key until a page is full,
-# at a cost that no longer grows with the matches. Below it the ranking is exact, as before.
+# whose words PostgreSQL expects to match more than RANKED_MAX instruments (an upper bound, see
+# _is_broad) lists its matches in catalogue order (by id) instead: it then walks the primary key
+# until a page is full, at a cost that no longer grows with the matches. Below it the ranking
+# is exact, as before.
 RANKED_MAX = 2000
 # The rank every row of such a broad search carries. Ranks are never negative, so the cursor
 # itself says which way its pages go: a search that crosses RANKED_MAX between two pages keeps
