@@ -111,14 +111,29 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, *, log_name: str | None = None):
+# What production settings need on loopback: a real-looking secret, the host named, and no
+# redirect to HTTPS (there is no TLS in front of gunicorn here).
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-" + "x7Kq2-" * 10,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+}
+
+
+def start_gunicorn(port: int, *, log_name: str | None = None, debug: bool = True):
     """gunicorn with 2 workers on loopback against the bench database, in its own session so
-    the caller can stop the whole group; its log goes to DATA_DIR/<log_name> when given."""
+    the caller can stop the whole group; its log goes to DATA_DIR/<log_name> when given.
+    ``debug=False`` runs it with production settings (PRODUCTION_ENV)."""
     import subprocess
 
     env = {
         **os.environ,
         "DEBUG": "true",
+        **({} if debug else PRODUCTION_ENV),
         "DATABASE_URL": os.environ.get("DATABASE_URL", BENCH_DATABASE_URL),
         # Every bench client shares 127.0.0.1: the app, not the throttle, is what is measured.
         "THROTTLE_ANON": "1000000/minute",

@@ -28,9 +28,10 @@ import bench_common as common
 
 TABLE = "catalogue_instrument"
 CODE = [
-    "sharing/catalogue/importer.py",
-    "sharing/catalogue/feed.py",
-    "sharing/catalogue/feed_rules.py",
+    "sharing/catalogue/feed_import/store.py",
+    "sharing/catalogue/feed_import/upsert.py",
+    "sharing/catalogue/feed_import/read.py",
+    "sharing/catalogue/feed_import/rules.py",
     "sharing/catalogue/text.py",
 ]
 

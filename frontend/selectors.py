@@ -110,7 +110,7 @@ def instrument_search_page(*, user, filters: dict, cursor: str | None, size: int
     if only_bookable:
         queryset = bookings_rules.bookable(queryset)
     rows, position = catalogue_selectors.instrument_page(
-        queryset, ordering=ordering, after=after, size=size
+        queryset, ordering=ordering, after=after, size=size, q=filters.get("q")
     )
     bookable_ids = set(
         bookings_rules.bookable(Instrument.objects.filter(pk__in=[r.pk for r in rows])).values_list(

@@ -31,6 +31,7 @@ from sharing.catalogue.selectors import (
     cursor_scope,
     instrument_export_rows,
     instrument_get,
+    instrument_page,
     instrument_search,
     ordering_keys,
 )
@@ -280,6 +281,9 @@ class InstrumentListApi(APIView):
             cursor=data.get("cursor"),
             size=data["page_size"],
             serialize=lambda rows: represent(InstrumentSerializer, rows, context=_context(request)),
+            page=lambda qs, *, keys, after, size: instrument_page(
+                qs, ordering=ordering, after=after, size=size, q=data["q"]
+            ),
         )
         return Response(answer)
 

@@ -1,9 +1,11 @@
 """Reads of the instrument catalogue: search, filters, keyset pages."""
 
 import datetime
+import json
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -22,7 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Greatest, Lower
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation
-from portal.api.keyset import SortKey, by_id, keyset_page, ordered
+from portal.api.keyset import SortKey, after_position, by_id, keyset_page, ordered
 from portal.errors import NotFound
 from portal.privacy import mask_email, mask_name, mask_phone
 from sharing.catalogue.models import Instrument
@@ -63,11 +65,12 @@ def _like_escape(text: str) -> str:
 def _base() -> QuerySet[Instrument]:
     # Every relation the list, the detail and the export show, joined in the one query; the
     # organisation's and platform's points are never shown with an instrument, and making two
-    # geometries a row was a fifth of a list answer's time.
+    # geometries a row was a fifth of a list answer's time. Nor is the search vector (often the
+    # widest column) or the feed row's hash: the query uses them, no reader does.
     return (
         Instrument.objects.filter(withdrawn_at__isnull=True)
         .select_related("category", "organisation", "platform", "region")
-        .defer("organisation__location", "platform__location")
+        .defer("organisation__location", "platform__location", "search_vector", "row_hash")
     )
 
 
@@ -117,12 +120,14 @@ def _exact(text: str) -> Case:
     )
 
 
-def _search(qs: QuerySet[Instrument], q: str) -> QuerySet[Instrument]:
+def _search(qs: QuerySet[Instrument], q: str, *, any_word: bool = False) -> QuerySet[Instrument]:
     """Full-text over the jieba tsvector (widened by the vocabulary), or a trigram ILIKE on
     name and model for model numbers and fragments; ranked with exact codes and model numbers
-    first."""
+    first. ``any_word``: any of the words instead of all of them (for _is_broad)."""
     text = normalise(q)
     raw = tsquery_text(text, widen=True)
+    if raw and any_word:
+        raw = raw.replace(" & ", " | ")
     matches = Q()
     rank = Value(0.0)
     if raw:
@@ -259,11 +264,94 @@ def cursor_scope(ordering: str) -> str:
     return f"instruments:{ordering}"
 
 
-def instrument_page(
-    qs: QuerySet[Instrument], *, ordering: str, after: list | None, size: int
+# Ranking reads every match: a heap row each (about 1.5 KB wide), ts_rank_cd and, for words of
+# three characters or more, two similarity() calls. At a million instruments a common word
+# matches 10,000–115,000 of them and took 0.3–2.3 s (bench/RESULTS.md, issue 17). A search
+# whose words PostgreSQL expects to match more than RANKED_MAX instruments (an upper bound, see
+# _is_broad) lists its matches in catalogue order (by id) instead: it then walks the primary key
+# until a page is full, at a cost that no longer grows with the matches. Below it the ranking
+# is exact, as before.
+RANKED_MAX = 2000
+# The rank every row of such a broad search carries. Ranks are never negative, so the cursor
+# itself says which way its pages go: a search that crosses RANKED_MAX between two pages keeps
+# the order its first page had, and no row is skipped or repeated.
+BROAD_RANK = -1.0
+
+
+def expected_matches(qs: QuerySet) -> float:
+    """How many rows PostgreSQL expects ``qs`` to have: the planner's estimate, no execution.
+
+    Counting instead (up to RANKED_MAX + 1) cost as much as the ranking it was to spare: the
+    planner scans sequentially or walks the primary key for a common word, reading up to a
+    hundred thousand wide rows, or builds the whole GIN bitmap (lossy past 4 MB of work_mem,
+    then JIT-compiled). A word's estimate comes from the search vector's statistics, which
+    keep the frequencies of its most common lexemes (migration 0004 keeps about 5,000 of them
+    at a million rows): a common word is estimated within a few per cent, a word outside the
+    list at half the least frequency in it (about 180 rows at a million). An estimate that is
+    too low only costs the old ranking's time; one too high, a longer walk."""
+    if qs.query.is_empty():
+        return 0
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def _is_broad(q: str | None, after: list | None) -> bool:
+    if after is not None:
+        return after[0] < 0
+    if not q:
+        return False
+    # An upper bound of the matches, as the planner sees them. Before the filters: it
+    # multiplies a word's frequency by the filters' as if unrelated, while a word and its class
+    # go together (质谱 in class 01: 1,200 expected, 15,000 there). With any word for every
+    # word: it multiplies the frequencies of words that must all match as if unrelated too,
+    # while the pieces of one term go together (液相 & 色谱: 335 expected, 7,918 there).
+    anywhere = Instrument.objects.filter(withdrawn_at__isnull=True)
+    return expected_matches(_search(anywhere, q, any_word=True)) > RANKED_MAX
+
+
+def _narrow_page(
+    qs: QuerySet[Instrument], keys: tuple[SortKey, ...], after: list | None, size: int
 ) -> tuple[list[Instrument], list | None]:
-    """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page)."""
-    return keyset_page(qs, keys=_keys(ordering), after=after, size=size)
+    """keyset_page, but the page's ids are chosen by a narrow query (the id and the rank of each
+    match, none of the joined or displayed columns), and only those rows are read whole: when
+    the planner sorts the matches (every one, to rank them, or because it expected few), they
+    are not joined to their organisation, class, platform and region first."""
+    chosen = ordered(qs, keys)
+    if after is not None:
+        chosen = chosen.filter(after_position(keys, after))
+    ids = chosen.values("pk")[: size + 1]
+    rows = list(ordered(qs.filter(pk__in=ids), keys))
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    return rows, [getattr(rows[-1], k.name) for k in keys]
+
+
+def instrument_page(
+    qs: QuerySet[Instrument],
+    *,
+    ordering: str,
+    after: list | None,
+    size: int,
+    q: str | None = None,
+) -> tuple[list[Instrument], list | None]:
+    """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page).
+
+    By relevance (``q`` the search's words, as given to instrument_search): ranked while
+    PostgreSQL expects the words to match at most RANKED_MAX instruments, else in catalogue
+    order with every row's rank BROAD_RANK (see there)."""
+    keys = _keys(ordering)
+    if ordering != "relevance":
+        return keyset_page(qs, keys=keys, after=after, size=size)
+    if _is_broad(q, after):
+        broad = qs.annotate(rank=Value(BROAD_RANK, output_field=FloatField()))
+        return _narrow_page(broad, keys, after, size)
+    return _narrow_page(qs, keys, after, size)
 
 
 def instrument_export_rows(

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from portal.accounts.models import Organisation
 from portal.api.cursors import cursor_encode
+from sharing.catalogue import selectors
 from sharing.catalogue.models import Instrument
 from sharing.catalogue.selectors import instrument_search
 from tests.catalogue.labelled_queries import INSTRUMENTS, INTERNAL_CODES, ISSUE_13, QUERIES
@@ -297,6 +298,39 @@ def test_ranked_pages_walk_every_hit_once(catalogue, api):
     assert len(ids) == len(set(ids))
     assert set(ids) == expected
     assert len(ids) > 4
+
+
+def test_a_search_with_more_matches_than_are_ranked_lists_them_in_catalogue_order(
+    catalogue, api, monkeypatch
+):
+    # At a million instruments a common word matches 100,000 of them; past RANKED_MAX they
+    # are listed by id (one walk of the primary key), every one of them, once.
+    expected = {i.pk for i in instrument_search(user=None, q="显微镜")}
+    monkeypatch.setattr(selectors, "RANKED_MAX", 0)  # the planner expects at least one row
+    ids = _walk(api, {"q": "显微镜", "page_size": 2})
+    assert ids == sorted(expected)
+    assert len(ids) > 4
+
+
+def test_a_search_keeps_the_order_of_its_first_page_when_its_matches_cross_the_cap(
+    catalogue, api, monkeypatch
+):
+    expected = {i.pk for i in instrument_search(user=None, q="显微镜")}
+    ranked = api.get(URL, {"q": "显微镜", "page_size": 2}).json()
+    monkeypatch.setattr(selectors, "RANKED_MAX", 0)
+    broad = api.get(URL, {"q": "显微镜", "page_size": 2}).json()
+    assert ranked["results"] != broad["results"]
+    for first in (ranked, broad):
+        ids = [row["id"] for row in first["results"]]
+        following = first["next"]
+        while following:
+            answer = api.get(following).json()
+            ids += [row["id"] for row in answer["results"]]
+            following = answer["next"]
+            # The cap moves under a reader's feet: the cursor, not the count, decides.
+            monkeypatch.setattr(selectors, "RANKED_MAX", 0 if selectors.RANKED_MAX else 10**9)
+        assert len(ids) == len(set(ids))
+        assert set(ids) == expected
 
 
 @pytest.mark.parametrize(
