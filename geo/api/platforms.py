@@ -20,7 +20,7 @@ from geo.api.fields import in_range, parse_numbers
 from portal.accounts.models import Confidence
 from portal.api.keyset import by_id, keyset_page
 from portal.api.query import query_params
-from portal.api.serializers import ChoiceLabelField, _choice_labels
+from portal.api.serializers import ChoiceLabelField, choice_labels
 from sharing.catalogue.models import Platform
 
 PLATFORM_PAGE = 1000
@@ -282,7 +282,7 @@ def gdal_point_coordinates(pairs: list[tuple[float, float]]) -> list[list[float]
 def platform_features(rows: list[dict]) -> list[dict]:
     """The features PlatformFeatureSerializer(rows, many=True) gives, from .values() rows."""
     labels = {
-        name: {key: str(label) for key, label in _choice_labels(Platform, name).items()}
+        name: {key: str(label) for key, label in choice_labels(Platform, name).items()}
         for name in ("kind", "level", "location_confidence")
     }
     kinds, levels, confidences = (

@@ -22,7 +22,7 @@ class LocationSerializer(serializers.Serializer):
 
 
 @functools.cache
-def _choice_labels(model: type, name: str) -> dict:
+def choice_labels(model: type, name: str) -> dict:
     labels = dict(model._meta.get_field(name).flatchoices)
     if not labels:
         # A field without choices has no labels to look up (its model may say them itself).
@@ -43,7 +43,7 @@ class ChoiceLabelField(serializers.CharField):
 
     def get_attribute(self, instance):
         value = getattr(instance, self.choice_name)
-        labels = _choice_labels(type(instance)._meta.concrete_model, self.choice_name)
+        labels = choice_labels(type(instance)._meta.concrete_model, self.choice_name)
         label = labels.get(value, value)
         return label if label is None else str(label)
 

@@ -126,7 +126,7 @@ def test_every_choice_label_field_names_a_field_with_choices():
 
     from rest_framework import serializers
 
-    from portal.api.serializers import ChoiceLabelField, _choice_labels
+    from portal.api.serializers import ChoiceLabelField, choice_labels
 
     for package in ("sharing", "geo", "portal"):
         root = importlib.import_module(package)
@@ -145,7 +145,7 @@ def test_every_choice_label_field_names_a_field_with_choices():
         model = getattr(getattr(cls, "Meta", None), "model", None)
         for field in cls._declared_fields.values():
             if isinstance(field, ChoiceLabelField) and model is not None:
-                assert _choice_labels(model, field.choice_name), (cls, field.choice_name)
+                assert choice_labels(model, field.choice_name), (cls, field.choice_name)
                 checked += 1
     assert checked >= 5
 
