@@ -113,7 +113,12 @@ _db.update(
     ENGINE="django.contrib.gis.db.backends.postgis",
     CONN_MAX_AGE=env.integer("CONN_MAX_AGE", 60),
     CONN_HEALTH_CHECKS=True,
-    OPTIONS={"connect_timeout": env.integer("DATABASE_CONNECT_TIMEOUT", 5)},
+    OPTIONS={
+        "connect_timeout": env.integer("DATABASE_CONNECT_TIMEOUT", 5),
+        # JIT compiles a large plan for 130-180 ms before running it (the 1M search bench): a
+        # loss for a portal whose queries last milliseconds. DATABASE_JIT=true brings it back.
+        "options": "-c jit=" + ("on" if env.boolean("DATABASE_JIT", False) else "off"),
+    },
 )
 # Test databases are cloned from a template that provisioning made with a UTF-8 LC_CTYPE and the
 # postgis, btree_gist and pg_trgm extensions, so the test role needs no superuser rights and
