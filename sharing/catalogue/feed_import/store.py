@@ -8,6 +8,7 @@ in a temporary table, not in Python (the SQL is upsert's).
 """
 
 import hashlib
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -124,6 +125,7 @@ class InstrumentImport:
         # create or complete the organisation or platform (and fills the caches above).
         self._known_organisations: dict[tuple[str, str], int] = {}
         self._known_platforms: dict[str, int] = {}
+        self._resolved: dict[tuple[str, str, str], tuple[int, int | None]] = {}
         self._fingerprint_base = None
 
     # --- the run ----------------------------------------------------------------------------
@@ -263,7 +265,7 @@ class InstrumentImport:
         return start
 
     def _fingerprint(self, raw: dict) -> str | None:
-        cells = "\x00".join([raw.get(name) or "" for name in _RAW_FIELDS])
+        cells = "\x00".join(map(raw.get, _RAW_FIELDS, itertools.repeat("")))
         if cells.count("\x00") != len(_RAW_FIELDS) - 1:
             return None  # a NUL inside a cell would make two rows' joins alike
         digest = self._fingerprint_base.copy()
@@ -297,13 +299,20 @@ class InstrumentImport:
         stored ones, and under a manager's scope the row must still be theirs to write."""
         if not candidates:
             return None
-        organisation = self._known_organisation(raw)
-        if organisation is None:
-            return None
-        platform = self._known_platform(raw.get("platform") or "")
-        code = raw.get("internal_code") or ""
+        get = raw.get
+        names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
+        resolved = self._resolved.get(names)
+        if resolved is None:
+            organisation = self._known_organisation(raw)
+            if organisation is None:
+                return None
+            resolved = (organisation, self._known_platform(names[2]))
+            if resolved[1] == 0:
+                return None
+            self._resolved[names] = resolved
+        code = get("internal_code", "")
         for organisation_id, internal_code, platform_id in candidates:
-            if (organisation_id, internal_code, platform_id) == (organisation, code, platform):
+            if (organisation_id, platform_id) == resolved and internal_code == code:
                 return organisation_id, internal_code
         return None
 

@@ -5,6 +5,7 @@ a full import can withdraw the source's rows it did not see.
 The SQL is assembled from the model's own column names, never from input.
 """
 
+import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -132,15 +133,18 @@ def known_fingerprints(source_id: int, fingerprints: list[str]) -> dict[str, lis
     if not fingerprints:
         return found
     with connection.cursor() as cursor:
+        # Hex digits only, so the array goes as one literal (psycopg's list dumping was a
+        # tenth of a re-import) and comes back as text (no UUID object per row).
         cursor.execute(
-            f"""SELECT i.feed_fingerprint, i.organisation_id, i.internal_code, i.platform_id
+            f"""SELECT encode(uuid_send(i.feed_fingerprint), 'hex'), i.organisation_id,
+                       i.internal_code, i.platform_id
                 FROM {_TABLE} i
                 WHERE i.source_id = %s AND i.feed_fingerprint = ANY(%s::uuid[])
                   AND i.withdrawn_at IS NULL""",
-            [source_id, fingerprints],
+            [source_id, "{" + ",".join(fingerprints) + "}"],
         )
         for fingerprint, *row in cursor.fetchall():
-            found.setdefault(fingerprint.hex, []).append(tuple(row))
+            found.setdefault(fingerprint, []).append(tuple(row))
     return found
 
 
@@ -154,47 +158,61 @@ def store_batch(rows: list[tuple[int, dict]], known: list[Known] = ()) -> Stored
     alone, a known row (recognised by its fingerprint) only counts as seen. Runs in the
     caller's transaction."""
     rejections = []
-    known_columns = [
-        [k.organisation_id for k in known],
-        [k.internal_code for k in known],
-        [k.row_number for k in known],
-    ]
+    # One JSON text rather than three arrays: psycopg dumps lists element by element in Python.
+    known_json = json.dumps(
+        [[k.organisation_id, k.internal_code, k.row_number] for k in known], ensure_ascii=False
+    )
+    if not rows and not known:
+        return Stored(rejections=[], created=0, updated=0, unchanged=0)
     written: list[bool] = []
     with connection.cursor() as cursor:
         # A batch lost to a crash between commit and disk is re-imported on the next run
         # (imports are idempotent), so waiting for the WAL flush buys nothing here.
         cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute("TRUNCATE import_batch")
-        copied = [*_WRITTEN, *SEARCH_COLUMNS]
+        # The first row with a key wins, known or not; later rows with the same key are rejected.
+        seen = []
         if rows:
+            cursor.execute("TRUNCATE import_batch")
+            copied = [*_WRITTEN, *SEARCH_COLUMNS]
             columns = ", ".join(["row_number", *copied])
             with cursor.cursor.copy(f"COPY import_batch ({columns}) FROM STDIN") as copy:
                 for number, values in rows:
                     copy.write_row([number, *(values[c] for c in copied)])
-        # The first row with a key wins, known or not; later rows with the same key are rejected.
-        cursor.execute(
-            """INSERT INTO import_seen
-               SELECT organisation_id, internal_code, row_number FROM (
-                   SELECT organisation_id, internal_code, row_number FROM import_batch
-                   UNION ALL
-                   SELECT * FROM unnest(%s::bigint[], %s::text[], %s::integer[])) AS k
-               ORDER BY row_number ON CONFLICT DO NOTHING""",
-            known_columns,
-        )
-        cursor.execute(
-            """DELETE FROM import_batch b USING import_seen s
-               WHERE s.organisation_id = b.organisation_id
-                 AND s.internal_code = b.internal_code AND s.row_number <> b.row_number
-               RETURNING b.row_number, s.row_number, b.internal_code"""
-        )
-        duplicates = cursor.fetchall()
+            seen.append("SELECT organisation_id, internal_code, row_number FROM import_batch")
         if known:
+            seen.append(
+                """SELECT (k->>0)::bigint, k->>1, (k->>2)::integer
+                   FROM json_array_elements(%s::json) AS k"""
+            )
+        cursor.execute(
+            f"""INSERT INTO import_seen
+                SELECT * FROM ({" UNION ALL ".join(seen)}) AS k
+                ORDER BY 3 ON CONFLICT DO NOTHING RETURNING row_number""",
+            [known_json] if known else [],
+        )
+        first_with_key = {number for (number,) in cursor.fetchall()}
+        duplicates = []
+        if rows:
             cursor.execute(
-                """SELECT k.n, s.row_number, k.c
-                   FROM unnest(%s::bigint[], %s::text[], %s::integer[]) AS k(o, c, n)
-                   JOIN import_seen s ON s.organisation_id = k.o AND s.internal_code = k.c
-                                     AND s.row_number <> k.n""",
-                known_columns,
+                """DELETE FROM import_batch b USING import_seen s
+                   WHERE s.organisation_id = b.organisation_id
+                     AND s.internal_code = b.internal_code AND s.row_number <> b.row_number
+                   RETURNING b.row_number, s.row_number, b.internal_code"""
+            )
+            duplicates += cursor.fetchall()
+        # A known row that did not go in has a key an earlier row took: say which.
+        repeated = [
+            [k.organisation_id, k.internal_code, k.row_number]
+            for k in known
+            if k.row_number not in first_with_key
+        ]
+        if repeated:
+            cursor.execute(
+                """SELECT (k->>2)::integer, s.row_number, k->>1
+                   FROM json_array_elements(%s::json) AS k
+                   JOIN import_seen s ON s.organisation_id = (k->>0)::bigint
+                                     AND s.internal_code = k->>1""",
+                [json.dumps(repeated, ensure_ascii=False)],
             )
             duplicates += cursor.fetchall()
         for number, first, code in sorted(duplicates):
