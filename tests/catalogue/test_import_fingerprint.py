@@ -267,3 +267,26 @@ def test_a_row_whose_platform_was_renamed_takes_the_full_path(source, validated)
     assert moved == 5
     assert figures(counts) == (8, 0, moved, 8 - moved, 0)
     assert len(validated) == moved
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pipeline_looking_fingerprints_up_ahead_gives_the_same_result(tmp_path):
+    mianyang(), beibei()
+    source = FeedSource.objects.create(name="sichuan", location=str(SAMPLE))
+    header, rows = sample_rows()
+    rows.append(list(rows[0]))  # row 10 repeats row 2, three batches later
+    rows[4][column(header, "原值（万元）")] = "abc"  # row 6
+    path = write_csv(tmp_path / "feed.csv", header, rows)
+    first, _ = run(path, source=source, batch_size=3, pipeline=True)
+    assert figures(first) == (9, 7, 0, 0, 2)
+
+    rows[1][column(header, "运行状态")] = "待修"  # row 3
+    counts, rejections = run(
+        write_csv(tmp_path / "changed.csv", header, rows), source=source, batch_size=3
+    )
+
+    assert figures(counts) == (9, 0, 1, 6, 2)
+    assert sorted((r.row_number, r.reason) for r in rejections if r.row_number == 10) == [
+        (10, "与第 2 行重复")
+    ]
+    assert sorted({r.row_number for r in rejections}) == [6, 10]

@@ -11,7 +11,9 @@ import hashlib
 import itertools
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from sharing.catalogue.text import weighted_texts
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
+LOOK_AHEAD = 2  # batches whose fingerprints are being looked up ahead of the one prepared
 # Part of every row's fingerprint. Bump it when clean_row's rules change so that a raw row they
 # accepted before might now be rejected or stored differently: every stored fingerprint then
 # misses once, and the next import validates (and fingerprints) every row again.
@@ -76,6 +79,16 @@ def _context_digest(ctx: Context) -> str:
     """What validation reads besides the row, less today: a date valid yesterday stays valid,
     but a region or class that goes or changes meaning must send the rows through it again."""
     return repr((sorted(ctx.regions.items()), sorted(ctx.classes.items())))
+
+
+def _now(function: Callable, *args) -> Future:
+    """Run ``function`` here and now, as a Future (the lookup without a thread of its own)."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as exc:
+        future.set_exception(exc)
+    return future
 
 
 def _row_hash(values: dict) -> str:
@@ -204,23 +217,44 @@ class InstrumentImport:
 
         thread = threading.Thread(target=writer, name="import-writer", daemon=True)
         thread.start()
+        # A third connection looks the next batches' fingerprints up while this thread reads
+        # and prepares: on a re-import that wait was a fifth of the reader's time. Looking up
+        # before earlier batches are written is safe: a row an earlier batch writes to has that
+        # row's key, so it is a duplicate whichever way it goes.
+        lookups = ThreadPoolExecutor(1, thread_name_prefix="import-lookup")
+        ahead: deque = deque()
         try:
             for batch in self._batches(feed):
                 if failure:
                     break
-                work.put((self._prepare(batch), feed.position()))
+                ahead.append((self._look_up(batch, lookups.submit), feed.position()))
+                if len(ahead) > LOOK_AHEAD:
+                    looked, position = ahead.popleft()
+                    work.put((self._prepare(batch=None, looked=looked), position))
+            while ahead and not failure:
+                looked, position = ahead.popleft()
+                work.put((self._prepare(batch=None, looked=looked), position))
         finally:
-            work.put(None)
-            thread.join()
+            try:
+                # A lambda: connection is resolved per thread, and this is the lookup thread's.
+                lookups.submit(lambda: connection.close()).result()
+            finally:
+                lookups.shutdown()
+                work.put(None)
+                thread.join()
         if failure:
             raise failure[0]
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _prepare(self, batch: list[tuple[int, dict]]) -> "Prepared":
+    def _prepare(self, batch: list[tuple[int, dict]] | None = None, looked=None) -> "Prepared":
         """Validation, organisations, hashes and search text: everything before the write.
-        Rows the source already holds as they are (by fingerprint) skip all of it."""
-        known, rest = self._recognise(batch)
+        Rows the source already holds as they are (by fingerprint) skip all of it. ``looked``:
+        the batch as _look_up returned it, its lookup perhaps still running."""
+        if looked is None:
+            looked = self._look_up(batch, _now)
+        batch = looked[0]
+        known, rest = self._recognise(*looked)
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
         for number, raw, fingerprint in rest:
@@ -272,16 +306,24 @@ class InstrumentImport:
         digest.update(cells.encode())
         return digest.hexdigest()
 
-    def _recognise(self, batch: list[tuple[int, dict]]) -> tuple[list[Known], list[tuple]]:
+    def _look_up(self, batch: list[tuple[int, dict]], submit: Callable) -> tuple:
+        """The batch, its rows with their fingerprints, and the lookup of those fingerprints
+        (a Future, run by ``submit``)."""
+        if self._fingerprint_base is None:
+            return batch, [(number, raw, None) for number, raw in batch], None
+        printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
+        fingerprints = [fingerprint for _, _, fingerprint in printed if fingerprint]
+        return batch, printed, submit(upsert.known_fingerprints, self.source.pk, fingerprints)
+
+    def _recognise(
+        self, batch, printed: list[tuple], lookup: Future | None
+    ) -> tuple[list[Known], list[tuple]]:
         """Split the batch into rows the source holds live with this very fingerprint and
         that still resolve to the stored organisation and platform (known: unchanged), and
         the rest (with their fingerprints, to be validated and written)."""
-        if self._fingerprint_base is None:
-            return [], [(number, raw, None) for number, raw in batch]
-        printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
-        stored = upsert.known_fingerprints(
-            self.source.pk, [fingerprint for _, _, fingerprint in printed if fingerprint]
-        )
+        if lookup is None:
+            return [], printed
+        stored = lookup.result()
         known: list[Known] = []
         rest: list[tuple] = []
         for number, raw, fingerprint in printed:
