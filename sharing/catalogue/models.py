@@ -228,6 +228,10 @@ class Instrument(models.Model):
     source_key = models.CharField(_("源内键"), max_length=64, blank=True)
     # Hash of the normalised feed row: an unchanged row is recognised without comparing fields.
     row_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # Digest of the raw feed row as last imported, with the rules' version, the import's scope
+    # and the source (feed_import.store): a re-import recognises an unchanged row by it without
+    # validating the row again. None for rows that came without a source or not from a feed.
+    feed_fingerprint = models.UUIDField(null=True, blank=True, editable=False)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -289,6 +293,12 @@ class Instrument(models.Model):
             ),
             models.Index(fields=["region", "id"], name="instrument_region_id"),
             models.Index(fields=["source", "source_key"], name="instrument_source_key"),
+            # The re-import's question: which of these fingerprints does the source hold live?
+            models.Index(
+                fields=["source", "feed_fingerprint"],
+                name="instrument_source_fingerprint",
+                condition=Q(withdrawn_at__isnull=True, feed_fingerprint__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,29 +8,40 @@ in a temporary table, not in Python (the SQL is upsert's).
 """
 
 import hashlib
+import itertools
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from portal.accounts import uscc as uscc_rules
 from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
 from sharing.catalogue import rules
 from sharing.catalogue.feed_import import upsert
-from sharing.catalogue.feed_import.read import HEADER_OF, Feed, open_feed
+from sharing.catalogue.feed_import.read import COLUMNS, HEADER_OF, SHAPE, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
-from sharing.catalogue.feed_import.upsert import Rejection, Stored
-from sharing.catalogue.models import FeedSource, InstrumentClass
+from sharing.catalogue.feed_import.upsert import Known, Rejection, Stored
+from sharing.catalogue.models import FeedSource, InstrumentClass, Platform
 from sharing.catalogue.services import platform_match_or_create
 from sharing.catalogue.text import weighted_texts
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
+LOOK_AHEAD = 2  # batches whose fingerprints are being looked up ahead of the one prepared
+# Part of every row's fingerprint. Bump it when clean_row's rules change so that a raw row they
+# accepted before might now be rejected or stored differently: every stored fingerprint then
+# misses once, and the next import validates (and fingerprints) every row again.
+RULES_VERSION = 1
+# The raw cells a fingerprint covers, in a fixed order (a file's own column order may differ).
+_RAW_FIELDS = [field for field, _zh, _en in COLUMNS] + [SHAPE]
 
 
 @dataclass
@@ -50,6 +61,7 @@ class Counts:
 class Prepared:
     accepted: list[tuple[int, dict]]
     rejections: list[Rejection]
+    known: list[Known] = field(default_factory=list)
 
 
 def _context() -> Context:
@@ -61,6 +73,22 @@ def _context() -> Context:
         regions[region.name + "市"] = regions[region.name + "区"] = region.pk
     classes = dict(InstrumentClass.objects.values_list("code", "name"))
     return Context(regions=regions, classes=classes, today=timezone.localdate())
+
+
+def _context_digest(ctx: Context) -> str:
+    """What validation reads besides the row, less today: a date valid yesterday stays valid,
+    but a region or class that goes or changes meaning must send the rows through it again."""
+    return repr((sorted(ctx.regions.items()), sorted(ctx.classes.items())))
+
+
+def _now(function: Callable, *args) -> Future:
+    """Run ``function`` here and now, as a Future (the lookup without a thread of its own)."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except BaseException as exc:
+        future.set_exception(exc)
+    return future
 
 
 def _row_hash(values: dict) -> str:
@@ -106,12 +134,19 @@ class InstrumentImport:
         self._organisations: dict[tuple[str, str], int] = {}
         self._matches: dict[tuple[str, str], int | None] = {}
         self._platforms: dict[str, int] = {}
+        # Positive answers only: a row that does not resolve takes the full path, which may
+        # create or complete the organisation or platform (and fills the caches above).
+        self._known_organisations: dict[tuple[str, str], int] = {}
+        self._known_platforms: dict[str, int] = {}
+        self._resolved: dict[tuple[str, str, str], tuple[int, int | None]] = {}
+        self._fingerprint_base = None
 
     # --- the run ----------------------------------------------------------------------------
 
     def run(self) -> Counts:
         feed = open_feed(self.path, self.filename)
         self.ctx = _context()
+        self._fingerprint_base = self._fingerprint_start()
         if self.dry_run:
             # Everything, organisations created on the way included, is rolled back at the end.
             with transaction.atomic():
@@ -182,24 +217,47 @@ class InstrumentImport:
 
         thread = threading.Thread(target=writer, name="import-writer", daemon=True)
         thread.start()
+        # A third connection looks the next batches' fingerprints up while this thread reads
+        # and prepares: on a re-import that wait was a fifth of the reader's time. Looking up
+        # before earlier batches are written is safe: a row an earlier batch writes to has that
+        # row's key, so it is a duplicate whichever way it goes.
+        lookups = ThreadPoolExecutor(1, thread_name_prefix="import-lookup")
+        ahead: deque = deque()
         try:
             for batch in self._batches(feed):
                 if failure:
                     break
-                work.put((self._prepare(batch), feed.position()))
+                ahead.append((self._look_up(batch, lookups.submit), feed.position()))
+                if len(ahead) > LOOK_AHEAD:
+                    looked, position = ahead.popleft()
+                    work.put((self._prepare(batch=None, looked=looked), position))
+            while ahead and not failure:
+                looked, position = ahead.popleft()
+                work.put((self._prepare(batch=None, looked=looked), position))
         finally:
-            work.put(None)
-            thread.join()
+            try:
+                # A lambda: connection is resolved per thread, and this is the lookup thread's.
+                lookups.submit(lambda: connection.close()).result()
+            finally:
+                lookups.shutdown()
+                work.put(None)
+                thread.join()
         if failure:
             raise failure[0]
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _prepare(self, batch: list[tuple[int, dict]]) -> "Prepared":
-        """Validation, organisations, hashes and search text: everything before the write."""
+    def _prepare(self, batch: list[tuple[int, dict]] | None = None, looked=None) -> "Prepared":
+        """Validation, organisations, hashes and search text: everything before the write.
+        Rows the source already holds as they are (by fingerprint) skip all of it. ``looked``:
+        the batch as _look_up returned it, its lookup perhaps still running."""
+        if looked is None:
+            looked = self._look_up(batch, _now)
+        batch = looked[0]
+        known, rest = self._recognise(*looked)
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
-        for number, raw in batch:
+        for number, raw, fingerprint in rest:
             clean = clean_row(raw, self.ctx)
             if clean.errors:
                 rejections.extend(Rejection(number, *error) for error in clean.errors)
@@ -214,27 +272,149 @@ class InstrumentImport:
                     )
                 )
                 continue
-            accepted.append((number, self._values(clean)))
+            values = self._values(clean)
+            values[upsert.FINGERPRINT] = fingerprint
+            accepted.append((number, values))
         self._add_search_texts(accepted)
         with self._lock:
             self.counts.rows_read += len(batch)
-            self.counts.rejected += len(batch) - len(accepted)
-        return Prepared(accepted, rejections)
+            self.counts.rejected += len(rest) - len(accepted)
+        return Prepared(accepted, rejections, known)
+
+    # --- recognising unchanged rows ---------------------------------------------------------
+
+    def _fingerprint_start(self):
+        """The digest every row's fingerprint starts from, or None when rows are not
+        recognised: without a source (the lookup is per source) or for a scope that may write
+        nowhere."""
+        if self.source is None or not (self.scope.everywhere or self.scope.organisation):
+            return None
+        # The scope is part of it: a row accepted under one scope says nothing about another.
+        scope = "*" if self.scope.everywhere else f"organisation {self.scope.organisation.pk}"
+        start = hashlib.md5(usedforsecurity=False)
+        start.update(
+            f"{RULES_VERSION}\x00{self.source.pk}\x00{scope}\x00{_context_digest(self.ctx)}"
+            "\x00".encode()
+        )
+        return start
+
+    def _fingerprint(self, raw: dict) -> str | None:
+        cells = "\x00".join(map(raw.get, _RAW_FIELDS, itertools.repeat("")))
+        if cells.count("\x00") != len(_RAW_FIELDS) - 1:
+            return None  # a NUL inside a cell would make two rows' joins alike
+        digest = self._fingerprint_base.copy()
+        digest.update(cells.encode())
+        return digest.hexdigest()
+
+    def _look_up(self, batch: list[tuple[int, dict]], submit: Callable) -> tuple:
+        """The batch, its rows with their fingerprints, and the lookup of those fingerprints
+        (a Future, run by ``submit``)."""
+        if self._fingerprint_base is None:
+            return batch, [(number, raw, None) for number, raw in batch], None
+        printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
+        fingerprints = [fingerprint for _, _, fingerprint in printed if fingerprint]
+        return batch, printed, submit(upsert.known_fingerprints, self.source.pk, fingerprints)
+
+    def _recognise(
+        self, batch, printed: list[tuple], lookup: Future | None
+    ) -> tuple[list[Known], list[tuple]]:
+        """Split the batch into rows the source holds live with this very fingerprint and
+        that still resolve to the stored organisation and platform (known: unchanged), and
+        the rest (with their fingerprints, to be validated and written)."""
+        if lookup is None:
+            return [], printed
+        stored = lookup.result()
+        known: list[Known] = []
+        rest: list[tuple] = []
+        for number, raw, fingerprint in printed:
+            hit = self._still_resolves(raw, stored.get(fingerprint, ()))
+            if hit is None:
+                rest.append((number, raw, fingerprint))
+            else:
+                known.append(Known(number, *hit))
+        return known, rest
+
+    def _still_resolves(self, raw: dict, candidates) -> tuple[int, str] | None:
+        """The stored (organisation, code) this raw row would be written to again, if one of
+        the candidates is it: the organisation and platform the full path would resolve the
+        row to today (they may have been renamed, created or completed since) must be the
+        stored ones, and under a manager's scope the row must still be theirs to write."""
+        if not candidates:
+            return None
+        get = raw.get
+        names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
+        resolved = self._resolved.get(names)
+        if resolved is None:
+            organisation = self._known_organisation(raw)
+            if organisation is None:
+                return None
+            resolved = (organisation, self._known_platform(names[2]))
+            if resolved[1] == 0:
+                return None
+            self._resolved[names] = resolved
+        code = get("internal_code", "")
+        for organisation_id, internal_code, platform_id in candidates:
+            if (organisation_id, platform_id) == resolved and internal_code == code:
+                return organisation_id, internal_code
+        return None
+
+    def _known_organisation(self, raw: dict) -> int | None:
+        """The organisation the full path (_may_import, _organisation) would give the row,
+        when it would neither create one nor write a code onto one; else None."""
+        name, uscc = raw.get("organisation") or "", raw.get("organisation_uscc") or ""
+        if (uscc, name) in self._known_organisations:
+            return self._known_organisations[(uscc, name)]
+        key = (uscc_rules.normalise(uscc), name)
+        if not self.scope.everywhere:
+            own = self.scope.organisation
+            allowed = rules.may_write_row(
+                self.scope, uscc=key[0], match=lambda: self._match_key(key)
+            )
+            found = own.pk if allowed else None
+        elif key in self._organisations:
+            found = self._organisations[key]
+        else:
+            org = organisation_match(name=key[1], uscc=key[0])
+            # organisation_match_or_create would write the row's code onto this one.
+            found = org.pk if org is not None and not (key[0] and not org.uscc) else None
+        if found is not None:
+            self._known_organisations[(uscc, name)] = found
+        return found
+
+    def _known_platform(self, name: str) -> int | None:
+        """The platform the full path would give the row (None for none); 0 when it would
+        create one, which no stored row matches."""
+        if not name:
+            return None
+        if name in self._platforms:
+            return self._platforms[name]
+        if name not in self._known_platforms:
+            found = Platform.objects.filter(name=name).values_list("pk", flat=True).first()
+            if found is None:
+                return 0
+            self._known_platforms[name] = found
+        return self._known_platforms[name]
 
     def _write(self, prepared: "Prepared") -> None:
-        accepted, rejections = prepared.accepted, prepared.rejections
-        if accepted:
+        accepted, rejections, known = prepared.accepted, prepared.rejections, prepared.known
+        if accepted or known:
             try:
                 with transaction.atomic():
-                    stored = upsert.store_batch(accepted)
+                    stored = upsert.store_batch(accepted, known)
                     self.on_stored(stored)
                 self._count(stored, rejections)
             except (DatabaseError, psycopg.Error):
-                # One row the database refuses must not cost the others: go row by row.
-                for number, values in accepted:
+                # One row the database refuses must not cost the others: go row by row, in
+                # the file's order so that the first row with a key still wins.
+                one_by_one = sorted(
+                    [(number, [(number, values)], []) for number, values in accepted]
+                    + [(k.row_number, [], [k]) for k in known],
+                    key=lambda item: item[0],
+                )
+                for number, rows, known_row in one_by_one:
                     try:
                         with transaction.atomic():
-                            stored = upsert.store_batch([(number, values)])
+                            stored = upsert.store_batch(rows, known_row)
                             self.on_stored(stored)
                         self._count(stored, rejections)
                     except (DatabaseError, psycopg.Error) as exc:
@@ -252,7 +432,10 @@ class InstrumentImport:
         )
 
     def _match(self, clean: Clean) -> int | None:
-        key = (clean.organisation_uscc, clean.organisation.strip())
+        return self._match_key((clean.organisation_uscc, clean.organisation))
+
+    def _match_key(self, key: tuple[str, str]) -> int | None:
+        key = (key[0], key[1].strip())
         if key not in self._matches:
             match = organisation_match(name=key[1], uscc=key[0])
             self._matches[key] = match.pk if match else None
