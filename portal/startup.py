@@ -33,8 +33,9 @@ def guarded(load):
         raise
 
 
-# What each web worker runs once at boot, registered by the apps (a layer below may not import
-# the apps above it, so they come to the portal rather than the portal to them).
+# What each web worker (and the Celery worker, before it forks) runs once at boot, registered
+# by the apps (a layer below may not import the apps above it, so they come to the portal
+# rather than the portal to them).
 _web_boot: list = []
 
 

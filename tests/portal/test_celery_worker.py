@@ -17,3 +17,13 @@ def test_tasks_are_acked_late_and_given_back_when_a_worker_dies():
     assert app.conf.task_serializer == "json"
     assert app.conf.task_time_limit
     assert "heartbeat" in app.conf.beat_schedule
+
+
+def test_the_worker_reads_the_dictionary_before_it_forks_its_children():
+    # Children of the prefork pool inherit it, so no task's first segmentation waits ~1 s.
+    import jieba
+    from celery.signals import worker_init
+
+    jieba.dt.initialized = False
+    worker_init.send(sender=None)
+    assert jieba.dt.initialized
