@@ -313,7 +313,7 @@ def platform_features(rows: list[dict]) -> list[dict]:
                     "location_confidence_label": confidences.get(
                         row["location_confidence"], row["location_confidence"]
                     ),
-                    "location_approximate": row["location_confidence"] == Confidence.LOW,
+                    "location_approximate": Confidence.is_approximate(row["location_confidence"]),
                     "location_note": row["location_note"],
                     "distance_m": None if distance is None else round(distance, 1),
                 },

@@ -14,7 +14,7 @@ from django.db.models import F, FloatField, Func
 from django.utils import timezone
 
 from geo.models import Zone
-from portal.accounts.models import Region
+from portal.accounts.models import Confidence, Region
 from sharing.bookings.selectors import cross_region_flows, figure_definitions
 from sharing.catalogue.models import Platform
 from sharing.catalogue.places import PLACES_CSV
@@ -37,7 +37,7 @@ class Place:
 
     @property
     def approximate(self) -> bool:
-        return self.confidence == "low"
+        return Confidence.is_approximate(self.confidence)
 
 
 @dataclass(frozen=True)

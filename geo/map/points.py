@@ -28,6 +28,7 @@ from folium.template import Template
 from geo.map.data import MapData
 from geo.map.geometry import shift_coords
 from geo.map.style import KIND_COLOURS
+from portal.accounts.models import Confidence
 from sharing.catalogue.models import Platform
 
 SCRIPT = "frontend/layoutmap.js"
@@ -62,7 +63,7 @@ def encode(data: MapData, shift, english: bool) -> tuple[list[str], dict]:
     # kind -> (located, approximate) -> rows (pk, x, y, detail, name)
     by_kind: dict[str, tuple[list, list]] = {k: ([], []) for k in kind_labels}
     for platform in data.platforms:
-        approx = platform.confidence == "low"
+        approx = Confidence.is_approximate(platform.confidence)
         key = (platform.kind, platform.level, platform.region, platform.region_en, approx)
         detail = detail_of.get(key)
         if detail is None:

@@ -14,6 +14,12 @@ class Confidence(models.TextChoices):
     MEDIUM = "medium", _("较准确")
     LOW = "low", _("近似位置")
 
+    @classmethod
+    def is_approximate(cls, value: str) -> bool:
+        """A point shown as approximate (近似位置): the one rule the models, the API and the map
+        ask."""
+        return value == cls.LOW
+
 
 class Region(models.Model):
     """An administrative region taking part in the programme, keyed by its adcode."""
@@ -89,7 +95,7 @@ class Organisation(models.Model):
 
     @property
     def location_is_approximate(self) -> bool:
-        return self.location_confidence == Confidence.LOW
+        return Confidence.is_approximate(self.location_confidence)
 
 
 class Role(models.TextChoices):

@@ -63,7 +63,7 @@ class Platform(models.Model):
 
     @property
     def location_is_approximate(self) -> bool:
-        return self.location_confidence == Confidence.LOW
+        return Confidence.is_approximate(self.location_confidence)
 
 
 class InstrumentClass(models.Model):
