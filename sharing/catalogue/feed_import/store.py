@@ -25,6 +25,7 @@ from portal.accounts import uscc as uscc_rules
 from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
 from sharing.catalogue import rules
+from sharing.catalogue.feed_import import bulk as bulk_load
 from sharing.catalogue.feed_import import upsert
 from sharing.catalogue.feed_import.read import COLUMNS, HEADER_OF, SHAPE, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
@@ -110,6 +111,7 @@ class InstrumentImport:
         on_rejections: Callable[[list[Rejection]], None] | None = None,
         on_stored: Callable[[Stored], None] | None = None,
         pipeline: bool = True,
+        bulk: bool = True,
         scope: rules.ImportScope = rules.EVERYWHERE,
     ):
         if full and source is None:
@@ -126,6 +128,10 @@ class InstrumentImport:
         # at all, so a job's counts stay true when its worker is killed between two batches.
         self.on_stored = on_stored or (lambda stored: None)
         self.pipeline = pipeline
+        # Whether a pipelined import into an empty catalogue may load without the secondary
+        # indexes and build them at the end (bulk.py); the answers are the same either way.
+        self.bulk = bulk
+        self._bulk = False
         # Whose instruments the rows may write (rules.import_scope): a manager's upload only
         # their own organisation's, and a manager without an organisation none at all.
         self.scope = scope
@@ -145,6 +151,7 @@ class InstrumentImport:
 
     def run(self) -> Counts:
         feed = open_feed(self.path, self.filename)
+        bulk_load.restore_if_interrupted()
         self.ctx = _context()
         self._fingerprint_base = self._fingerprint_start()
         if self.dry_run:
@@ -163,7 +170,15 @@ class InstrumentImport:
         # not see this connection's uncommitted organisations, so everything stays on one.
         pipelined = self.pipeline and not connection.in_atomic_block
         if pipelined:
-            self._run_pipelined(feed)
+            self._bulk = self.bulk and not self.dry_run and self._start_bulk()
+            try:
+                self._run_pipelined(feed)
+            finally:
+                if self._bulk:
+                    try:
+                        bulk_load.restore_indexes()  # nothing left to do unless it failed
+                    finally:
+                        bulk_load.unlock()
             return
         upsert.create_temp_tables()
         try:
@@ -173,6 +188,20 @@ class InstrumentImport:
             self._finish(feed)
         finally:
             upsert.drop_temp_tables()
+
+    def _start_bulk(self) -> bool:
+        """Into an empty catalogue, with no other bulk load running: drop the secondary
+        indexes (bulk.py), holding the lock until they are built again."""
+        if not bulk_load.try_lock():
+            return False
+        try:
+            if bulk_load.table_is_empty():
+                bulk_load.drop_secondary_indexes()
+                return True
+        except DatabaseError:
+            pass  # the drop could not have the table at once (a reader): the row path
+        bulk_load.unlock()
+        return False
 
     def _batches(self, feed: Feed):
         batch: list[tuple[int, dict]] = []
@@ -205,6 +234,9 @@ class InstrumentImport:
                         prepared, position = item
                         self._write(prepared)
                         self.on_progress(self.counts, position, feed.bytes_total)
+                    if self._bulk:
+                        # Before the closing ANALYZE, which would wait for the builds anyway.
+                        bulk_load.restore_indexes()
                     self._finish(feed)
                 finally:
                     upsert.drop_temp_tables()
@@ -312,6 +344,10 @@ class InstrumentImport:
         if self._fingerprint_base is None:
             return batch, [(number, raw, None) for number, raw in batch], None
         printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
+        if self._bulk:
+            # The catalogue was empty: a row can only be known from an earlier row of this
+            # file, which store_batch rejects as a duplicate all the same.
+            return batch, printed, None
         fingerprints = [fingerprint for _, _, fingerprint in printed if fingerprint]
         return batch, printed, submit(upsert.known_fingerprints, self.source.pk, fingerprints)
 
