@@ -50,7 +50,9 @@ def unlock() -> None:
 def _pending(cursor) -> list[tuple[str, str]]:
     cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", [_TABLE])
     comment = cursor.fetchone()[0] or ""
-    return [tuple(d) for d in json.loads(comment[len(_MARK) :])] if comment.startswith(_MARK) else []
+    return (
+        [tuple(d) for d in json.loads(comment[len(_MARK) :])] if comment.startswith(_MARK) else []
+    )
 
 
 def drop_secondary_indexes() -> list[str]:

@@ -26,13 +26,12 @@ from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
 from sharing.catalogue import rules
 from sharing.catalogue.feed_import import bulk as bulk_load
-from sharing.catalogue.feed_import import upsert
+from sharing.catalogue.feed_import import upsert, workers
 from sharing.catalogue.feed_import.read import COLUMNS, HEADER_OF, SHAPE, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 from sharing.catalogue.feed_import.upsert import Known, Rejection, Stored
 from sharing.catalogue.models import FeedSource, InstrumentClass, Platform
 from sharing.catalogue.services import platform_match_or_create
-from sharing.catalogue.text import weighted_texts
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
@@ -112,6 +111,7 @@ class InstrumentImport:
         on_stored: Callable[[Stored], None] | None = None,
         pipeline: bool = True,
         bulk: bool = True,
+        processes: int | None = None,
         scope: rules.ImportScope = rules.EVERYWHERE,
     ):
         if full and source is None:
@@ -132,6 +132,8 @@ class InstrumentImport:
         # indexes and build them at the end (bulk.py); the answers are the same either way.
         self.bulk = bulk
         self._bulk = False
+        # Worker processes for a bulk load's validation and segmentation (workers.py).
+        self.processes = workers.default_processes() if processes is None else processes
         # Whose instruments the rows may write (rules.import_scope): a manager's upload only
         # their own organisation's, and a manager without an organisation none at all.
         self.scope = scope
@@ -223,6 +225,17 @@ class InstrumentImport:
         self.on_progress(self.counts, feed.bytes_total, feed.bytes_total)
 
     def _run_pipelined(self, feed: Feed) -> None:
+        # Forked before any thread starts. Only for a bulk load: a re-import's rows mostly
+        # skip validation (fingerprints) and segmentation (unchanged), so they stay here.
+        pool = workers.start_pool(self.ctx, self.processes) if self._bulk else None
+        try:
+            self._run_threads(feed, pool)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+    def _run_threads(self, feed: Feed, pool) -> None:
         work: queue.Queue = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
 
@@ -255,17 +268,24 @@ class InstrumentImport:
         # row's key, so it is a duplicate whichever way it goes.
         lookups = ThreadPoolExecutor(1, thread_name_prefix="import-lookup")
         ahead: deque = deque()
+        # With workers, enough batches in flight that neither waits for the other.
+        depth = LOOK_AHEAD if pool is None else max(LOOK_AHEAD, 2 * self.processes)
         try:
             for batch in self._batches(feed):
                 if failure:
                     break
-                ahead.append((self._look_up(batch, lookups.submit), feed.position()))
-                if len(ahead) > LOOK_AHEAD:
-                    looked, position = ahead.popleft()
-                    work.put((self._prepare(batch=None, looked=looked), position))
+                looked = self._look_up(batch, lookups.submit)
+                # A bulk load looks nothing up (_look_up): every row is to be validated.
+                cleaned = None if pool is None else workers.submit(pool, [r for _, r in batch])
+                ahead.append((looked, cleaned, feed.position()))
+                if len(ahead) > depth:
+                    looked, cleaned, position = ahead.popleft()
+                    prepared = self._prepare(looked=looked, cleaned=cleaned and cleaned.get())
+                    work.put((prepared, position))
             while ahead and not failure:
-                looked, position = ahead.popleft()
-                work.put((self._prepare(batch=None, looked=looked), position))
+                looked, cleaned, position = ahead.popleft()
+                prepared = self._prepare(looked=looked, cleaned=cleaned and cleaned.get())
+                work.put((prepared, position))
         finally:
             try:
                 # A lambda: connection is resolved per thread, and this is the lookup thread's.
@@ -279,18 +299,21 @@ class InstrumentImport:
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _prepare(self, batch: list[tuple[int, dict]] | None = None, looked=None) -> "Prepared":
+    def _prepare(
+        self, batch: list[tuple[int, dict]] | None = None, looked=None, cleaned=None
+    ) -> "Prepared":
         """Validation, organisations, hashes and search text: everything before the write.
         Rows the source already holds as they are (by fingerprint) skip all of it. ``looked``:
-        the batch as _look_up returned it, its lookup perhaps still running."""
+        the batch as _look_up returned it, its lookup perhaps still running. ``cleaned``: the
+        workers' (Clean, search texts) for every row of a batch nothing was looked up for."""
         if looked is None:
             looked = self._look_up(batch, _now)
         batch = looked[0]
         known, rest = self._recognise(*looked)
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
-        for number, raw, fingerprint in rest:
-            clean = clean_row(raw, self.ctx)
+        for i, (number, raw, fingerprint) in enumerate(rest):
+            clean, texts = (clean_row(raw, self.ctx), None) if cleaned is None else cleaned[i]
             if clean.errors:
                 rejections.extend(Rejection(number, *error) for error in clean.errors)
                 continue
@@ -306,6 +329,8 @@ class InstrumentImport:
                 continue
             values = self._values(clean)
             values[upsert.FINGERPRINT] = fingerprint
+            if texts is not None:
+                values.update(texts)
             accepted.append((number, values))
         self._add_search_texts(accepted)
         with self._lock:
@@ -500,21 +525,8 @@ class InstrumentImport:
         for _, values in rows:
             if (values["organisation_id"], values["internal_code"]) in unchanged:
                 values.update(upsert.NO_SEARCH)
-                continue
-            texts = weighted_texts(
-                name=values["name"],
-                name_en=values["name_en"],
-                internal_code=values["internal_code"],
-                category_code=values["category_code"],
-                model=values["model"],
-                manufacturer=values["manufacturer"],
-                category=self.ctx.classes.get(values["category_id"], ""),
-                functions=values["functions"],
-                services=values["services"],
-                specifications=values["specifications"],
-            )
-            for column in upsert.SEARCH_COLUMNS:
-                values[column] = texts[column[-1].upper()]
+            elif upsert.SEARCH_COLUMNS[0] not in values:  # else a worker segmented it
+                values.update(workers.search_texts(values, self.ctx.classes))
 
     def _organisation(self, clean: Clean, region_id: int) -> int:
         if not self.scope.everywhere:
