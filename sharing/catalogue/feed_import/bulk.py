@@ -70,8 +70,9 @@ def drop_secondary_indexes() -> list[str]:
                ORDER BY pg_relation_size(i.indexrelid) DESC, c.relname""",
             [_TABLE],
         )
+        present = cursor.fetchall()
         # A note left by a load that died is kept: its indexes are still to be built.
-        dropped = list(dict(_pending(cursor) + cursor.fetchall()).items())
+        dropped = list(dict(_pending(cursor) + present).items())
         if not dropped:
             return []
         note = _MARK + json.dumps(dropped, ensure_ascii=False)
