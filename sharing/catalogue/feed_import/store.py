@@ -9,6 +9,7 @@ in a temporary table, not in Python (the SQL is upsert's).
 
 import hashlib
 import itertools
+import operator
 import queue
 import threading
 from collections import deque
@@ -91,9 +92,12 @@ def _now(function: Callable, *args) -> Future:
     return future
 
 
+_HASHED = operator.itemgetter(*[c for c in upsert.FEED_COLUMNS if c != "row_hash"])
+
+
 def _row_hash(values: dict) -> str:
-    parts = [str(values[c]) for c in upsert.FEED_COLUMNS if c != "row_hash"]
-    return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+    parts = "\x1f".join(map(str, _HASHED(values)))
+    return hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
 class InstrumentImport:
@@ -521,7 +525,9 @@ class InstrumentImport:
         holds will not be written: only new and changed rows are segmented."""
         if not rows:
             return
-        unchanged = upsert.unchanged_keys(rows)
+        # Into a catalogue that was empty, a row whose hash is stored can only repeat an
+        # earlier row of this file: a duplicate, never written, so no need to ask.
+        unchanged = () if self._bulk else upsert.unchanged_keys(rows)
         for _, values in rows:
             if (values["organisation_id"], values["internal_code"]) in unchanged:
                 values.update(upsert.NO_SEARCH)
