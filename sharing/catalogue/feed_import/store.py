@@ -9,6 +9,7 @@ in a temporary table, not in Python (the SQL is upsert's).
 
 import hashlib
 import itertools
+import logging
 import operator
 import queue
 import threading
@@ -33,6 +34,8 @@ from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 from sharing.catalogue.feed_import.upsert import Known, Rejection, Stored
 from sharing.catalogue.models import FeedSource, InstrumentClass, Platform
 from sharing.catalogue.services import platform_match_or_create
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
@@ -204,8 +207,9 @@ class InstrumentImport:
             if bulk_load.table_is_empty():
                 bulk_load.drop_secondary_indexes()
                 return True
-        except DatabaseError:
-            pass  # the drop could not have the table at once (a reader): the row path
+        except DatabaseError as exc:
+            # The drop could not have the table at once (a reader holds it): the row path.
+            log.warning("bulk load not started: %s", exc)
         bulk_load.unlock()
         return False
 
@@ -232,6 +236,11 @@ class InstrumentImport:
         # Forked before any thread starts. Only for a bulk load: a re-import's rows mostly
         # skip validation (fingerprints) and segmentation (unchanged), so they stay here.
         pool = workers.start_pool(self.ctx, self.processes) if self._bulk else None
+        if self._bulk:
+            log.info(
+                "bulk load into an empty catalogue: indexes built at the end, %s",
+                f"{self.processes} worker processes" if pool else "no worker processes",
+            )
         try:
             self._run_threads(feed, pool)
         finally:
