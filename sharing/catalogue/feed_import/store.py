@@ -139,7 +139,7 @@ class InstrumentImport:
         # indexes and build them at the end (bulk.py); the answers are the same either way.
         self.bulk = bulk
         self._bulk = False
-        # Worker processes for a bulk load's validation and segmentation (workers.py).
+        # Worker processes for a bulk load's validation and segmentation (workers.py); 0: none.
         self.processes = workers.default_processes() if processes is None else processes
         # Whose instruments the rows may write (rules.import_scope): a manager's upload only
         # their own organisation's, and a manager without an organisation none at all.

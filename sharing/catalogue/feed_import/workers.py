@@ -1,9 +1,12 @@
-"""Validation and segmentation of a bulk load's batches in worker processes, one per core.
+"""Validation and segmentation of a bulk load's batches in worker processes.
 
 Both are pure (the row and the Context in, values and token strings out) and were most of the
-reader's time on one core. Everything that reads or writes the database (organisations,
-platforms, duplicates, counts, rejections) stays in the importing process, which takes the
-batches back in the file's order: the answers are those of the one-process path.
+reader's time on one core. They pay only where cores are left over: the importing process and
+its PostgreSQL backend (the writer) each keep one busy, so on two cores workers only compete
+with them (measured in bench/RESULTS.md, issue 17 bulk section) and none are started.
+Everything that reads or writes the database (organisations, platforms, duplicates, counts,
+rejections) stays in the importing process, which takes the batches back in the file's order:
+the answers are those of the one-process path.
 """
 
 import multiprocessing
@@ -55,10 +58,10 @@ def _batch(raws: list[dict]) -> list[tuple[Clean, dict | None]]:
 
 def start_pool(ctx: Context, processes: int) -> multiprocessing.pool.Pool | None:
     """Workers forked from this process (Django and jieba's dictionary already loaded, shared
-    until written), or None where a pool can't or needn't be: one process asked for, or this
-    process a daemon (a multiprocessing pool's own worker may not have children). Call before
-    starting threads: a fork copies only the calling thread."""
-    if processes < 2 or multiprocessing.current_process().daemon:
+    until written), or None where a pool can't or needn't be: none asked for, or this process
+    a daemon (a Celery prefork worker's child may not have children: such an import runs
+    without workers). Call before starting threads: a fork copies only the calling thread."""
+    if processes < 1 or multiprocessing.current_process().daemon:
         return None
     text.warm_up()
     return multiprocessing.get_context("fork").Pool(
@@ -71,4 +74,6 @@ def submit(pool: multiprocessing.pool.Pool, raws: list[dict]) -> multiprocessing
 
 
 def default_processes() -> int:
-    return min(2, os.cpu_count() or 1)
+    """Two workers where two cores are spare beyond the importer's and the writer's, else
+    fewer; none on a two-core machine."""
+    return max(0, min(2, (os.cpu_count() or 1) - 2))
