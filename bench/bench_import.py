@@ -73,7 +73,9 @@ def child_import(path: Path, empty: bool) -> dict:
         "first_rejections": [str(r) for r in rejections[:5]],
         "rss_before_mb": baseline,
         "peak_rss_mb": _peak_mb(),
-        # The import's worker processes (bulk load): the largest one's peak, not a sum.
+        # The largest child's peak, not a sum: the import's worker processes when it starts
+        # any (workers.py), else the ldconfig that ctypes forks while Django starts (~100 MB:
+        # a fork's RSS is its parent's at the time).
         "workers_peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
     }
 
@@ -133,7 +135,7 @@ def _line(label: str, result: dict) -> str:
         f"created {counts['created']} updated {counts['updated']} unchanged "
         f"{counts['unchanged']} rejected {counts['rejected']}  "
         f"peak RSS {result['peak_rss_mb']:.0f} MB (before run {result['rss_before_mb']:.0f} MB; "
-        f"largest worker {result.get('workers_peak_rss_mb', 0):.0f} MB)"
+        f"largest child {result.get('workers_peak_rss_mb', 0):.0f} MB)"
     )
 
 
