@@ -30,6 +30,17 @@ MAINTENANCE_WORK_MEM = "256MB"
 BUILDERS = 2  # connections building indexes side by side: one per core
 
 
+# The writer's temporary tables (a batch, and every key seen so far: a million keys at 1M) live
+# in temp_buffers, 8 MB by default; past that each batch's lookups go through the kernel.
+TEMP_BUFFERS = "256MB"
+
+
+def writer_settings() -> None:
+    """For the writer's session, before it first touches a temporary table."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+
+
 def table_is_empty() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {_TABLE})")

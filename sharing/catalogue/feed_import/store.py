@@ -254,6 +254,8 @@ class InstrumentImport:
 
         def writer() -> None:
             try:
+                if self._bulk:
+                    bulk_load.writer_settings()
                 upsert.create_temp_tables()
                 try:
                     while (item := work.get()) is not None:
