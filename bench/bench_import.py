@@ -47,8 +47,8 @@ def _truncate() -> None:
         cursor.execute(f"TRUNCATE {TABLE} CASCADE")
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def child_import(path: Path, empty: bool) -> dict:
@@ -73,6 +73,10 @@ def child_import(path: Path, empty: bool) -> dict:
         "first_rejections": [str(r) for r in rejections[:5]],
         "rss_before_mb": baseline,
         "peak_rss_mb": _peak_mb(),
+        # The largest child's peak, not a sum: the import's worker processes when it starts
+        # any (workers.py), else the ldconfig that ctypes forks while Django starts (~100 MB:
+        # a fork's RSS is its parent's at the time).
+        "workers_peak_rss_mb": _peak_mb(resource.RUSAGE_CHILDREN),
     }
 
 
@@ -130,7 +134,8 @@ def _line(label: str, result: dict) -> str:
         f"{label:<34} {result['seconds']:8.1f} s {result['rows_per_s']:9.0f} rows/s  "
         f"created {counts['created']} updated {counts['updated']} unchanged "
         f"{counts['unchanged']} rejected {counts['rejected']}  "
-        f"peak RSS {result['peak_rss_mb']:.0f} MB (before run {result['rss_before_mb']:.0f} MB)"
+        f"peak RSS {result['peak_rss_mb']:.0f} MB (before run {result['rss_before_mb']:.0f} MB; "
+        f"largest child {result.get('workers_peak_rss_mb', 0):.0f} MB)"
     )
 
 

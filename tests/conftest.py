@@ -60,11 +60,12 @@ def outsider(db):
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings, tmp_path):
+def celery_worker(request, transactional_db, settings, tmp_path):
     """A real Celery worker process on the real Redis, reading the test database.
 
     Tasks sent during the test go to a queue of its own, so no other worker on this machine
-    (a `make run` in another terminal) can take them.
+    (a `make run` in another terminal) can take them. Its pool is solo unless the test asks
+    for another (parametrize celery_worker indirectly, e.g. with "prefork" as production runs).
     """
     import os
     import subprocess
@@ -99,7 +100,7 @@ def celery_worker(transactional_db, settings, tmp_path):
             "-Q",
             queue,
             "--pool",
-            "solo",
+            getattr(request, "param", "solo"),
             "--loglevel",
             "WARNING",
             "--without-gossip",

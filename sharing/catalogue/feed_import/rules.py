@@ -109,6 +109,7 @@ LIMITS = {
     "contact_email": 254,
     "booking_url": 500,
 }
+_LIMITED = list(LIMITS)
 # China's bounding box: a point outside it is a swapped or mistyped coordinate.
 LON_RANGE = (73.0, 135.5)
 LAT_RANGE = (3.0, 54.0)
@@ -181,12 +182,15 @@ def clean_row(raw: dict[str, str], ctx: Context) -> Clean:
     if SHAPE in raw:
         cells, width = raw[SHAPE].split("/")
         reject("", f"本行有 {cells} 个单元格，表头有 {width} 列（多余的逗号或换行？）")
-    for name, limit in LIMITS.items():
-        text = get(name, "") or ""
+    texts = [get(name, "") or "" for name in _LIMITED]
+    # One search over the row's cells (a line break, which the pattern never matches, between
+    # them) rather than one per cell; a cell at a time only in the rare row that has one.
+    suspect = HIDDEN_CHARACTERS.search("\n".join(texts)) is not None
+    for (name, limit), text in zip(LIMITS.items(), texts, strict=True):
         if len(text) > limit:
             reject(name, f"超过 {limit} 个字符（{len(text)}）", text[:50])
         # Bidirectional overrides too: never part of an instrument's record, a way to disguise it.
-        hidden = HIDDEN_CHARACTERS.search(text)
+        hidden = suspect and HIDDEN_CHARACTERS.search(text)
         if hidden:
             reject(
                 name,

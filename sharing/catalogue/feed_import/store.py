@@ -9,6 +9,8 @@ in a temporary table, not in Python (the SQL is upsert's).
 
 import hashlib
 import itertools
+import logging
+import operator
 import queue
 import threading
 from collections import deque
@@ -25,13 +27,15 @@ from portal.accounts import uscc as uscc_rules
 from portal.accounts.models import Region
 from portal.accounts.services import organisation_match, organisation_match_or_create
 from sharing.catalogue import rules
-from sharing.catalogue.feed_import import upsert
+from sharing.catalogue.feed_import import bulk as bulk_load
+from sharing.catalogue.feed_import import upsert, workers
 from sharing.catalogue.feed_import.read import COLUMNS, HEADER_OF, SHAPE, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 from sharing.catalogue.feed_import.upsert import Known, Rejection, Stored
 from sharing.catalogue.models import FeedSource, InstrumentClass, Platform
 from sharing.catalogue.services import platform_match_or_create
-from sharing.catalogue.text import weighted_texts
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
@@ -91,9 +95,12 @@ def _now(function: Callable, *args) -> Future:
     return future
 
 
+_HASHED = operator.itemgetter(*[c for c in upsert.FEED_COLUMNS if c != "row_hash"])
+
+
 def _row_hash(values: dict) -> str:
-    parts = [str(values[c]) for c in upsert.FEED_COLUMNS if c != "row_hash"]
-    return hashlib.md5("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+    parts = "\x1f".join(map(str, _HASHED(values)))
+    return hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
 class InstrumentImport:
@@ -110,6 +117,8 @@ class InstrumentImport:
         on_rejections: Callable[[list[Rejection]], None] | None = None,
         on_stored: Callable[[Stored], None] | None = None,
         pipeline: bool = True,
+        bulk: bool = True,
+        processes: int | None = None,
         scope: rules.ImportScope = rules.EVERYWHERE,
     ):
         if full and source is None:
@@ -126,6 +135,12 @@ class InstrumentImport:
         # at all, so a job's counts stay true when its worker is killed between two batches.
         self.on_stored = on_stored or (lambda stored: None)
         self.pipeline = pipeline
+        # Whether a pipelined import into an empty catalogue may load without the secondary
+        # indexes and build them at the end (bulk.py); the answers are the same either way.
+        self.bulk = bulk
+        self._bulk = False
+        # Worker processes for a bulk load's validation and segmentation (workers.py); 0: none.
+        self.processes = workers.default_processes() if processes is None else processes
         # Whose instruments the rows may write (rules.import_scope): a manager's upload only
         # their own organisation's, and a manager without an organisation none at all.
         self.scope = scope
@@ -145,6 +160,7 @@ class InstrumentImport:
 
     def run(self) -> Counts:
         feed = open_feed(self.path, self.filename)
+        bulk_load.restore_if_interrupted()
         self.ctx = _context()
         self._fingerprint_base = self._fingerprint_start()
         if self.dry_run:
@@ -163,7 +179,15 @@ class InstrumentImport:
         # not see this connection's uncommitted organisations, so everything stays on one.
         pipelined = self.pipeline and not connection.in_atomic_block
         if pipelined:
-            self._run_pipelined(feed)
+            self._bulk = self.bulk and not self.dry_run and self._start_bulk()
+            try:
+                self._run_pipelined(feed)
+            finally:
+                if self._bulk:
+                    try:
+                        bulk_load.restore_indexes()  # nothing left to do unless it failed
+                    finally:
+                        bulk_load.unlock()
             return
         upsert.create_temp_tables()
         try:
@@ -173,6 +197,21 @@ class InstrumentImport:
             self._finish(feed)
         finally:
             upsert.drop_temp_tables()
+
+    def _start_bulk(self) -> bool:
+        """Into an empty catalogue, with no other bulk load running: drop the secondary
+        indexes (bulk.py), holding the lock until they are built again."""
+        if not bulk_load.try_lock():
+            return False
+        try:
+            if bulk_load.table_is_empty():
+                bulk_load.drop_secondary_indexes()
+                return True
+        except DatabaseError as exc:
+            # The drop could not have the table at once (a reader holds it): the row path.
+            log.warning("bulk load not started: %s", exc)
+        bulk_load.unlock()
+        return False
 
     def _batches(self, feed: Feed):
         batch: list[tuple[int, dict]] = []
@@ -194,17 +233,38 @@ class InstrumentImport:
         self.on_progress(self.counts, feed.bytes_total, feed.bytes_total)
 
     def _run_pipelined(self, feed: Feed) -> None:
+        # Forked before any thread starts. Only for a bulk load: a re-import's rows mostly
+        # skip validation (fingerprints) and segmentation (unchanged), so they stay here.
+        pool = workers.start_pool(self.ctx, self.processes) if self._bulk else None
+        if self._bulk:
+            log.info(
+                "bulk load into an empty catalogue: indexes built at the end, %s",
+                f"{self.processes} worker processes" if pool else "no worker processes",
+            )
+        try:
+            self._run_threads(feed, pool)
+        finally:
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+
+    def _run_threads(self, feed: Feed, pool) -> None:
         work: queue.Queue = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
 
         def writer() -> None:
             try:
+                if self._bulk:
+                    bulk_load.writer_settings()
                 upsert.create_temp_tables()
                 try:
                     while (item := work.get()) is not None:
                         prepared, position = item
                         self._write(prepared)
                         self.on_progress(self.counts, position, feed.bytes_total)
+                    if self._bulk:
+                        # Before the closing ANALYZE, which would wait for the builds anyway.
+                        bulk_load.restore_indexes()
                     self._finish(feed)
                 finally:
                     upsert.drop_temp_tables()
@@ -223,17 +283,24 @@ class InstrumentImport:
         # row's key, so it is a duplicate whichever way it goes.
         lookups = ThreadPoolExecutor(1, thread_name_prefix="import-lookup")
         ahead: deque = deque()
+        # With workers, enough batches in flight that neither waits for the other.
+        depth = LOOK_AHEAD if pool is None else max(LOOK_AHEAD, 2 * self.processes)
         try:
             for batch in self._batches(feed):
                 if failure:
                     break
-                ahead.append((self._look_up(batch, lookups.submit), feed.position()))
-                if len(ahead) > LOOK_AHEAD:
-                    looked, position = ahead.popleft()
-                    work.put((self._prepare(batch=None, looked=looked), position))
+                looked = self._look_up(batch, lookups.submit)
+                # A bulk load looks nothing up (_look_up): every row is to be validated.
+                cleaned = None if pool is None else workers.submit(pool, [r for _, r in batch])
+                ahead.append((looked, cleaned, feed.position()))
+                if len(ahead) > depth:
+                    looked, cleaned, position = ahead.popleft()
+                    prepared = self._prepare(looked=looked, cleaned=cleaned and cleaned.get())
+                    work.put((prepared, position))
             while ahead and not failure:
-                looked, position = ahead.popleft()
-                work.put((self._prepare(batch=None, looked=looked), position))
+                looked, cleaned, position = ahead.popleft()
+                prepared = self._prepare(looked=looked, cleaned=cleaned and cleaned.get())
+                work.put((prepared, position))
         finally:
             try:
                 # A lambda: connection is resolved per thread, and this is the lookup thread's.
@@ -247,18 +314,21 @@ class InstrumentImport:
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _prepare(self, batch: list[tuple[int, dict]] | None = None, looked=None) -> "Prepared":
+    def _prepare(
+        self, batch: list[tuple[int, dict]] | None = None, looked=None, cleaned=None
+    ) -> "Prepared":
         """Validation, organisations, hashes and search text: everything before the write.
         Rows the source already holds as they are (by fingerprint) skip all of it. ``looked``:
-        the batch as _look_up returned it, its lookup perhaps still running."""
+        the batch as _look_up returned it, its lookup perhaps still running. ``cleaned``: the
+        workers' (Clean, search texts) for every row of a batch nothing was looked up for."""
         if looked is None:
             looked = self._look_up(batch, _now)
         batch = looked[0]
         known, rest = self._recognise(*looked)
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
-        for number, raw, fingerprint in rest:
-            clean = clean_row(raw, self.ctx)
+        for i, (number, raw, fingerprint) in enumerate(rest):
+            clean, texts = (clean_row(raw, self.ctx), None) if cleaned is None else cleaned[i]
             if clean.errors:
                 rejections.extend(Rejection(number, *error) for error in clean.errors)
                 continue
@@ -274,6 +344,8 @@ class InstrumentImport:
                 continue
             values = self._values(clean)
             values[upsert.FINGERPRINT] = fingerprint
+            if texts is not None:
+                values.update(texts)
             accepted.append((number, values))
         self._add_search_texts(accepted)
         with self._lock:
@@ -312,6 +384,10 @@ class InstrumentImport:
         if self._fingerprint_base is None:
             return batch, [(number, raw, None) for number, raw in batch], None
         printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
+        if self._bulk:
+            # The catalogue was empty: a row can only be known from an earlier row of this
+            # file, which store_batch rejects as a duplicate all the same.
+            return batch, printed, None
         fingerprints = [fingerprint for _, _, fingerprint in printed if fingerprint]
         return batch, printed, submit(upsert.known_fingerprints, self.source.pk, fingerprints)
 
@@ -460,25 +536,14 @@ class InstrumentImport:
         holds will not be written: only new and changed rows are segmented."""
         if not rows:
             return
-        unchanged = upsert.unchanged_keys(rows)
+        # Into a catalogue that was empty, a row whose hash is stored can only repeat an
+        # earlier row of this file: a duplicate, never written, so no need to ask.
+        unchanged = () if self._bulk else upsert.unchanged_keys(rows)
         for _, values in rows:
             if (values["organisation_id"], values["internal_code"]) in unchanged:
                 values.update(upsert.NO_SEARCH)
-                continue
-            texts = weighted_texts(
-                name=values["name"],
-                name_en=values["name_en"],
-                internal_code=values["internal_code"],
-                category_code=values["category_code"],
-                model=values["model"],
-                manufacturer=values["manufacturer"],
-                category=self.ctx.classes.get(values["category_id"], ""),
-                functions=values["functions"],
-                services=values["services"],
-                specifications=values["specifications"],
-            )
-            for column in upsert.SEARCH_COLUMNS:
-                values[column] = texts[column[-1].upper()]
+            elif upsert.SEARCH_COLUMNS[0] not in values:  # else a worker segmented it
+                values.update(workers.search_texts(values, self.ctx.classes))
 
     def _organisation(self, clean: Clean, region_id: int) -> int:
         if not self.scope.everywhere:
