@@ -3,17 +3,16 @@
 Each batch is one transaction: a row is stored whole or not at all, and a bad row never holds
 back the good ones (a batch the database refuses is retried row by row). The key is
 (organisation, 所在单位仪器内部编码); an unchanged row is recognised by its hash and left alone,
-so importing the same file twice changes nothing. Memory stays flat: the keys seen so far live
-in a temporary table, not in Python (the SQL is upsert's).
+so importing the same file twice changes nothing. The keys seen so far live in a temporary table
+(the SQL is upsert's), except on a source's re-import those of the rows the source already held,
+which seen.SourceRows keeps in compact arrays (40 bytes a row).
 """
 
 import hashlib
 import itertools
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,14 +27,14 @@ from sharing.catalogue import rules
 from sharing.catalogue.feed_import import upsert
 from sharing.catalogue.feed_import.read import COLUMNS, HEADER_OF, SHAPE, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
-from sharing.catalogue.feed_import.upsert import Known, Rejection, Stored
+from sharing.catalogue.feed_import.seen import Known, SourceRows
+from sharing.catalogue.feed_import.upsert import Rejection, Stored
 from sharing.catalogue.models import FeedSource, InstrumentClass, Platform
 from sharing.catalogue.services import platform_match_or_create
 from sharing.catalogue.text import weighted_texts
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
-LOOK_AHEAD = 2  # batches whose fingerprints are being looked up ahead of the one prepared
 # Part of every row's fingerprint. Bump it when clean_row's rules change so that a raw row they
 # accepted before might now be rejected or stored differently: every stored fingerprint then
 # misses once, and the next import validates (and fingerprints) every row again.
@@ -79,16 +78,6 @@ def _context_digest(ctx: Context) -> str:
     """What validation reads besides the row, less today: a date valid yesterday stays valid,
     but a region or class that goes or changes meaning must send the rows through it again."""
     return repr((sorted(ctx.regions.items()), sorted(ctx.classes.items())))
-
-
-def _now(function: Callable, *args) -> Future:
-    """Run ``function`` here and now, as a Future (the lookup without a thread of its own)."""
-    future: Future = Future()
-    try:
-        future.set_result(function(*args))
-    except BaseException as exc:
-        future.set_exception(exc)
-    return future
 
 
 def _row_hash(values: dict) -> str:
@@ -140,6 +129,7 @@ class InstrumentImport:
         self._known_platforms: dict[str, int] = {}
         self._resolved: dict[tuple[str, str, str], tuple[int, int | None]] = {}
         self._fingerprint_base = None
+        self._source_rows: SourceRows | None = None
 
     # --- the run ----------------------------------------------------------------------------
 
@@ -147,6 +137,9 @@ class InstrumentImport:
         feed = open_feed(self.path, self.filename)
         self.ctx = _context()
         self._fingerprint_base = self._fingerprint_start()
+        if self._fingerprint_base is not None:
+            # Read once: per batch, these lookups were a third of a million-row re-import.
+            self._source_rows = SourceRows(self.source.pk)
         if self.dry_run:
             # Everything, organisations created on the way included, is rolled back at the end.
             with transaction.atomic():
@@ -186,7 +179,8 @@ class InstrumentImport:
 
     def _finish(self, feed: Feed) -> None:
         if self.full:
-            self.counts.withdrawn = upsert.withdraw_missing(self.source.pk)
+            untaken = self._source_rows.untaken_ids() if self._source_rows else None
+            self.counts.withdrawn = upsert.withdraw_missing(self.source.pk, untaken)
         if not self.dry_run and self.counts.created + self.counts.updated >= ANALYZE_AFTER_ROWS:
             # Fresh statistics after a large load: without them the planner misjudges the new
             # organisations and search plans go from milliseconds to seconds (seen in bench/).
@@ -217,44 +211,23 @@ class InstrumentImport:
 
         thread = threading.Thread(target=writer, name="import-writer", daemon=True)
         thread.start()
-        # A third connection looks the next batches' fingerprints up while this thread reads
-        # and prepares: on a re-import that wait was a fifth of the reader's time. Looking up
-        # before earlier batches are written is safe: a row an earlier batch writes to has that
-        # row's key, so it is a duplicate whichever way it goes.
-        lookups = ThreadPoolExecutor(1, thread_name_prefix="import-lookup")
-        ahead: deque = deque()
         try:
             for batch in self._batches(feed):
                 if failure:
                     break
-                ahead.append((self._look_up(batch, lookups.submit), feed.position()))
-                if len(ahead) > LOOK_AHEAD:
-                    looked, position = ahead.popleft()
-                    work.put((self._prepare(batch=None, looked=looked), position))
-            while ahead and not failure:
-                looked, position = ahead.popleft()
-                work.put((self._prepare(batch=None, looked=looked), position))
+                work.put((self._prepare(batch), feed.position()))
         finally:
-            try:
-                # A lambda: connection is resolved per thread, and this is the lookup thread's.
-                lookups.submit(lambda: connection.close()).result()
-            finally:
-                lookups.shutdown()
-                work.put(None)
-                thread.join()
+            work.put(None)
+            thread.join()
         if failure:
             raise failure[0]
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _prepare(self, batch: list[tuple[int, dict]] | None = None, looked=None) -> "Prepared":
+    def _prepare(self, batch: list[tuple[int, dict]]) -> "Prepared":
         """Validation, organisations, hashes and search text: everything before the write.
-        Rows the source already holds as they are (by fingerprint) skip all of it. ``looked``:
-        the batch as _look_up returned it, its lookup perhaps still running."""
-        if looked is None:
-            looked = self._look_up(batch, _now)
-        batch = looked[0]
-        known, rest = self._recognise(*looked)
+        Rows the source already holds as they are (by fingerprint) skip all of it."""
+        known, rest = self._recognise(batch)
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
         for number, raw, fingerprint in rest:
@@ -273,7 +246,7 @@ class InstrumentImport:
                 )
                 continue
             values = self._values(clean)
-            values[upsert.FINGERPRINT] = fingerprint
+            values[upsert.FINGERPRINT] = fingerprint.hex() if fingerprint else None
             accepted.append((number, values))
         self._add_search_texts(accepted)
         with self._lock:
@@ -298,49 +271,38 @@ class InstrumentImport:
         )
         return start
 
-    def _fingerprint(self, raw: dict) -> str | None:
+    def _fingerprint(self, raw: dict) -> bytes | None:
         cells = "\x00".join(map(raw.get, _RAW_FIELDS, itertools.repeat("")))
         if cells.count("\x00") != len(_RAW_FIELDS) - 1:
             return None  # a NUL inside a cell would make two rows' joins alike
         digest = self._fingerprint_base.copy()
         digest.update(cells.encode())
-        return digest.hexdigest()
+        return digest.digest()
 
-    def _look_up(self, batch: list[tuple[int, dict]], submit: Callable) -> tuple:
-        """The batch, its rows with their fingerprints, and the lookup of those fingerprints
-        (a Future, run by ``submit``)."""
+    def _recognise(self, batch: list[tuple[int, dict]]) -> tuple[list[Known], list[tuple]]:
+        """Split the batch into rows the source holds live from this very raw row and that
+        still resolve to the stored organisation and platform (known: unchanged), and the rest
+        (with their fingerprints, to be validated and written)."""
         if self._fingerprint_base is None:
-            return batch, [(number, raw, None) for number, raw in batch], None
+            return [], [(number, raw, None) for number, raw in batch]
         printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
-        fingerprints = [fingerprint for _, _, fingerprint in printed if fingerprint]
-        return batch, printed, submit(upsert.known_fingerprints, self.source.pk, fingerprints)
-
-    def _recognise(
-        self, batch, printed: list[tuple], lookup: Future | None
-    ) -> tuple[list[Known], list[tuple]]:
-        """Split the batch into rows the source holds live with this very fingerprint and
-        that still resolve to the stored organisation and platform (known: unchanged), and
-        the rest (with their fingerprints, to be validated and written)."""
-        if lookup is None:
+        if not self._source_rows.size:
             return [], printed
-        stored = lookup.result()
         known: list[Known] = []
         rest: list[tuple] = []
         for number, raw, fingerprint in printed:
-            hit = self._still_resolves(raw, stored.get(fingerprint, ()))
+            hit = self._still_resolves(number, raw, fingerprint) if fingerprint else None
             if hit is None:
                 rest.append((number, raw, fingerprint))
             else:
-                known.append(Known(number, *hit))
+                known.append(hit)
         return known, rest
 
-    def _still_resolves(self, raw: dict, candidates) -> tuple[int, str] | None:
-        """The stored (organisation, code) this raw row would be written to again, if one of
-        the candidates is it: the organisation and platform the full path would resolve the
-        row to today (they may have been renamed, created or completed since) must be the
-        stored ones, and under a manager's scope the row must still be theirs to write."""
-        if not candidates:
-            return None
+    def _still_resolves(self, number: int, raw: dict, fingerprint: bytes) -> Known | None:
+        """The row as known, if the source holds it live from this raw row: stored under the
+        organisation and platform the full path would resolve the row to today (they may have
+        been renamed, created or completed since), with this code, and under a manager's scope
+        still theirs to write."""
         get = raw.get
         names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
         resolved = self._resolved.get(names)
@@ -353,10 +315,10 @@ class InstrumentImport:
                 return None
             self._resolved[names] = resolved
         code = get("internal_code", "")
-        for organisation_id, internal_code, platform_id in candidates:
-            if (organisation_id, platform_id) == resolved and internal_code == code:
-                return organisation_id, internal_code
-        return None
+        position = self._source_rows.position(resolved[0], code)
+        if position is None or not self._source_rows.unchanged(position, fingerprint, resolved[1]):
+            return None
+        return Known(number, resolved[0], code, position)
 
     def _known_organisation(self, raw: dict) -> int | None:
         """The organisation the full path (_may_import, _organisation) would give the row,
@@ -400,9 +362,9 @@ class InstrumentImport:
         if accepted or known:
             try:
                 with transaction.atomic():
-                    stored = upsert.store_batch(accepted, known)
+                    stored, taking = self._store(accepted, known)
                     self.on_stored(stored)
-                self._count(stored, rejections)
+                self._took(stored, taking, rejections)
             except (DatabaseError, psycopg.Error):
                 # One row the database refuses must not cost the others: go row by row, in
                 # the file's order so that the first row with a key still wins.
@@ -414,9 +376,9 @@ class InstrumentImport:
                 for number, rows, known_row in one_by_one:
                     try:
                         with transaction.atomic():
-                            stored = upsert.store_batch(rows, known_row)
+                            stored, taking = self._store(rows, known_row)
                             self.on_stored(stored)
-                        self._count(stored, rejections)
+                        self._took(stored, taking, rejections)
                     except (DatabaseError, psycopg.Error) as exc:
                         cause = exc.__cause__ or exc
                         reason = (str(cause).splitlines() or [type(cause).__name__])[0]
@@ -425,6 +387,26 @@ class InstrumentImport:
                             self.counts.rejected += 1
         if rejections:
             self.on_rejections(rejections)
+
+    def _store(self, rows: list[tuple[int, dict]], known: list[Known]) -> tuple[Stored, dict]:
+        """store_batch, after the keys the source held are settled here (seen.SourceRows):
+        the rows an earlier row's key rules out are rejected, the known rows that remain are
+        unchanged. Returns what was stored and the keys taken, to keep once committed."""
+        if self._source_rows is None:
+            return upsert.store_batch(rows), {}
+        rows, known, duplicates, taking = self._source_rows.take(rows, known)
+        stored = upsert.store_batch(rows)
+        if duplicates:
+            stored.rejections = sorted(
+                [*duplicates, *stored.rejections], key=lambda rejection: rejection.row_number
+            )
+        stored.unchanged += len(known)
+        return stored, taking
+
+    def _took(self, stored: Stored, taking: dict, rejections: list[Rejection]) -> None:
+        if taking:
+            self._source_rows.keep(taking)
+        self._count(stored, rejections)
 
     def _may_import(self, clean: Clean) -> bool:
         return rules.may_write_row(

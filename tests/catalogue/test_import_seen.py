@@ -1,0 +1,151 @@
+"""Issue 17: on a source's re-import the keys of the rows the source already held are kept in
+memory (seen.SourceRows), not in the import_seen table. Each test runs twice, once that way and
+once with recognition off (every row validated, every key through import_seen), and expects the
+same counts, duplicates and withdrawals from both."""
+
+import pytest
+
+from portal.accounts.models import Organisation
+from sharing.catalogue.feed_import.store import InstrumentImport
+from sharing.catalogue.models import FeedSource, Instrument
+from tests.catalogue.feeds import SAMPLE, column, sample_rows, write_csv
+from tests.factories import beibei, mianyang
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def regions():
+    return mianyang(), beibei()
+
+
+@pytest.fixture(params=["recognised", "validated"])
+def path_taken(request, monkeypatch):
+    if request.param == "validated":
+        monkeypatch.setattr(InstrumentImport, "_fingerprint_start", lambda self: None)
+    return request.param
+
+
+def source(name="sichuan"):
+    return FeedSource.objects.create(name=name, location=str(SAMPLE))
+
+
+def run(path, **options):
+    rejections = []
+    counts = InstrumentImport(path=path, on_rejections=rejections.extend, **options).run()
+    return counts, [(r.row_number, r.column, r.reason, r.value) for r in rejections]
+
+
+def figures(counts):
+    return (
+        counts.rows_read,
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected,
+        counts.withdrawn,
+    )
+
+
+def live_codes(**filters):
+    return sorted(
+        Instrument.objects.filter(withdrawn_at__isnull=True, **filters).values_list(
+            "internal_code", flat=True
+        )
+    )
+
+
+def test_it_rejects_later_rows_with_a_held_key_whichever_way_they_go(tmp_path, path_taken):
+    header, rows = sample_rows()
+    feed = source()
+    run(SAMPLE, source=feed)
+    changed = list(rows[0])
+    changed[column(header, "运行状态")] = "待修"
+    new = list(rows[1])
+    new[column(header, "所在单位仪器内部编码")] = "SWU-NEW-1"
+    # Row 10 repeats row 2 as it is, row 11 with a change; row 13 repeats the new row 12.
+    again = [*rows, rows[0], changed, new, new]
+
+    counts, rejections = run(write_csv(tmp_path / "again.csv", header, again), source=feed)
+
+    assert figures(counts) == (12, 1, 0, 8, 3, 0)
+    assert rejections == [
+        (10, "所在单位仪器内部编码", "与第 2 行重复", "SWU-2019-0001"),
+        (11, "所在单位仪器内部编码", "与第 2 行重复", "SWU-2019-0001"),
+        (13, "所在单位仪器内部编码", "与第 12 行重复", "SWU-NEW-1"),
+    ]
+    assert Instrument.objects.get(internal_code="SWU-2019-0001").running_status == "normal"
+
+
+def test_a_changed_row_first_wins_over_the_held_row_repeated_after_it(tmp_path, path_taken):
+    header, rows = sample_rows()
+    feed = source()
+    run(SAMPLE, source=feed, full=True)
+    changed = list(rows[2])
+    changed[column(header, "运行状态")] = "待修"
+    # Row 2 drops out; the changed row 3 comes before the stored version of itself (row 4).
+    again = [changed, rows[2], *rows[3:], rows[3]]
+
+    counts, rejections = run(
+        write_csv(tmp_path / "again.csv", header, again), source=feed, full=True
+    )
+
+    assert figures(counts) == (8, 0, 1, 5, 2, 2)
+    assert [(number, reason) for number, _c, reason, _v in rejections] == [
+        (3, "与第 2 行重复"),
+        (9, "与第 4 行重复"),
+    ]
+    assert live_codes() == sorted(row[0] for row in rows[2:])
+    assert Instrument.objects.get(internal_code=rows[2][0]).running_status == "awaiting_repair"
+
+
+def test_a_full_re_import_withdraws_exactly_the_rows_it_lacks(tmp_path, path_taken):
+    header, rows = sample_rows()
+    feed = source()
+    run(SAMPLE, source=feed, full=True)
+
+    counts, _ = run(
+        write_csv(tmp_path / "less.csv", header, [rows[1], rows[3], rows[3]]),
+        source=feed,
+        full=True,
+    )
+
+    assert figures(counts) == (3, 0, 0, 2, 1, 6)
+    assert live_codes() == sorted([rows[1][0], rows[3][0]])
+
+    counts, _ = run(SAMPLE, source=feed, full=True)
+    assert figures(counts) == (8, 0, 6, 2, 0, 0)
+    assert len(live_codes()) == 8
+
+
+def test_a_renamed_organisations_rows_are_new_and_the_old_ones_withdrawn(path_taken):
+    feed = source()
+    run(SAMPLE, source=feed, full=True)
+    Organisation.objects.filter(name="西南大学").update(name="西南大学（旧名）")
+
+    counts, _ = run(SAMPLE, source=feed, full=True)
+
+    assert figures(counts) == (8, 2, 0, 6, 0, 2)
+    old = Organisation.objects.get(name="西南大学（旧名）")
+    assert live_codes(organisation=old) == []
+    assert len(live_codes()) == 8
+
+
+def test_rows_moved_to_another_source_come_back_on_a_full_re_import(tmp_path, path_taken):
+    header, rows = sample_rows()
+    first, second = source(), source("chongqing")
+    run(SAMPLE, source=first, full=True)
+
+    counts, _ = run(write_csv(tmp_path / "two.csv", header, rows[:2]), source=second, full=True)
+    assert figures(counts) == (2, 0, 2, 0, 0, 0)
+    assert live_codes(source=second) == sorted(row[0] for row in rows[:2])
+
+    # The rows the second source took are not the first source's any more: they are written
+    # back (moved), and none of its rows is missing.
+    counts, _ = run(SAMPLE, source=first, full=True)
+    assert figures(counts) == (8, 0, 2, 6, 0, 0)
+    assert len(live_codes(source=first)) == 8
+
+    counts, _ = run(tmp_path / "two.csv", source=second, full=True)
+    assert figures(counts) == (2, 0, 2, 0, 0, 0)
+    assert live_codes(source=second) == sorted(row[0] for row in rows[:2])
