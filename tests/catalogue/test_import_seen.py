@@ -149,3 +149,28 @@ def test_rows_moved_to_another_source_come_back_on_a_full_re_import(tmp_path, pa
     counts, _ = run(tmp_path / "two.csv", source=second, full=True)
     assert figures(counts) == (2, 0, 2, 0, 0, 0)
     assert live_codes(source=second) == sorted(row[0] for row in rows[:2])
+
+
+def test_a_row_with_a_code_in_chinese_is_recognised_and_keeps_its_key(
+    tmp_path, path_taken, monkeypatch
+):
+    from sharing.catalogue.feed_import import store
+
+    header, rows = sample_rows()
+    rows[0][column(header, "所在单位仪器内部编码")] = "西大-材料-０１"
+    path = write_csv(tmp_path / "chinese.csv", header, [*rows, rows[0]])
+    feed = source()
+    run(path, source=feed, full=True)
+    validated = []
+    real = store.clean_row
+    monkeypatch.setattr(
+        store,
+        "clean_row",
+        lambda raw, ctx: validated.append(raw["internal_code"]) or real(raw, ctx),
+    )
+
+    counts, rejections = run(path, source=feed, full=True)
+
+    assert figures(counts) == (9, 0, 0, 8, 1, 0)
+    assert [(number, value) for number, _c, _r, value in rejections] == [(10, "西大-材料-０１")]
+    assert len(validated) == (0 if path_taken == "recognised" else 9)

@@ -6,9 +6,10 @@ batch, and keeps what it has seen of these keys here instead of in the import_se
 table (at a million rows both cost more than the rest of the run). Keys the source did not hold
 (new rows) still go through import_seen, so the first row with a key still wins either way.
 
-Per live, fingerprinted row of the source 40 bytes in five arrays, ordered by the md5 of its key:
-the digest (2 × 8 bytes), the fingerprint's first 8 bytes, the platform and the row's id; plus
-4 bytes for the row number that first had the key (40 MB and 4 MB for a million rows).
+Per live, fingerprinted row of the source 48 bytes (48 MB for a million rows): by the md5 of its
+key, the digest (16 bytes) and the row number that first took the key in this run (4); by its
+fingerprint, the fingerprint (16), organisation, platform and place by key (4 each). Digests
+are compared whole: a changed row taken for an unchanged one would stay wrong.
 """
 
 import hashlib
@@ -39,22 +40,32 @@ def key_digest(organisation_id: int, internal_code: str) -> tuple[int, int]:
     return int.from_bytes(digest[:8], "big"), int.from_bytes(digest[8:], "big")
 
 
+def _narrow(numbers: array) -> array:
+    """4 bytes a number where they fit (ids do, short of four billion rows)."""
+    try:
+        return array("I", numbers)
+    except OverflowError:
+        return numbers
+
+
 class SourceRows:
     def __init__(self, source_id: int):
-        self.high, self.low, self.fingerprints, self.platforms, self.ids = (
-            array("Q") for _ in range(5)
-        )
-        for chunk in upsert.source_rows(source_id):
-            records = array("Q", chunk)
+        # By key: its digest. By fingerprint: the fingerprint, organisation, platform and the
+        # row's place by key (the place the rest of this class knows it by).
+        by_key = self.high, self.low = array("Q"), array("Q")
+        by_print = tuple(array("Q") for _ in range(5))
+        self.prints_high, self.prints_low, organisations, platforms, places = by_print
+        for order, chunk in upsert.source_rows(source_id):
+            numbers = array("Q", chunk)
             if sys.byteorder == "little":
-                records.byteswap()  # the database sends big-endian
-            for target, offset in zip(
-                (self.high, self.low, self.fingerprints, self.platforms, self.ids),
-                range(upsert.SOURCE_ROW_FIELDS),
-                strict=True,
-            ):
-                target.extend(records[offset :: upsert.SOURCE_ROW_FIELDS])
-        self.size = len(self.ids)
+                numbers.byteswap()  # the database sends big-endian
+            targets = by_print if order else by_key
+            for offset, target in enumerate(targets):
+                target.extend(numbers[offset :: len(targets)])
+        self.organisations, self.platforms, self.places = map(
+            _narrow, (organisations, platforms, places)
+        )
+        self.size = len(self.high)
         # The row number that first took each stored key in this run; 0 while none has.
         self.first = array("I", bytes(4 * self.size))
 
@@ -68,12 +79,24 @@ class SourceRows:
             at += 1
         return None
 
-    def unchanged(self, position: int, fingerprint: bytes, platform_id: int | None) -> bool:
-        """Whether the row at ``position`` was stored from a raw row with this fingerprint and
-        is on this platform (the organisation and code are its key, already equal)."""
-        return self.fingerprints[position] == int.from_bytes(
-            fingerprint[:8], "big"
-        ) and self.platforms[position] == (platform_id or 0)
+    def recognise(
+        self, fingerprint: bytes, organisation_id: int, platform_id: int | None
+    ) -> int | None:
+        """The position of the row stored from a raw row with this fingerprint under this
+        organisation and on this platform, if the source holds one. Its code is the raw row's:
+        the fingerprint covers the code, and validation stores the code as it is."""
+        high, low = int.from_bytes(fingerprint[:8], "big"), int.from_bytes(fingerprint[8:], "big")
+        at = bisect_left(self.prints_high, high)
+        platform_id = platform_id or 0
+        while at < self.size and self.prints_high[at] == high:
+            if (
+                self.prints_low[at] == low
+                and self.organisations[at] == organisation_id
+                and self.platforms[at] == platform_id
+            ):
+                return self.places[at]
+            at += 1
+        return None
 
     def take(
         self, rows: list[tuple[int, dict]], known: list[Known]
@@ -113,6 +136,11 @@ class SourceRows:
         for position, number in taking.items():
             self.first[position] = number
 
-    def untaken_ids(self) -> list[int]:
-        """The stored rows no row of this run has had the key of (for withdraw_missing)."""
-        return [self.ids[at] for at in range(self.size) if not self.first[at]]
+    def untaken_keys(self) -> list[str]:
+        """The keys (md5 in hex) of the stored rows no row of this run has taken, for
+        withdraw_missing."""
+        return [
+            f"{self.high[at]:016x}{self.low[at]:016x}"
+            for at in range(self.size)
+            if not self.first[at]
+        ]

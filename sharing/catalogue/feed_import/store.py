@@ -5,7 +5,7 @@ back the good ones (a batch the database refuses is retried row by row). The key
 (organisation, 所在单位仪器内部编码); an unchanged row is recognised by its hash and left alone,
 so importing the same file twice changes nothing. The keys seen so far live in a temporary table
 (the SQL is upsert's), except on a source's re-import those of the rows the source already held,
-which seen.SourceRows keeps in compact arrays (40 bytes a row).
+which seen.SourceRows keeps in compact arrays (48 bytes a row).
 """
 
 import hashlib
@@ -179,7 +179,7 @@ class InstrumentImport:
 
     def _finish(self, feed: Feed) -> None:
         if self.full:
-            untaken = self._source_rows.untaken_ids() if self._source_rows else None
+            untaken = self._source_rows.untaken_keys() if self._source_rows else None
             self.counts.withdrawn = upsert.withdraw_missing(self.source.pk, untaken)
         if not self.dry_run and self.counts.created + self.counts.updated >= ANALYZE_AFTER_ROWS:
             # Fresh statistics after a large load: without them the planner misjudges the new
@@ -314,11 +314,10 @@ class InstrumentImport:
             if resolved[1] == 0:
                 return None
             self._resolved[names] = resolved
-        code = get("internal_code", "")
-        position = self._source_rows.position(resolved[0], code)
-        if position is None or not self._source_rows.unchanged(position, fingerprint, resolved[1]):
+        position = self._source_rows.recognise(fingerprint, *resolved)
+        if position is None:
             return None
-        return Known(number, resolved[0], code, position)
+        return Known(number, resolved[0], get("internal_code", ""), position)
 
     def _known_organisation(self, raw: dict) -> int | None:
         """The organisation the full path (_may_import, _organisation) would give the row,

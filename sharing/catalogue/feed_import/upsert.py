@@ -115,33 +115,36 @@ def unchanged_keys(rows: list[tuple[int, dict]]) -> set[tuple[int, str]]:
         return set(cursor.fetchall())
 
 
-# What source_rows gives per row, as 8-byte numbers: the key's md5 (two), the first 8 bytes of
-# the fingerprint, the platform (0 for none) and the row's id.
-SOURCE_ROW_FIELDS = 5
-
-
 def source_rows(source_id: int):
-    """The source's live, fingerprinted instruments as seen.SourceRows reads them: chunks of
-    SOURCE_ROW_FIELDS big-endian 8-byte numbers per row, in the order of the key's md5 (taken of
-    "organisation:code", as seen.key_digest does). Streamed, a few hundred kilobytes at a time:
-    the whole answer at once would double the import's memory for a moment."""
+    """The source's live, fingerprinted instruments as seen.SourceRows reads them, in two
+    orders: (0, chunk) by key, the md5 of "organisation:code" (as seen.key_digest takes it),
+    16 bytes per row; then (1, chunk) by fingerprint: its 16 bytes, the organisation, the
+    platform (0 for none) and the row's place in the first order, 8 bytes each, big-endian.
+    One statement, so both orders see the same rows; streamed a few hundred kilobytes at a
+    time (the whole answer at once would double the import's memory for a moment)."""
     with connection.cursor() as cursor:
-        # bytea compares byte by byte, so the order is the numbers' unsigned order.
-        yield from (
-            bytes(chunk)
-            for (chunk,) in cursor.cursor.stream(
-                f"""SELECT string_agg(k || substr(uuid_send(feed_fingerprint), 1, 8)
-                                        || int8send(coalesce(platform_id, 0)::bigint)
-                                        || int8send(id::bigint), ''::bytea ORDER BY k)
-                    FROM (SELECT decode(md5(organisation_id::text || ':' || internal_code), 'hex')
-                                   AS k, feed_fingerprint, platform_id, id
+        # bytea compares byte by byte, so each order is its numbers' unsigned order.
+        for order, _group, chunk in cursor.cursor.stream(
+            f"""WITH s AS MATERIALIZED (
+                    SELECT k, uuid_send(feed_fingerprint) AS f, organisation_id::bigint AS o,
+                           coalesce(platform_id, 0)::bigint AS p,
+                           row_number() OVER (ORDER BY k) - 1 AS n
+                    FROM (SELECT decode(md5(organisation_id::text || ':' || internal_code),
+                                        'hex') AS k, *
                           FROM {_TABLE}
                           WHERE source_id = %s AND withdrawn_at IS NULL
-                            AND feed_fingerprint IS NOT NULL) AS s
-                    GROUP BY get_byte(k, 0) ORDER BY get_byte(k, 0)""",
-                [source_id],
-            )
-        )
+                            AND feed_fingerprint IS NOT NULL) AS held)
+                SELECT 0, get_byte(k, 0), string_agg(k, ''::bytea ORDER BY k)
+                FROM s GROUP BY 2
+                UNION ALL
+                SELECT 1, get_byte(f, 0),
+                       string_agg(f || int8send(o) || int8send(p) || int8send(n), ''::bytea
+                                  ORDER BY f, n)
+                FROM s GROUP BY 2
+                ORDER BY 1, 2""",
+            [source_id],
+        ):
+            yield order, bytes(chunk)
 
 
 def analyze() -> None:
@@ -216,25 +219,27 @@ def _upsert(cursor) -> list[bool]:
     return [inserted for (inserted,) in cursor.fetchall()]
 
 
-def withdraw_missing(source_id: int, untaken: list[int] | None = None) -> int:
+def withdraw_missing(source_id: int, untaken: list[str] | None = None) -> int:
     """Withdraw the source's live instruments this run has not seen; returns how many.
-    ``untaken``: with seen.SourceRows, which of the fingerprinted rows it held no row took the
-    key of (the others' keys never went into import_seen)."""
+    ``untaken``: with seen.SourceRows, the keys (md5 in hex) of the fingerprinted rows it held
+    that no row of the run took (their keys never went into import_seen)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        held = ""
+        held, parameters = "", [source_id]
         if untaken is not None:
-            # A live row outside import_seen was not written by this run, so it has the
-            # fingerprint it had when SourceRows read the source.
-            held = """AND (i.feed_fingerprint IS NULL
-                           OR i.id IN (SELECT unnest(%s::bigint[])))"""
+            # A live row outside import_seen was not written by this run, so it still has the
+            # fingerprint (or none) it had when SourceRows read the source.
+            held = "AND (i.feed_fingerprint IS NULL"
+            if untaken:
+                held += """ OR md5(i.organisation_id::text || ':' || i.internal_code)
+                               IN (SELECT unnest(%s::text[]))"""
+                parameters.append("{" + ",".join(untaken) + "}")
+            held += ")"
         cursor.execute(
             f"""UPDATE {_TABLE} i SET withdrawn_at = now(), updated_at = now()
                 WHERE i.source_id = %s AND i.withdrawn_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM import_seen s
                                   WHERE s.organisation_id = i.organisation_id
                                     AND s.internal_code = i.internal_code) {held}""",
-            [source_id]
-            if untaken is None
-            else [source_id, "{" + ",".join(map(str, untaken)) + "}"],
+            parameters,
         )
         return cursor.rowcount
