@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sharing.catalogue.feed_import import upsert
 
 
-@dataclass
+@dataclass(slots=True)
 class Known:
     """A row recognised by its fingerprint: unchanged, never validated nor copied. It still
     takes its key (duplicates, a full import's withdrawals): ``position`` is its stored row's."""

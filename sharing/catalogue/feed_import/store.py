@@ -8,6 +8,7 @@ so importing the same file twice changes nothing. The keys seen so far live in a
 which seen.SourceRows keeps in compact arrays (48 bytes a row).
 """
 
+import contextlib
 import hashlib
 import itertools
 import queue
@@ -134,12 +135,18 @@ class InstrumentImport:
     # --- the run ----------------------------------------------------------------------------
 
     def run(self) -> Counts:
-        feed = open_feed(self.path, self.filename)
+        held = self._held_rows()
+        try:
+            feed = open_feed(self.path, self.filename)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                held()
+            raise
+        source_rows = held()
         self.ctx = _context()
         self._fingerprint_base = self._fingerprint_start()
         if self._fingerprint_base is not None:
-            # Read once: per batch, these lookups were a third of a million-row re-import.
-            self._source_rows = SourceRows(self.source.pk)
+            self._source_rows = source_rows
         if self.dry_run:
             # Everything, organisations created on the way included, is rolled back at the end.
             with transaction.atomic():
@@ -148,6 +155,38 @@ class InstrumentImport:
         else:
             self._run(feed)
         return self.counts
+
+    def _held_rows(self) -> Callable[[], SourceRows | None]:
+        """The rows the source holds (seen.SourceRows), read once for the whole run (per batch,
+        these lookups were a third of a million-row re-import): on a connection of its own
+        while the file is checked, so that the database works while Python reads (6 s each at
+        a million rows), or here and now when the caller's transaction holds rows that another
+        connection would not see. Call the result for them."""
+        if self.source is None or not (self.scope.everywhere or self.scope.organisation):
+            return lambda: None
+        if not self.pipeline or connection.in_atomic_block:
+            rows = SourceRows(self.source.pk)
+            return lambda: rows
+        result: list = []
+
+        def read() -> None:
+            try:
+                result.append(SourceRows(self.source.pk))
+            except BaseException as exc:
+                result.append(exc)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=read, name="import-held-rows", daemon=True)
+        thread.start()
+
+        def joined() -> SourceRows:
+            thread.join()
+            if isinstance(result[0], BaseException):
+                raise result[0]
+            return result[0]
+
+        return joined
 
     def _run(self, feed: Feed) -> None:
         # With the caller in autocommit, a second thread (with its own connection) writes
@@ -285,39 +324,40 @@ class InstrumentImport:
         (with their fingerprints, to be validated and written)."""
         if self._fingerprint_base is None:
             return [], [(number, raw, None) for number, raw in batch]
-        printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
+        fingerprint = self._fingerprint
         if not self._source_rows.size:
-            return [], printed
+            return [], [(number, raw, fingerprint(raw)) for number, raw in batch]
+        # The loop every row of a re-import goes through: names and methods bound once.
         known: list[Known] = []
         rest: list[tuple] = []
-        for number, raw, fingerprint in printed:
-            hit = self._still_resolves(number, raw, fingerprint) if fingerprint else None
-            if hit is None:
-                rest.append((number, raw, fingerprint))
-            else:
-                known.append(hit)
+        resolved_by_names = self._resolved.get
+        recognise = self._source_rows.recognise
+        for number, raw in batch:
+            printed = fingerprint(raw)
+            if printed is not None:
+                get = raw.get
+                names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
+                resolved = resolved_by_names(names) or self._resolve(raw, names)
+                if resolved is not None:
+                    position = recognise(printed, *resolved)
+                    if position is not None:
+                        known.append(Known(number, resolved[0], get("internal_code", ""), position))
+                        continue
+            rest.append((number, raw, printed))
         return known, rest
 
-    def _still_resolves(self, number: int, raw: dict, fingerprint: bytes) -> Known | None:
-        """The row as known, if the source holds it live from this raw row: stored under the
-        organisation and platform the full path would resolve the row to today (they may have
-        been renamed, created or completed since), with this code, and under a manager's scope
-        still theirs to write."""
-        get = raw.get
-        names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
-        resolved = self._resolved.get(names)
-        if resolved is None:
-            organisation = self._known_organisation(raw)
-            if organisation is None:
-                return None
-            resolved = (organisation, self._known_platform(names[2]))
-            if resolved[1] == 0:
-                return None
-            self._resolved[names] = resolved
-        position = self._source_rows.recognise(fingerprint, *resolved)
-        if position is None:
+    def _resolve(self, raw: dict, names: tuple[str, str, str]) -> tuple[int, int | None] | None:
+        """The organisation and platform the full path would give the row today (they may have
+        been renamed, created or completed since), if it would neither create nor complete one
+        and, under a manager's scope, the row is still theirs to write; else None."""
+        organisation = self._known_organisation(raw)
+        if organisation is None:
             return None
-        return Known(number, resolved[0], get("internal_code", ""), position)
+        resolved = (organisation, self._known_platform(names[2]))
+        if resolved[1] == 0:
+            return None
+        self._resolved[names] = resolved
+        return resolved
 
     def _known_organisation(self, raw: dict) -> int | None:
         """The organisation the full path (_may_import, _organisation) would give the row,
