@@ -288,9 +288,12 @@ def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_onl
         if text_only:
             # Per row rather than per cell where it can (a million rows are 30 million cells):
             # cut and unguard only the rows that have a long cell or a cell opening with '.
-            values = list(map(str.strip, record[:width]))
-            if max(map(len, values), default=0) > MAX_CELL or "\x00'" in "\x00" + "\x00".join(
-                values
+            values = list(map(str.strip, record[:width] if len(record) > width else record))
+            joined = "\x00".join(values)
+            if (
+                (len(joined) > MAX_CELL and max(map(len, values)) > MAX_CELL)
+                or joined[:1] == "'"
+                or "\x00'" in joined
             ):
                 values = [unguard(v[:MAX_CELL]) for v in values]
         else:
@@ -303,7 +306,11 @@ def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_onl
             row = {f: v for f, v in zip(fields, values, strict=False) if f}
         # A CSV row with cells missing or extra is shifted data (a stray comma or line break):
         # storing it would put values under the wrong headers.
-        if text_only and (len(record) < width or any(v.strip() for v in record[width:])):
+        if (
+            text_only
+            and len(record) != width
+            and (len(record) < width or any(v.strip() for v in record[width:]))
+        ):
             row[SHAPE] = f"{len(record)}/{width}"
         yield number, row
 
