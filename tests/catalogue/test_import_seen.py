@@ -1,11 +1,13 @@
 """Issue 17: on a source's re-import the keys of the rows the source already held are kept in
-memory (seen.SourceRows), not in the import_seen table. Each test runs twice, once that way and
-once with recognition off (every row validated, every key through import_seen), and expects the
-same counts, duplicates and withdrawals from both."""
+memory (seen.SourceRows), not in the import_seen table, and a plain CSV's rows are recognised by
+their lines' bytes. Each test runs three ways: rows recognised by their lines, by their cells
+(the file read as if it had quotes), and with recognition off (every row validated, every key
+through import_seen); it expects the same counts, duplicates and withdrawals from all three."""
 
 import pytest
 
 from portal.accounts.models import Organisation
+from sharing.catalogue.feed_import import read
 from sharing.catalogue.feed_import.store import InstrumentImport
 from sharing.catalogue.models import FeedSource, Instrument
 from tests.catalogue.feeds import SAMPLE, column, sample_rows, write_csv
@@ -19,11 +21,28 @@ def regions():
     return mianyang(), beibei()
 
 
-@pytest.fixture(params=["recognised", "validated"])
+@pytest.fixture(params=["recognised", "by cells", "validated"])
 def path_taken(request, monkeypatch):
     if request.param == "validated":
         monkeypatch.setattr(InstrumentImport, "_fingerprint_start", lambda self: None)
+    if request.param == "by cells":
+        monkeypatch.setattr(read, "_cannot_break_csv", lambda raw, encoding: False)
     return request.param
+
+
+@pytest.fixture
+def parsed(monkeypatch):
+    """The rows read from the file by parsing (a plain file's known lines are not)."""
+    counted = []
+    real = read._rows
+
+    def counting(*args, **kwargs):
+        for item in real(*args, **kwargs):
+            counted.append(item[0])
+            yield item
+
+    monkeypatch.setattr(read, "_rows", counting)
+    return counted
 
 
 def source(name="sichuan"):
@@ -173,4 +192,50 @@ def test_a_row_with_a_code_in_chinese_is_recognised_and_keeps_its_key(
 
     assert figures(counts) == (9, 0, 0, 8, 1, 0)
     assert [(number, value) for number, _c, _r, value in rejections] == [(10, "西大-材料-０１")]
-    assert len(validated) == (0 if path_taken == "recognised" else 9)
+    assert len(validated) == (9 if path_taken == "validated" else 0)
+
+
+def test_a_plain_files_known_lines_are_not_parsed(tmp_path, path_taken, parsed):
+    header, rows = sample_rows()
+    feed = source()
+    changed = [list(row) for row in rows]
+    changed[3][column(header, "运行状态")] = "待修"
+    # A blank line (row 4) and line breaks of another kind change no row's number.
+    lines = [",".join(header), *(",".join(row) for row in changed[:2]), ""]
+    lines += [",".join(row) for row in changed[2:]]
+    path = tmp_path / "crlf.csv"
+    run(SAMPLE, source=feed)
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    parsed.clear()
+
+    counts, _ = run(path, source=feed)
+
+    assert figures(counts) == (8, 0, 1, 7, 0, 0)
+    # Only the first line with each organisation and platform is parsed (to resolve them),
+    # and the changed one.
+    names = [tuple(row[column(header, h)] for h in ("所属单位", "所属平台")) for row in changed]
+    firsts = {names.index(n) for n in names}
+    numbers = [2, 3, 5, 6, 7, 8, 9, 10]  # row 4 is the blank line
+    if path_taken == "recognised":
+        assert sorted(set(parsed)) == sorted({numbers[i] for i in firsts} | {6})
+    parsed.clear()
+    counts, _ = run(path, source=feed)
+    assert figures(counts) == (8, 0, 0, 8, 0, 0)
+    if path_taken == "recognised":
+        assert sorted(parsed) == sorted(numbers[i] for i in firsts)
+
+
+def test_lines_under_another_header_are_not_taken_for_the_same_rows(tmp_path, path_taken):
+    header, rows = sample_rows()
+    feed = source()
+    run(SAMPLE, source=feed)
+    model, maker = column(header, "规格型号"), column(header, "生产制造商")
+    # The same lines under a header with two columns swapped: the cells mean other things.
+    swapped = list(header)
+    swapped[model], swapped[maker] = swapped[maker], swapped[model]
+
+    counts, _ = run(write_csv(tmp_path / "swapped.csv", swapped, rows), source=feed)
+
+    assert figures(counts) == (8, 0, 8, 0, 0, 0)
+    stored = Instrument.objects.get(internal_code=rows[0][0])
+    assert (stored.model, stored.manufacturer) == (rows[0][maker], rows[0][model])
