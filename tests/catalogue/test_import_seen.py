@@ -239,3 +239,21 @@ def test_lines_under_another_header_are_not_taken_for_the_same_rows(tmp_path, pa
     assert figures(counts) == (8, 0, 8, 0, 0, 0)
     stored = Instrument.objects.get(internal_code=rows[0][0])
     assert (stored.model, stored.manufacturer) == (rows[0][maker], rows[0][model])
+
+
+def test_a_file_with_every_column_is_recognised_the_same(tmp_path, path_taken, parsed):
+    header, rows = sample_rows()
+    header = [*header, "所属单位统一社会信用代码"]
+    rows = [[*row, ""] for row in rows]
+    path = write_csv(tmp_path / "all.csv", header, [*rows, rows[2]])
+    feed = source()
+    first, _ = run(path, source=feed, full=True)
+    assert figures(first) == (9, 8, 0, 0, 1, 0)
+    parsed.clear()
+
+    counts, rejections = run(path, source=feed, full=True)
+
+    assert figures(counts) == (9, 0, 0, 8, 1, 0)
+    assert [(number, reason) for number, _c, reason, _v in rejections] == [(10, "与第 4 行重复")]
+    if path_taken == "recognised":
+        assert len(parsed) < 8
