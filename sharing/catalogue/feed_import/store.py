@@ -5,7 +5,9 @@ back the good ones (a batch the database refuses is retried row by row). The key
 (organisation, 所在单位仪器内部编码); an unchanged row is recognised by its hash and left alone,
 so importing the same file twice changes nothing. The keys seen so far live in a temporary table
 (the SQL is upsert's), except on a source's re-import those of the rows the source already held,
-which seen.SourceRows keeps in compact arrays (48 bytes a row).
+which seen.SourceRows keeps in compact arrays (48 bytes a row). A source's rows carry a
+fingerprint of the raw row (of its line, for a plain CSV: read.Lines), and a re-import counts a
+row whose fingerprint the source holds as unchanged without validating, or even parsing, it.
 """
 
 import contextlib
