@@ -235,7 +235,9 @@ def _cannot_break_csv(raw, encoding: str) -> bool:
             text = tail + chunk
             cut = text.rfind(b"\n") + 1
             whole, tail = text[:cut], text[cut:]
-            if whole.count(b"\r") != whole.count(b"\r\n") or len(tail) > MAX_CSV_FIELD:
+            if len(tail) > MAX_CSV_FIELD or (
+                b"\r" in whole and whole.count(b"\r") != whole.count(b"\r\n")
+            ):
                 return False
             if max(map(len, whole.split(b"\n"))) > MAX_CSV_FIELD:  # bytes: at least the characters
                 return False
