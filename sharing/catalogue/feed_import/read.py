@@ -101,6 +101,22 @@ class Feed:
     bytes_total: int
     position: "callable"  # bytes (or rows, for XLSX: scaled to bytes) consumed so far
     close: "callable" = lambda: None  # for a feed opened only to check it
+    # A CSV the check found plain (no quote, so one line per row): its lines as bytes, to be
+    # recognised without parsing them (see Lines).
+    lines: "Lines | None" = None
+
+
+@dataclass
+class Lines:
+    """A plain CSV read line by line: the header line, and per data line its row number (the
+    same as the csv reader's) and bytes without the line break. ``rows`` parses one line as
+    the feed's rows would have it (no row for a blank line). ``position`` as Feed's."""
+
+    header: bytes
+    encoding: str
+    read: "callable"
+    rows: "callable"
+    position: "callable"
 
 
 def _header_key(header: object) -> str:
@@ -204,12 +220,43 @@ def _scan_nul(raw, limit: int | None) -> None:
         lines += chunk.count(b"\n")
 
 
-def _scan_csv(raw, encoding: str, limit: int | None = None) -> None:
+def _cannot_break_csv(raw, encoding: str) -> bool:
+    """Whether the bytes alone show that the csv module will read the whole file without an
+    error: it decodes, has no quote (so no quoting error), no line longer than a cell may be
+    and no carriage return without its line feed. Feeds are mostly like that, and this is a
+    quarter of a csv pass; a file that might fail is read the csv way, which says where."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    tail = b""
+    try:
+        while chunk := raw.read(1 << 20):
+            if b'"' in chunk:
+                return False
+            decoder.decode(chunk)
+            text = tail + chunk
+            cut = text.rfind(b"\n") + 1
+            whole, tail = text[:cut], text[cut:]
+            if len(tail) > MAX_CSV_FIELD or (
+                b"\r" in whole and whole.count(b"\r") != whole.count(b"\r\n")
+            ):
+                return False
+            if max(map(len, whole.split(b"\n"))) > MAX_CSV_FIELD:  # bytes: at least the characters
+                return False
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return b"\r" not in tail
+
+
+def _scan_csv(raw, encoding: str, limit: int | None = None) -> bool:
     """Read the whole file (or its first ``limit`` bytes) once, keeping nothing: an encoding
-    error, a NUL byte or a broken quote refuses the file before a single row is written."""
+    error, a NUL byte or a broken quote refuses the file before a single row is written.
+    Returns whether the file is plain (_cannot_break_csv: one line per row)."""
     _scan_nul(raw, limit)
     raw.seek(0)
     csv.field_size_limit(MAX_CSV_FIELD)
+    if limit is None and _cannot_break_csv(raw, encoding):
+        return True
+    raw.seek(0)
     text = io.TextIOWrapper(raw, encoding=encoding, newline="")
     reader = _csv_reader(text)
     try:
@@ -224,6 +271,7 @@ def _scan_csv(raw, encoding: str, limit: int | None = None) -> None:
         raise FeedError(f"第 {reader.line_num} 行：{_csv_problem(exc)}") from None
     finally:
         text.detach()
+    return False
 
 
 class _CountingReader(io.RawIOBase):
@@ -260,9 +308,12 @@ def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_onl
         if text_only:
             # Per row rather than per cell where it can (a million rows are 30 million cells):
             # cut and unguard only the rows that have a long cell or a cell opening with '.
-            values = list(map(str.strip, record[:width]))
-            if max(map(len, values), default=0) > MAX_CELL or "\x00'" in "\x00" + "\x00".join(
-                values
+            values = list(map(str.strip, record[:width] if len(record) > width else record))
+            joined = "\x00".join(values)
+            if (
+                (len(joined) > MAX_CELL and max(map(len, values)) > MAX_CELL)
+                or joined[:1] == "'"
+                or "\x00'" in joined
             ):
                 values = [unguard(v[:MAX_CELL]) for v in values]
         else:
@@ -275,7 +326,11 @@ def _rows(records: Iterator[list[object]], fields: list[str | None], *, text_onl
             row = {f: v for f, v in zip(fields, values, strict=False) if f}
         # A CSV row with cells missing or extra is shifted data (a stray comma or line break):
         # storing it would put values under the wrong headers.
-        if text_only and (len(record) < width or any(v.strip() for v in record[width:])):
+        if (
+            text_only
+            and len(record) != width
+            and (len(record) < width or any(v.strip() for v in record[width:]))
+        ):
             row[SHAPE] = f"{len(record)}/{width}"
         yield number, row
 
@@ -285,7 +340,7 @@ def open_csv(path: Path, scan_limit: int | None = None) -> Feed:
     try:
         encoding = sniff_encoding(raw.read(65536))
         raw.seek(0)
-        _scan_csv(raw, encoding, scan_limit)
+        plain = _scan_csv(raw, encoding, scan_limit)
     except BaseException:
         raw.close()
         raise
@@ -320,7 +375,30 @@ def open_csv(path: Path, scan_limit: int | None = None) -> Feed:
             raw.close()
 
     rows = _rows(records(), fields, text_only=True)
-    return Feed(fields, unknown, rows, path.stat().st_size, lambda: counter.count, raw.close)
+    lines = _plain_lines(path, encoding, fields) if plain else None
+    return Feed(fields, unknown, rows, path.stat().st_size, lambda: counter.count, raw.close, lines)
+
+
+def _plain_lines(path: Path, encoding: str, fields: list[str | None]) -> Lines:
+    # A BOM only opens the file: inside it, utf-8-sig would drop one the csv reader keeps.
+    line_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    with open(path, "rb") as handle:
+        header = handle.readline().rstrip(b"\r\n")
+    consumed = [0]
+
+    def read():
+        with open(path, "rb") as handle:
+            consumed[0] = len(handle.readline())
+            for number, line in enumerate(handle, start=2):
+                consumed[0] += len(line)
+                # The check let no lone carriage return through: a line ends \n or \r\n.
+                yield number, line.rstrip(b"\r\n")
+
+    def rows(number: int, line: bytes) -> list[tuple[int, dict[str, str]]]:
+        record = next(_csv_reader([line.decode(line_encoding)]), [])
+        return list(_rows([(number, record)], fields, text_only=True))
+
+    return Lines(header, line_encoding, read, rows, lambda: consumed[0])
 
 
 # A zip bomb expands far beyond its file size; refuse before openpyxl inflates it.

@@ -3,10 +3,14 @@
 Each batch is one transaction: a row is stored whole or not at all, and a bad row never holds
 back the good ones (a batch the database refuses is retried row by row). The key is
 (organisation, 所在单位仪器内部编码); an unchanged row is recognised by its hash and left alone,
-so importing the same file twice changes nothing. Memory stays flat: the keys seen so far live
-in a temporary table, not in Python (the SQL is upsert's).
+so importing the same file twice changes nothing. The keys seen so far live in a temporary table
+(the SQL is upsert's), except on a source's re-import those of the rows the source already held,
+which seen.SourceRows keeps in compact arrays (48 bytes a row). A source's rows carry a
+fingerprint of the raw row (of its line, for a plain CSV: read.Lines), and a re-import counts a
+row whose fingerprint the source holds as unchanged without validating, or even parsing, it.
 """
 
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -15,7 +19,6 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,7 +34,8 @@ from sharing.catalogue.feed_import import bulk as bulk_load
 from sharing.catalogue.feed_import import upsert, workers
 from sharing.catalogue.feed_import.read import COLUMNS, HEADER_OF, SHAPE, Feed, open_feed
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
-from sharing.catalogue.feed_import.upsert import Known, Rejection, Stored
+from sharing.catalogue.feed_import.seen import Known, SourceRows
+from sharing.catalogue.feed_import.upsert import Rejection, Stored
 from sharing.catalogue.models import FeedSource, InstrumentClass, Platform
 from sharing.catalogue.services import platform_match_or_create
 
@@ -39,11 +43,12 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 ANALYZE_AFTER_ROWS = 10_000
-LOOK_AHEAD = 2  # batches whose fingerprints are being looked up ahead of the one prepared
 # Part of every row's fingerprint. Bump it when clean_row's rules change so that a raw row they
 # accepted before might now be rejected or stored differently: every stored fingerprint then
 # misses once, and the next import validates (and fingerprints) every row again.
 RULES_VERSION = 1
+# The cells a plain file's line is looked at for: the names resolved, then the code.
+_LINE_NAMES = ("organisation_uscc", "organisation", "platform", "internal_code")
 # The raw cells a fingerprint covers, in a fixed order (a file's own column order may differ).
 _RAW_FIELDS = [field for field, _zh, _en in COLUMNS] + [SHAPE]
 
@@ -83,16 +88,6 @@ def _context_digest(ctx: Context) -> str:
     """What validation reads besides the row, less today: a date valid yesterday stays valid,
     but a region or class that goes or changes meaning must send the rows through it again."""
     return repr((sorted(ctx.regions.items()), sorted(ctx.classes.items())))
-
-
-def _now(function: Callable, *args) -> Future:
-    """Run ``function`` here and now, as a Future (the lookup without a thread of its own)."""
-    future: Future = Future()
-    try:
-        future.set_result(function(*args))
-    except BaseException as exc:
-        future.set_exception(exc)
-    return future
 
 
 _HASHED = operator.itemgetter(*[c for c in upsert.FEED_COLUMNS if c != "row_hash"])
@@ -155,22 +150,71 @@ class InstrumentImport:
         self._known_platforms: dict[str, int] = {}
         self._resolved: dict[tuple[str, str, str], tuple[int, int | None]] = {}
         self._fingerprint_base = None
+        self._source_rows: SourceRows | None = None
+        self._line_base = None
 
     # --- the run ----------------------------------------------------------------------------
 
     def run(self) -> Counts:
-        feed = open_feed(self.path, self.filename)
+        held = self._held_rows()
+        try:
+            feed = open_feed(self.path, self.filename)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                held()
+            raise
+        source_rows = held()
         bulk_load.restore_if_interrupted()
         self.ctx = _context()
         self._fingerprint_base = self._fingerprint_start()
-        if self.dry_run:
-            # Everything, organisations created on the way included, is rolled back at the end.
-            with transaction.atomic():
+        if self._fingerprint_base is not None:
+            self._source_rows = source_rows
+        self._feed_lines = feed.lines
+        self._line_base = self._line_start(feed)
+        self._position = feed.lines.position if self._line_base else feed.position
+        try:
+            if self.dry_run:
+                # Everything, organisations created on the way included, is rolled back.
+                with transaction.atomic():
+                    self._run(feed)
+                    transaction.set_rollback(True)
+            else:
                 self._run(feed)
-                transaction.set_rollback(True)
-        else:
-            self._run(feed)
+        finally:
+            feed.close()
         return self.counts
+
+    def _held_rows(self) -> Callable[[], SourceRows | None]:
+        """The rows the source holds (seen.SourceRows), read once for the whole run (per batch,
+        these lookups were a third of a million-row re-import): on a connection of its own
+        while the file is checked, so that the database works while Python reads (6 s each at
+        a million rows), or here and now when the caller's transaction holds rows that another
+        connection would not see. Call the result for them."""
+        if self.source is None or not (self.scope.everywhere or self.scope.organisation):
+            return lambda: None
+        if not self.pipeline or connection.in_atomic_block:
+            rows = SourceRows(self.source.pk)
+            return lambda: rows
+        result: list = []
+
+        def read() -> None:
+            try:
+                result.append(SourceRows(self.source.pk))
+            except BaseException as exc:
+                result.append(exc)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=read, name="import-held-rows", daemon=True)
+        thread.start()
+
+        def joined() -> SourceRows:
+            thread.join()
+            if isinstance(result[0], BaseException):
+                raise result[0]
+            return result[0]
+
+        return joined
 
     def _run(self, feed: Feed) -> None:
         # With the caller in autocommit, a second thread (with its own connection) writes
@@ -192,8 +236,8 @@ class InstrumentImport:
         upsert.create_temp_tables()
         try:
             for batch in self._batches(feed):
-                self._write(self._prepare(batch))
-                self.on_progress(self.counts, feed.position(), feed.bytes_total)
+                self._write(self._prepare(*self._split(batch)))
+                self.on_progress(self.counts, self._position(), feed.bytes_total)
             self._finish(feed)
         finally:
             upsert.drop_temp_tables()
@@ -215,7 +259,7 @@ class InstrumentImport:
 
     def _batches(self, feed: Feed):
         batch: list[tuple[int, dict]] = []
-        for number, raw in feed.rows:
+        for number, raw in feed.lines.read() if self._line_base else feed.rows:
             batch.append((number, raw))
             if len(batch) >= self.batch_size:
                 yield batch
@@ -225,7 +269,8 @@ class InstrumentImport:
 
     def _finish(self, feed: Feed) -> None:
         if self.full:
-            self.counts.withdrawn = upsert.withdraw_missing(self.source.pk)
+            untaken = self._source_rows.untaken_keys() if self._source_rows else None
+            self.counts.withdrawn = upsert.withdraw_missing(self.source.pk, untaken)
         if not self.dry_run and self.counts.created + self.counts.updated >= ANALYZE_AFTER_ROWS:
             # Fresh statistics after a large load: without them the planner misjudges the new
             # organisations and search plans go from milliseconds to seconds (seen in bench/).
@@ -277,54 +322,41 @@ class InstrumentImport:
 
         thread = threading.Thread(target=writer, name="import-writer", daemon=True)
         thread.start()
-        # A third connection looks the next batches' fingerprints up while this thread reads
-        # and prepares: on a re-import that wait was a fifth of the reader's time. Looking up
-        # before earlier batches are written is safe: a row an earlier batch writes to has that
-        # row's key, so it is a duplicate whichever way it goes.
-        lookups = ThreadPoolExecutor(1, thread_name_prefix="import-lookup")
-        ahead: deque = deque()
         # With workers, enough batches in flight that neither waits for the other.
-        depth = LOOK_AHEAD if pool is None else max(LOOK_AHEAD, 2 * self.processes)
+        ahead: deque = deque()
+        depth = 0 if pool is None else 2 * self.processes
         try:
             for batch in self._batches(feed):
                 if failure:
                     break
-                looked = self._look_up(batch, lookups.submit)
-                # A bulk load looks nothing up (_look_up): every row is to be validated.
-                cleaned = None if pool is None else workers.submit(pool, [r for _, r in batch])
-                ahead.append((looked, cleaned, feed.position()))
-                if len(ahead) > depth:
-                    looked, cleaned, position = ahead.popleft()
-                    prepared = self._prepare(looked=looked, cleaned=cleaned and cleaned.get())
+                known, rest = self._split(batch)
+                # A bulk load's source holds nothing yet: every row is to be validated.
+                cleaned = None if pool is None else workers.submit(pool, [r for _, r, _ in rest])
+                ahead.append((known, rest, cleaned, self._position()))
+                while len(ahead) > depth:
+                    known, rest, cleaned, position = ahead.popleft()
+                    prepared = self._prepare(known, rest, cleaned and cleaned.get())
                     work.put((prepared, position))
             while ahead and not failure:
-                looked, cleaned, position = ahead.popleft()
-                prepared = self._prepare(looked=looked, cleaned=cleaned and cleaned.get())
-                work.put((prepared, position))
+                known, rest, cleaned, position = ahead.popleft()
+                work.put((self._prepare(known, rest, cleaned and cleaned.get()), position))
         finally:
-            try:
-                # A lambda: connection is resolved per thread, and this is the lookup thread's.
-                lookups.submit(lambda: connection.close()).result()
-            finally:
-                lookups.shutdown()
-                work.put(None)
-                thread.join()
+            work.put(None)
+            thread.join()
         if failure:
             raise failure[0]
 
     # --- one batch --------------------------------------------------------------------------
 
-    def _prepare(
-        self, batch: list[tuple[int, dict]] | None = None, looked=None, cleaned=None
-    ) -> "Prepared":
+    def _split(self, batch: list[tuple]) -> tuple[list[Known], list[tuple]]:
+        """The batch's known rows (unchanged, by fingerprint) and the rest, parsed, each with
+        its fingerprint."""
+        return self._recognise_lines(batch) if self._line_base else self._recognise(batch)
+
+    def _prepare(self, known: list[Known], rest: list[tuple], cleaned=None) -> "Prepared":
         """Validation, organisations, hashes and search text: everything before the write.
-        Rows the source already holds as they are (by fingerprint) skip all of it. ``looked``:
-        the batch as _look_up returned it, its lookup perhaps still running. ``cleaned``: the
-        workers' (Clean, search texts) for every row of a batch nothing was looked up for."""
-        if looked is None:
-            looked = self._look_up(batch, _now)
-        batch = looked[0]
-        known, rest = self._recognise(*looked)
+        Rows the source already holds as they are (by fingerprint) skip all of it.
+        ``cleaned``: the workers' (Clean, search texts) for every row of ``rest``."""
         rejections: list[Rejection] = []
         accepted: list[tuple[int, dict]] = []
         for i, (number, raw, fingerprint) in enumerate(rest):
@@ -343,13 +375,13 @@ class InstrumentImport:
                 )
                 continue
             values = self._values(clean)
-            values[upsert.FINGERPRINT] = fingerprint
+            values[upsert.FINGERPRINT] = fingerprint.hex() if fingerprint else None
             if texts is not None:
                 values.update(texts)
             accepted.append((number, values))
         self._add_search_texts(accepted)
         with self._lock:
-            self.counts.rows_read += len(batch)
+            self.counts.rows_read += len(known) + len(rest)
             self.counts.rejected += len(rest) - len(accepted)
         return Prepared(accepted, rejections, known)
 
@@ -370,69 +402,125 @@ class InstrumentImport:
         )
         return start
 
-    def _fingerprint(self, raw: dict) -> str | None:
+    def _fingerprint(self, raw: dict) -> bytes | None:
         cells = "\x00".join(map(raw.get, _RAW_FIELDS, itertools.repeat("")))
         if cells.count("\x00") != len(_RAW_FIELDS) - 1:
             return None  # a NUL inside a cell would make two rows' joins alike
         digest = self._fingerprint_base.copy()
         digest.update(cells.encode())
-        return digest.hexdigest()
+        return digest.digest()
 
-    def _look_up(self, batch: list[tuple[int, dict]], submit: Callable) -> tuple:
-        """The batch, its rows with their fingerprints, and the lookup of those fingerprints
-        (a Future, run by ``submit``)."""
+    def _recognise(self, batch: list[tuple[int, dict]]) -> tuple[list[Known], list[tuple]]:
+        """Split the batch into rows the source holds live from this very raw row and that
+        still resolve to the stored organisation and platform (known: unchanged), and the rest
+        (with their fingerprints, to be validated and written)."""
         if self._fingerprint_base is None:
-            return batch, [(number, raw, None) for number, raw in batch], None
-        printed = [(number, raw, self._fingerprint(raw)) for number, raw in batch]
-        if self._bulk:
-            # The catalogue was empty: a row can only be known from an earlier row of this
-            # file, which store_batch rejects as a duplicate all the same.
-            return batch, printed, None
-        fingerprints = [fingerprint for _, _, fingerprint in printed if fingerprint]
-        return batch, printed, submit(upsert.known_fingerprints, self.source.pk, fingerprints)
-
-    def _recognise(
-        self, batch, printed: list[tuple], lookup: Future | None
-    ) -> tuple[list[Known], list[tuple]]:
-        """Split the batch into rows the source holds live with this very fingerprint and
-        that still resolve to the stored organisation and platform (known: unchanged), and
-        the rest (with their fingerprints, to be validated and written)."""
-        if lookup is None:
-            return [], printed
-        stored = lookup.result()
+            return [], [(number, raw, None) for number, raw in batch]
+        fingerprint = self._fingerprint
+        if not self._source_rows.size:
+            return [], [(number, raw, fingerprint(raw)) for number, raw in batch]
+        # The loop every row of a re-import goes through: names and methods bound once.
         known: list[Known] = []
         rest: list[tuple] = []
-        for number, raw, fingerprint in printed:
-            hit = self._still_resolves(raw, stored.get(fingerprint, ()))
-            if hit is None:
-                rest.append((number, raw, fingerprint))
-            else:
-                known.append(Known(number, *hit))
+        resolved_by_names = self._resolved.get
+        recognise = self._source_rows.recognise
+        for number, raw in batch:
+            printed = fingerprint(raw)
+            if printed is not None:
+                get = raw.get
+                names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
+                resolved = resolved_by_names(names) or self._resolve(raw, names)
+                if resolved is not None:
+                    position = recognise(printed, *resolved)
+                    if position is not None:
+                        known.append(Known(number, resolved[0], get("internal_code", ""), position))
+                        continue
+            rest.append((number, raw, printed))
         return known, rest
 
-    def _still_resolves(self, raw: dict, candidates) -> tuple[int, str] | None:
-        """The stored (organisation, code) this raw row would be written to again, if one of
-        the candidates is it: the organisation and platform the full path would resolve the
-        row to today (they may have been renamed, created or completed since) must be the
-        stored ones, and under a manager's scope the row must still be theirs to write."""
-        if not candidates:
+    def _line_start(self, feed: Feed):
+        """The digest a plain CSV's line fingerprints start from, or None to fingerprint rows
+        by their cells. A plain file (one line per row, read.Lines) whose every column is known
+        fingerprints each row by its line's bytes, under the header line: a re-import then
+        recognises a row without parsing it (the csv module and the row's cells were two
+        thirds of it). A changed column order or spacing misses once; a column the import
+        does not read must not count, so such files keep the cell fingerprints."""
+        if self._fingerprint_base is None or feed.lines is None or not all(feed.fields):
             return None
-        get = raw.get
-        names = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
-        resolved = self._resolved.get(names)
-        if resolved is None:
-            organisation = self._known_organisation(raw)
-            if organisation is None:
-                return None
-            resolved = (organisation, self._known_platform(names[2]))
-            if resolved[1] == 0:
-                return None
-            self._resolved[names] = resolved
-        code = get("internal_code", "")
-        for organisation_id, internal_code, platform_id in candidates:
-            if (organisation_id, platform_id) == resolved and internal_code == code:
-                return organisation_id, internal_code
+        start = self._fingerprint_base.copy()
+        start.update(b"line\x00" + feed.lines.header + b"\x00")
+        fields = feed.fields
+        at = {name: fields.index(name) if name in fields else None for name in _LINE_NAMES}
+        self._line_width = len(fields)
+        self._line_code_at = at["internal_code"]
+        if at["organisation_uscc"] is not None and at["platform"] is not None:
+            self._line_names = operator.itemgetter(
+                at["organisation_uscc"], at["organisation"], at["platform"]
+            )
+        else:
+            self._line_names = lambda cells: tuple(
+                b"" if at[name] is None else cells[at[name]] for name in _LINE_NAMES[:3]
+            )
+        self._resolved_lines: dict[tuple[bytes, bytes, bytes], tuple[int, int | None]] = {}
+        return start
+
+    def _recognise_lines(self, batch: list[tuple[int, bytes]]) -> tuple[list[Known], list[tuple]]:
+        """_recognise for a plain file's lines: a line the source holds a row from (its bytes'
+        fingerprint, the organisation and platform still resolving as stored) is known without
+        being parsed; the others are parsed into their rows (none for a blank line)."""
+        lines = self._feed_lines
+        start = self._line_base.copy
+        rows_of = lines.rows
+        known: list[Known] = []
+        rest: list[tuple] = []
+        recognise = self._source_rows.recognise if self._source_rows.size else None
+        width, names_of, code_at = self._line_width, self._line_names, self._line_code_at
+        resolved_by_names = self._resolved_lines.get
+        for number, line in batch:
+            digest = start()
+            digest.update(line)
+            printed = digest.digest()
+            if recognise is not None:
+                cells = line.split(b",")
+                if len(cells) == width:
+                    names = names_of(cells)
+                    resolved = resolved_by_names(names) or self._resolve_line(number, line, names)
+                    if resolved is not None:
+                        position = recognise(printed, *resolved)
+                        if position is not None:
+                            code = cells[code_at].decode(lines.encoding).strip()
+                            if code[:1] == "'":  # perhaps guarded: as the row reads it
+                                code = rows_of(number, line)[0][1]["internal_code"]
+                            known.append(Known(number, resolved[0], code, position))
+                            continue
+            rest.extend((number, raw, printed) for _, raw in rows_of(number, line))
+        return known, rest
+
+    def _resolve_line(
+        self, number: int, line: bytes, names: tuple
+    ) -> tuple[int, int | None] | None:
+        """_resolve for a line's names (as bytes), remembered under them when they resolve."""
+        for _, raw in self._feed_lines.rows(number, line):
+            get = raw.get
+            text = (get("organisation_uscc", ""), get("organisation", ""), get("platform", ""))
+            resolved = self._resolved.get(text) or self._resolve(raw, text)
+            if resolved is not None:
+                self._resolved_lines[names] = resolved
+            return resolved
         return None
+
+    def _resolve(self, raw: dict, names: tuple[str, str, str]) -> tuple[int, int | None] | None:
+        """The organisation and platform the full path would give the row today (they may have
+        been renamed, created or completed since), if it would neither create nor complete one
+        and, under a manager's scope, the row is still theirs to write; else None."""
+        organisation = self._known_organisation(raw)
+        if organisation is None:
+            return None
+        resolved = (organisation, self._known_platform(names[2]))
+        if resolved[1] == 0:
+            return None
+        self._resolved[names] = resolved
+        return resolved
 
     def _known_organisation(self, raw: dict) -> int | None:
         """The organisation the full path (_may_import, _organisation) would give the row,
@@ -476,9 +564,9 @@ class InstrumentImport:
         if accepted or known:
             try:
                 with transaction.atomic():
-                    stored = upsert.store_batch(accepted, known)
+                    stored, taking = self._store(accepted, known)
                     self.on_stored(stored)
-                self._count(stored, rejections)
+                self._took(stored, taking, rejections)
             except (DatabaseError, psycopg.Error):
                 # One row the database refuses must not cost the others: go row by row, in
                 # the file's order so that the first row with a key still wins.
@@ -490,9 +578,9 @@ class InstrumentImport:
                 for number, rows, known_row in one_by_one:
                     try:
                         with transaction.atomic():
-                            stored = upsert.store_batch(rows, known_row)
+                            stored, taking = self._store(rows, known_row)
                             self.on_stored(stored)
-                        self._count(stored, rejections)
+                        self._took(stored, taking, rejections)
                     except (DatabaseError, psycopg.Error) as exc:
                         cause = exc.__cause__ or exc
                         reason = (str(cause).splitlines() or [type(cause).__name__])[0]
@@ -501,6 +589,26 @@ class InstrumentImport:
                             self.counts.rejected += 1
         if rejections:
             self.on_rejections(rejections)
+
+    def _store(self, rows: list[tuple[int, dict]], known: list[Known]) -> tuple[Stored, dict]:
+        """store_batch, after the keys the source held are settled here (seen.SourceRows):
+        the rows an earlier row's key rules out are rejected, the known rows that remain are
+        unchanged. Returns what was stored and the keys taken, to keep once committed."""
+        if self._source_rows is None:
+            return upsert.store_batch(rows), {}
+        rows, known, duplicates, taking = self._source_rows.take(rows, known)
+        stored = upsert.store_batch(rows)
+        if duplicates:
+            stored.rejections = sorted(
+                [*duplicates, *stored.rejections], key=lambda rejection: rejection.row_number
+            )
+        stored.unchanged += len(known)
+        return stored, taking
+
+    def _took(self, stored: Stored, taking: dict, rejections: list[Rejection]) -> None:
+        if taking:
+            self._source_rows.keep(taking)
+        self._count(stored, rejections)
 
     def _may_import(self, clean: Clean) -> bool:
         return rules.may_write_row(

@@ -5,7 +5,6 @@ a full import can withdraw the source's rows it did not see.
 The SQL is assembled from the model's own column names, never from input.
 """
 
-import json
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -57,6 +56,7 @@ _UPDATABLE = [c for c in _WRITTEN if c not in ("organisation_id", "internal_code
 SEARCH_COLUMNS = ["search_a", "search_b", "search_c", "search_d"]
 _VECTOR = SEARCH_VECTOR_SQL.format(**{c[-1]: f"b.{c}" for c in SEARCH_COLUMNS})
 NO_SEARCH = dict.fromkeys(SEARCH_COLUMNS)
+KEY_HEADER = "所在单位仪器内部编码"
 _TABLE = Instrument._meta.db_table
 
 
@@ -66,16 +66,6 @@ class Rejection:
     column: str
     reason: str
     value: str = ""
-
-
-@dataclass
-class Known:
-    """A row recognised by its fingerprint: unchanged, never validated nor copied; it still
-    counts for the keys this run has seen (duplicates, a full import's withdrawals)."""
-
-    row_number: int
-    organisation_id: int
-    internal_code: str
 
 
 @dataclass
@@ -125,27 +115,36 @@ def unchanged_keys(rows: list[tuple[int, dict]]) -> set[tuple[int, str]]:
         return set(cursor.fetchall())
 
 
-def known_fingerprints(source_id: int, fingerprints: list[str]) -> dict[str, list[tuple]]:
-    """The source's live instruments holding these fingerprints: fingerprint → its
-    (organisation, code, platform) rows (one, unless an organisation was matched differently
-    since; the caller checks which still resolves)."""
-    found: dict[str, list[tuple]] = {}
-    if not fingerprints:
-        return found
+def source_rows(source_id: int):
+    """The source's live, fingerprinted instruments as seen.SourceRows reads them, in two
+    orders: (0, chunk) by key, the md5 of "organisation:code" (as seen.key_digest takes it),
+    16 bytes per row; then (1, chunk) by fingerprint: its 16 bytes, the organisation, the
+    platform (0 for none) and the row's place in the first order, 8 bytes each, big-endian.
+    One statement, so both orders see the same rows; streamed a few hundred kilobytes at a
+    time (the whole answer at once would double the import's memory for a moment)."""
     with connection.cursor() as cursor:
-        # Hex digits only, so the array goes as one literal (psycopg's list dumping was a
-        # tenth of a re-import) and comes back as text (no UUID object per row).
-        cursor.execute(
-            f"""SELECT encode(uuid_send(i.feed_fingerprint), 'hex'), i.organisation_id,
-                       i.internal_code, i.platform_id
-                FROM {_TABLE} i
-                WHERE i.source_id = %s AND i.feed_fingerprint = ANY(%s::uuid[])
-                  AND i.withdrawn_at IS NULL""",
-            [source_id, "{" + ",".join(fingerprints) + "}"],
-        )
-        for fingerprint, *row in cursor.fetchall():
-            found.setdefault(fingerprint, []).append(tuple(row))
-    return found
+        # bytea compares byte by byte, so each order is its numbers' unsigned order.
+        for order, _group, chunk in cursor.cursor.stream(
+            f"""WITH s AS MATERIALIZED (
+                    SELECT k, uuid_send(feed_fingerprint) AS f, organisation_id::bigint AS o,
+                           coalesce(platform_id, 0)::bigint AS p,
+                           row_number() OVER (ORDER BY k) - 1 AS n
+                    FROM (SELECT decode(md5(organisation_id::text || ':' || internal_code),
+                                        'hex') AS k, *
+                          FROM {_TABLE}
+                          WHERE source_id = %s AND withdrawn_at IS NULL
+                            AND feed_fingerprint IS NOT NULL) AS held)
+                SELECT 0, get_byte(k, 0), string_agg(k, ''::bytea ORDER BY k)
+                FROM s GROUP BY 2
+                UNION ALL
+                SELECT 1, get_byte(f, 0),
+                       string_agg(f || int8send(o) || int8send(p) || int8send(n), ''::bytea
+                                  ORDER BY f, n)
+                FROM s GROUP BY 2
+                ORDER BY 1, 2""",
+            [source_id],
+        ):
+            yield order, bytes(chunk)
 
 
 def analyze() -> None:
@@ -153,80 +152,44 @@ def analyze() -> None:
         cursor.execute(f"ANALYZE {_TABLE}")
 
 
-def store_batch(rows: list[tuple[int, dict]], known: list[Known] = ()) -> Stored:
+def store_batch(rows: list[tuple[int, dict]]) -> Stored:
     """Write one batch: the first row with a key wins, an unchanged row (same hash) is left
-    alone, a known row (recognised by its fingerprint) only counts as seen. Runs in the
-    caller's transaction."""
-    rejections = []
-    # One JSON text rather than three arrays: psycopg dumps lists element by element in Python.
-    known_json = json.dumps(
-        [[k.organisation_id, k.internal_code, k.row_number] for k in known], ensure_ascii=False
-    )
-    if not rows and not known:
+    alone. Runs in the caller's transaction. (Rows a re-import recognised never come here:
+    seen.SourceRows keeps their keys.)"""
+    if not rows:
         return Stored(rejections=[], created=0, updated=0, unchanged=0)
-    written: list[bool] = []
+    rejections = []
     with connection.cursor() as cursor:
         # A batch lost to a crash between commit and disk is re-imported on the next run
         # (imports are idempotent), so waiting for the WAL flush buys nothing here.
         cursor.execute("SET LOCAL synchronous_commit = off")
-        # The first row with a key wins, known or not; later rows with the same key are rejected.
-        seen = []
-        if rows:
-            cursor.execute("TRUNCATE import_batch")
-            copied = [*_WRITTEN, *SEARCH_COLUMNS]
-            columns = ", ".join(["row_number", *copied])
-            with cursor.cursor.copy(f"COPY import_batch ({columns}) FROM STDIN") as copy:
-                for number, values in rows:
-                    copy.write_row([number, *(values[c] for c in copied)])
-            seen.append("SELECT organisation_id, internal_code, row_number FROM import_batch")
-        if known:
-            seen.append(
-                """SELECT (k->>0)::bigint, k->>1, (k->>2)::integer
-                   FROM json_array_elements(%s::json) AS k"""
-            )
+        cursor.execute("TRUNCATE import_batch")
+        copied = [*_WRITTEN, *SEARCH_COLUMNS]
+        columns = ", ".join(["row_number", *copied])
+        with cursor.cursor.copy(f"COPY import_batch ({columns}) FROM STDIN") as copy:
+            for number, values in rows:
+                copy.write_row([number, *(values[c] for c in copied)])
+        # The first row with a key wins; later rows with the same key are rejected.
         cursor.execute(
-            f"""INSERT INTO import_seen
-                SELECT * FROM ({" UNION ALL ".join(seen)}) AS k
-                ORDER BY 3 ON CONFLICT DO NOTHING RETURNING row_number""",
-            [known_json] if known else [],
+            """INSERT INTO import_seen
+               SELECT organisation_id, internal_code, row_number FROM import_batch
+               ORDER BY row_number ON CONFLICT DO NOTHING"""
         )
-        first_with_key = {number for (number,) in cursor.fetchall()}
-        duplicates = []
-        if rows:
-            cursor.execute(
-                """DELETE FROM import_batch b USING import_seen s
-                   WHERE s.organisation_id = b.organisation_id
-                     AND s.internal_code = b.internal_code AND s.row_number <> b.row_number
-                   RETURNING b.row_number, s.row_number, b.internal_code"""
-            )
-            duplicates += cursor.fetchall()
-        # A known row that did not go in has a key an earlier row took: say which.
-        repeated = [
-            [k.organisation_id, k.internal_code, k.row_number]
-            for k in known
-            if k.row_number not in first_with_key
-        ]
-        if repeated:
-            cursor.execute(
-                """SELECT (k->>2)::integer, s.row_number, k->>1
-                   FROM json_array_elements(%s::json) AS k
-                   JOIN import_seen s ON s.organisation_id = (k->>0)::bigint
-                                     AND s.internal_code = k->>1""",
-                [json.dumps(repeated, ensure_ascii=False)],
-            )
-            duplicates += cursor.fetchall()
-        for number, first, code in sorted(duplicates):
-            rejections.append(
-                Rejection(number, "所在单位仪器内部编码", f"与第 {first} 行重复", code)
-            )
-        if rows:
-            written = _upsert(cursor)
+        cursor.execute(
+            """DELETE FROM import_batch b USING import_seen s
+               WHERE s.organisation_id = b.organisation_id
+                 AND s.internal_code = b.internal_code AND s.row_number <> b.row_number
+               RETURNING b.row_number, s.row_number, b.internal_code"""
+        )
+        for number, first, code in sorted(cursor.fetchall()):
+            rejections.append(Rejection(number, KEY_HEADER, f"与第 {first} 行重复", code))
+        written = _upsert(cursor)
     created = sum(written)
     return Stored(
         rejections=rejections,
         created=created,
         updated=len(written) - created,
-        unchanged=len(rows) + len(known) - len(rejections) - len(written),
+        unchanged=len(rows) - len(rejections) - len(written),
     )
 
 
@@ -256,15 +219,27 @@ def _upsert(cursor) -> list[bool]:
     return [inserted for (inserted,) in cursor.fetchall()]
 
 
-def withdraw_missing(source_id: int) -> int:
-    """Withdraw the source's live instruments this run has not seen; returns how many."""
+def withdraw_missing(source_id: int, untaken: list[str] | None = None) -> int:
+    """Withdraw the source's live instruments this run has not seen; returns how many.
+    ``untaken``: with seen.SourceRows, the keys (md5 in hex) of the fingerprinted rows it held
+    that no row of the run took (their keys never went into import_seen)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        held, parameters = "", [source_id]
+        if untaken is not None:
+            # A live row outside import_seen was not written by this run, so it still has the
+            # fingerprint (or none) it had when SourceRows read the source.
+            held = "AND (i.feed_fingerprint IS NULL"
+            if untaken:
+                held += """ OR md5(i.organisation_id::text || ':' || i.internal_code)
+                               IN (SELECT unnest(%s::text[]))"""
+                parameters.append("{" + ",".join(untaken) + "}")
+            held += ")"
         cursor.execute(
             f"""UPDATE {_TABLE} i SET withdrawn_at = now(), updated_at = now()
                 WHERE i.source_id = %s AND i.withdrawn_at IS NULL
                   AND NOT EXISTS (SELECT 1 FROM import_seen s
                                   WHERE s.organisation_id = i.organisation_id
-                                    AND s.internal_code = i.internal_code)""",
-            [source_id],
+                                    AND s.internal_code = i.internal_code) {held}""",
+            parameters,
         )
         return cursor.rowcount
