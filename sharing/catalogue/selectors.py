@@ -198,7 +198,11 @@ _CONTACT_MASKS = {
 def contact_field(instrument: Instrument, name: str, *, masked: bool) -> str:
     """One of the instrument's contact fields as a reader sees it: masked (张**, 138****5678)
     for those rules.may_see_contacts keeps them from."""
-    value = getattr(instrument, name)
+    return contact_value(getattr(instrument, name), name, masked=masked)
+
+
+def contact_value(value: str, name: str, *, masked: bool) -> str:
+    """contact_field for the value of the column ``name`` (a lean list reads no instrument)."""
     return _CONTACT_MASKS[name](value) if masked else value
 
 
@@ -329,7 +333,11 @@ def _narrow_page(
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
-    return rows, [getattr(rows[-1], k.name) for k in keys]
+    last = rows[-1]
+    # Model rows, or the dicts of a lean list (portal.api.lean).
+    if isinstance(last, dict):
+        return rows, [last[k.name] for k in keys]
+    return rows, [getattr(last, k.name) for k in keys]
 
 
 def instrument_page(
