@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api.cursors import CURSOR_HELP
+from portal.api.lean import Lean
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
-from portal.api.lean import Lean
 from portal.api.serializers import (
     ChoiceLabelField,
     LocationSerializer,
