@@ -171,11 +171,20 @@ def test_listing_pages_are_those_of_a_fresh_serializer(client, language):
     from portal.accounts.models import Role
     from sharing.techmarket import selectors
     from sharing.techmarket.api.listings import ListingSerializer
+    from sharing.techmarket.models import Patent
     from tests.techmarket.factories import FirmUserFactory, OwnerFactory, TechListingFactory
 
     owner = OwnerFactory()
-    TechListingFactory(created_by=owner, title="碳纤维复合材料自动铺放技术")
-    TechListingFactory(created_by=OwnerFactory(), title="北斗定位终端")
+    mine = TechListingFactory(created_by=owner, title="碳纤维复合材料自动铺放技术")
+    theirs = TechListingFactory(created_by=OwnerFactory(), title="北斗定位终端")
+    # Patents show from the member tier on: the page prefetches them only where a tier shows them.
+    for listing, number in ((mine, "ZL201910000001.1"), (theirs, "ZL201910000002.2")):
+        Patent.objects.create(
+            listing=listing,
+            number=number,
+            legal_status=Patent.LegalStatus.values[0],
+            holder="某大学",
+        )
     reviewer = UserFactory(roles=[Role.REVIEWER])
     readers = [None, FirmUserFactory(), owner, reviewer, None]
     for reader in readers:
@@ -192,3 +201,5 @@ def test_listing_pages_are_those_of_a_fresh_serializer(client, language):
             fresh = ListingSerializer(list(rows), many=True, context={"request": request}).data
         assert answer["results"] == [dict(row) for row in fresh]
         assert {row["tier"] for row in answer["results"]}
+        if reader is not None:
+            assert all(row["patents"] for row in answer["results"])
