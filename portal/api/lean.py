@@ -46,6 +46,10 @@ _REFUSED = (
 )
 
 
+def _same(value):
+    return value
+
+
 def _fast(field) -> Callable:
     if (
         type(field) in _STRINGS
@@ -104,6 +108,12 @@ class Lean:
                 labels = choice_labels(model._meta.concrete_model, field.choice_name)
                 columns.append(column)
                 steps.append(("label", name, column, labels))
+                continue
+            if type(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
+                # DRF answers the related row's pk from the foreign key column (PKOnlyObject).
+                column = prefix + model._meta.get_field(field.source).attname
+                columns.append(column)
+                steps.append(("value", name, column, _same))
                 continue
             if isinstance(field, _REFUSED) or getattr(field, "many", False):
                 raise TypeError(f"{name}: {type(field).__name__} is not read from a column")
