@@ -22,7 +22,7 @@ from django.db.models import QuerySet
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
-from portal.api.serializers import ChoiceLabelField, choice_labels
+from portal.api.serializers import ChoiceLabelField, choice_label, choice_labels
 
 _local = threading.local()
 
@@ -158,9 +158,7 @@ def _build(steps: list, row: dict, context: dict) -> dict:
             value = row[step[2]]
             out[name] = None if value is None else step[3](value)
         elif kind == "label":
-            value = row[step[2]]
-            label = step[3].get(value, value)
-            out[name] = None if label is None else str(label)
+            out[name] = choice_label(step[3], row[step[2]])
         elif kind == "nested":
             present = step[2]
             if present is not None and row[present] is None:
