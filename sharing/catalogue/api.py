@@ -305,9 +305,9 @@ class InstrumentListApi(APIView):
         data = query_params(InstrumentListQuerySerializer, request)
         ordering = data["ordering"]
         qs = instrument_search(user=request.user, **_filters(data))
-        # The page's sort keys ride along (a cursor is made of the last row's); the rank is
+        # The page's sort keys ride along (a cursor is made of the last row's): the rank is
         # annotated before the columns are chosen, the other keys after.
-        qs = INSTRUMENT_LEAN.queryset(qs, extra=["rank"] if data["q"] else [])
+        extra = ["rank"] if data["q"] else []
         answer = keyset_answer(
             request,
             qs,
@@ -317,7 +317,12 @@ class InstrumentListApi(APIView):
             size=data["page_size"],
             serialize=lambda rows: INSTRUMENT_LEAN.represent(rows, context=_context(request)),
             page=lambda qs, *, keys, after, size: instrument_page(
-                qs, ordering=ordering, after=after, size=size, q=data["q"]
+                qs,
+                ordering=ordering,
+                after=after,
+                size=size,
+                q=data["q"],
+                columns=lambda qs: INSTRUMENT_LEAN.queryset(qs, extra=extra),
             ),
         )
         return Response(answer)

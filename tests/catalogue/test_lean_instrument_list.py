@@ -6,6 +6,7 @@ following page."""
 import datetime
 import random
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -131,6 +132,26 @@ def test_it_answers_the_serializers_bytes_on_every_page(api, catalogue, language
                 assert body["results"], params
                 assert answer.content == _serialized(reader, body, params, language), params
                 url, query, pages = body["next"], {}, pages + 1
+
+
+def test_a_broad_search_answers_the_serializers_bytes_too(api, catalogue):
+    """A search expected to match more than RANKED_MAX instruments lists them by id with a
+    constant rank, annotated before the lean columns are chosen."""
+    from sharing.catalogue import selectors
+
+    api.force_authenticate(UserFactory())
+    with mock.patch.object(selectors, "RANKED_MAX", 0):
+        url, query, pages = "/api/instruments/", {"q": "显微镜", "page_size": 4}, 0
+        while url and pages < 3:
+            answer = api.get(url, query)
+            assert answer.status_code == 200, answer.content
+            body = answer.json()
+            ids = [row["id"] for row in body["results"]]
+            assert ids == sorted(ids)
+            reader = answer.wsgi_request.user
+            assert answer.content == _serialized(reader, body, {"q": "显微镜"}, "zh-hans")
+            url, query, pages = body["next"], {}, pages + 1
+    assert pages == 3
 
 
 def test_it_masks_contacts_for_anonymous_readers_only(api, catalogue):
