@@ -22,7 +22,8 @@ from django.db.models import QuerySet
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 
-from portal.api.serializers import ChoiceLabelField, choice_label, choice_labels
+from portal.api.serializers import ChoiceLabelField, choice_labels
+from portal.choices import choice_label
 
 _local = threading.local()
 

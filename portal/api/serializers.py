@@ -2,8 +2,9 @@
 
 import functools
 
-from django.utils import translation
 from rest_framework import serializers
+
+from portal.choices import choice_label
 
 
 class NamedSerializer(serializers.Serializer):
@@ -46,21 +47,3 @@ class ChoiceLabelField(serializers.CharField):
         value = getattr(instance, self.choice_name)
         labels = choice_labels(type(instance)._meta.concrete_model, self.choice_name)
         return choice_label(labels, value)
-
-
-# (id of a choice_labels dict, language) -> {value: label as text}. A lazy label's text depends
-# on the active language only (the catalogues are read once per process), so each is translated
-# once per language rather than once per row: a page of 20 instruments translated 60 labels.
-_label_texts: dict[tuple[int, str | None], dict] = {}
-
-
-def choice_label(labels: dict, value):
-    """``labels.get(value, value)`` as text in the active language (None stays None)."""
-    texts = _label_texts.setdefault((id(labels), translation.get_language()), {})
-    if value in texts:
-        return texts[value]
-    label = labels.get(value, value)
-    text = label if label is None else str(label)
-    if value in labels:  # only the field's own choices: no growth from stray values
-        texts[value] = text
-    return text
