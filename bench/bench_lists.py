@@ -11,6 +11,10 @@ bookings); make it once with
     DATABASE_URL=postgis://mianbei:mianbei@127.0.0.1:5432/mianbei_bench_lists \\
         sh -c '.venv/bin/python manage.py migrate -v0 && .venv/bin/python manage.py load_demo'
     .venv/bin/python bench/bench_lists.py [--repeat 300] [--profile instruments]
+
+The demo alone now holds 8 instruments and 3 listings, short of a page of 20: `--seed` (once, a
+few seconds) imports 60 generated instruments and generates 40 published listings, so that
+every list answers a full page (the rows column says how many it did).
 """
 
 import argparse
@@ -47,6 +51,18 @@ LISTS = {
 GOAL_MS = 8.0
 
 
+def seed() -> None:
+    from bench_techmarket import generate
+
+    from sharing.catalogue.feed_import.store import InstrumentImport
+    from sharing.catalogue.models import Instrument
+
+    if Instrument.objects.count() < 40:
+        InstrumentImport(path=common.feed_file(60)).run()
+    generate(40, 20261203)
+    print(f"instruments: {Instrument.objects.count()}")
+
+
 def clients():
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -79,8 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=300)
     parser.add_argument("--profile")
+    parser.add_argument("--seed", action="store_true", help="fill the demo up to pages of 20")
     args = parser.parse_args()
     common.django_setup()
+    if args.seed:
+        seed()
     from django.conf import settings
 
     assert not settings.DEBUG, "run with DEBUG=false"

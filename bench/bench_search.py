@@ -89,9 +89,13 @@ def captured_sql(params: dict) -> list[tuple[str, tuple]]:
     from django.contrib.auth.models import AnonymousUser
     from django.db import connection
 
+    from sharing.catalogue.api import INSTRUMENT_LEAN
     from sharing.catalogue.selectors import instrument_page, instrument_search
 
     statements = []
+    q = params.get("q")
+    # The endpoint's own narrowing: the lean list's columns (sharing.catalogue.api).
+    extra = ["rank"] if q else []
 
     def wrapper(execute, sql, sql_params, many, context):
         statements.append((sql, sql_params))
@@ -100,7 +104,14 @@ def captured_sql(params: dict) -> list[tuple[str, tuple]]:
     ordering = "relevance" if params.get("q") else "id"
     with connection.execute_wrapper(wrapper):
         qs = instrument_search(user=AnonymousUser(), **params)
-        instrument_page(qs, ordering=ordering, after=None, size=20, q=params.get("q"))
+        instrument_page(
+            qs,
+            ordering=ordering,
+            after=None,
+            size=20,
+            q=q,
+            columns=lambda qs: INSTRUMENT_LEAN.queryset(qs, extra=extra),
+        )
     assert 1 <= len(statements) <= 2, statements
     return statements
 

@@ -4,6 +4,8 @@ import functools
 
 from rest_framework import serializers
 
+from portal.choices import choice_label
+
 
 class NamedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -44,8 +46,4 @@ class ChoiceLabelField(serializers.CharField):
     def get_attribute(self, instance):
         value = getattr(instance, self.choice_name)
         labels = choice_labels(type(instance)._meta.concrete_model, self.choice_name)
-        label = labels.get(value, value)
-        return label if label is None else str(label)
-
-    def to_representation(self, value):
-        return value
+        return choice_label(labels, value)

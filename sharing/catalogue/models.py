@@ -6,10 +6,14 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Confidence, Organisation, Region
+from portal.choices import cached_field_display
 
 
 class Platform(models.Model):
     """创新平台 / 共享平台 / 载体: where instruments are shared and innovation is hosted."""
+
+    # get_<field>_display() without translating every label of the field (portal.choices).
+    _get_FIELD_display = cached_field_display
 
     class Kind(models.TextChoices):
         SHARING_PLATFORM = "sharing_platform", _("共享平台")
@@ -122,6 +126,9 @@ class FeedSource(models.Model):
 
 class Instrument(models.Model):
     """单台套仪器: the national single-instrument record, plus rates and where it came from."""
+
+    # get_<field>_display() without translating every label of the field (portal.choices).
+    _get_FIELD_display = cached_field_display
 
     class Purpose(models.TextChoices):
         GENERAL = "general", _("通用")

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
@@ -198,7 +199,11 @@ _CONTACT_MASKS = {
 def contact_field(instrument: Instrument, name: str, *, masked: bool) -> str:
     """One of the instrument's contact fields as a reader sees it: masked (张**, 138****5678)
     for those rules.may_see_contacts keeps them from."""
-    value = getattr(instrument, name)
+    return contact_value(getattr(instrument, name), name, masked=masked)
+
+
+def contact_value(value: str, name: str, *, masked: bool) -> str:
+    """contact_field for the value of the column ``name`` (a lean list reads no instrument)."""
     return _CONTACT_MASKS[name](value) if masked else value
 
 
@@ -329,7 +334,11 @@ def _narrow_page(
     if len(rows) <= size:
         return rows, None
     rows = rows[:size]
-    return rows, [getattr(rows[-1], k.name) for k in keys]
+    last = rows[-1]
+    # Model rows, or the dicts of a lean list (portal.api.lean).
+    if isinstance(last, dict):
+        return rows, [last[k.name] for k in keys]
+    return rows, [getattr(last, k.name) for k in keys]
 
 
 def instrument_page(
@@ -339,19 +348,22 @@ def instrument_page(
     after: list | None,
     size: int,
     q: str | None = None,
+    columns: Callable[[QuerySet], QuerySet] | None = None,
 ) -> tuple[list[Instrument], list | None]:
     """One page of ``qs`` in ``ordering`` after the position ``after`` (see keyset_page).
 
     By relevance (``q`` the search's words, as given to instrument_search): ranked while
     PostgreSQL expects the words to match at most RANKED_MAX instruments, else in catalogue
-    order with every row's rank BROAD_RANK (see there)."""
+    order with every row's rank BROAD_RANK (see there). ``columns``, when given, narrows the
+    final query (a lean list's ``.values()``), after the rank is settled."""
     keys = _keys(ordering)
+    narrowed = columns or (lambda qs: qs)
     if ordering != "relevance":
-        return keyset_page(qs, keys=keys, after=after, size=size)
+        return keyset_page(narrowed(qs), keys=keys, after=after, size=size)
     if _is_broad(q, after):
         broad = qs.annotate(rank=Value(BROAD_RANK, output_field=FloatField()))
-        return _narrow_page(broad, keys, after, size)
-    return _narrow_page(qs, keys, after, size)
+        return _narrow_page(narrowed(broad), keys, after, size)
+    return _narrow_page(narrowed(qs), keys, after, size)
 
 
 def instrument_export_rows(

@@ -5,6 +5,7 @@ get_<field>_display() said, for every reader and in both languages."""
 import pytest
 from django.contrib.gis.geos import Point
 from django.utils import translation
+from rest_framework.renderers import JSONRenderer
 
 from portal.api.represent import represent
 from sharing.bookings.api.booking_serializers import BookingSerializer
@@ -114,7 +115,13 @@ def test_booking_rows_are_those_of_a_fresh_serializer(api, language):
     with translation.override(language):
         fresh = [dict(row) for row in BookingSerializer(rows, many=True).data]
         assert represent(BookingSerializer, rows, context={}) == fresh
-        listed = api.get("/api/bookings/", HTTP_ACCEPT_LANGUAGE=language).json()["results"]
+        answer = api.get("/api/bookings/", HTTP_ACCEPT_LANGUAGE=language)
+        # The list is built from a .values() query (portal.api.lean): the same bytes, newest
+        # first, with the next link of a one-page list.
+        newest_first = [dict(row) for row in BookingSerializer(rows[::-1], many=True).data]
+        expected = JSONRenderer().render({"next": None, "results": newest_first})
+    assert answer.content == expected
+    listed = answer.json()["results"]
     assert sorted(row["id"] for row in listed) == [row.pk for row in rows]
 
 
@@ -171,11 +178,20 @@ def test_listing_pages_are_those_of_a_fresh_serializer(client, language):
     from portal.accounts.models import Role
     from sharing.techmarket import selectors
     from sharing.techmarket.api.listings import ListingSerializer
+    from sharing.techmarket.models import Patent
     from tests.techmarket.factories import FirmUserFactory, OwnerFactory, TechListingFactory
 
     owner = OwnerFactory()
-    TechListingFactory(created_by=owner, title="碳纤维复合材料自动铺放技术")
-    TechListingFactory(created_by=OwnerFactory(), title="北斗定位终端")
+    mine = TechListingFactory(created_by=owner, title="碳纤维复合材料自动铺放技术")
+    theirs = TechListingFactory(created_by=OwnerFactory(), title="北斗定位终端")
+    # Patents show from the member tier on: the page prefetches them only where a tier shows them.
+    for listing, number in ((mine, "ZL201910000001.1"), (theirs, "ZL201910000002.2")):
+        Patent.objects.create(
+            listing=listing,
+            number=number,
+            legal_status=Patent.LegalStatus.values[0],
+            holder="某大学",
+        )
     reviewer = UserFactory(roles=[Role.REVIEWER])
     readers = [None, FirmUserFactory(), owner, reviewer, None]
     for reader in readers:
@@ -192,3 +208,5 @@ def test_listing_pages_are_those_of_a_fresh_serializer(client, language):
             fresh = ListingSerializer(list(rows), many=True, context={"request": request}).data
         assert answer["results"] == [dict(row) for row in fresh]
         assert {row["tier"] for row in answer["results"]}
+        if reader is not None:
+            assert all(row["patents"] for row in answer["results"])

@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import keyset
+from portal.api.lean import Lean
 from portal.api.pages import keyset_answer
 from portal.api.query import query_params
-from portal.api.represent import represent
 from portal.api.views import ActionApi
 from sharing.bookings import services
 from sharing.bookings.api.booking_serializers import (
@@ -37,6 +37,25 @@ from sharing.bookings.selectors import bookable_instrument_get, booking_get, boo
 # Newest first by id (ids grow with creation); the cursor carries the last id shown.
 ORDER = (keyset.by_id(descending=True),)
 CURSOR_SCOPE = "bookings"
+# The list's rows as dicts (portal.api.lean): BookingSerializer's answer without the booking,
+# instrument, region, person and organisation instances of each row.
+_WHEN = BookingSerializer._declared_fields["start"]
+
+
+def _bound(name: str):
+    """start and end are the period's bounds (Booking.start, Booking.end), formatted by the
+    serializer's own DateTimeField."""
+
+    def read(row: dict, context: dict):
+        value = getattr(row["period"], name)
+        return None if value is None else _WHEN.to_representation(value)
+
+    return (("period",), read)
+
+
+BOOKING_LEAN = Lean(
+    BookingSerializer, model=Booking, methods={"start": _bound("lower"), "end": _bound("upper")}
+)
 
 
 def _detail(booking: Booking) -> dict:
@@ -90,6 +109,7 @@ class BookingListCreateApi(APIView):
     def get(self, request):
         data = query_params(BookingListQuerySerializer, request)
         qs = booking_list(user=request.user, role=data["role"], status=data.get("status"))
+        qs = BOOKING_LEAN.queryset(qs)
         answer = keyset_answer(
             request,
             qs,
@@ -97,7 +117,7 @@ class BookingListCreateApi(APIView):
             scope=CURSOR_SCOPE,
             cursor=data.get("cursor"),
             size=data["page_size"],
-            serialize=lambda rows: represent(BookingSerializer, rows, context={}),
+            serialize=lambda rows: BOOKING_LEAN.represent(rows, context={}),
         )
         return Response(answer)
 

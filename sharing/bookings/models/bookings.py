@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import Organisation, Region, User
+from portal.choices import cached_field_display
 from portal.text import ONE_LINE, SEVERAL_LINES
 from sharing.catalogue.models import Instrument
 
@@ -174,6 +175,9 @@ class BookingSeries(models.Model):
 
 
 class Booking(models.Model):
+    # get_<field>_display() without translating every label of the field (portal.choices).
+    _get_FIELD_display = cached_field_display
+
     class Status(models.TextChoices):
         REQUESTED = "requested", _("待审批")
         APPROVED = "approved", _("已批准")
