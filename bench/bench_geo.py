@@ -15,7 +15,7 @@ In the bench database (mianbei_bench, which holds the 1,000,000 instruments of b
       larger ones, each --repeat times after a warm-up: the SQL the endpoint's first page runs
       (captured, executed on a cursor), the same through the ORM (platform_geo_search + the bbox
       filter + the keyset page of 1,001 rows, as the view does), and
-      GET /api/geo/platforms/?in_bbox=… through gunicorn (2 workers, 127.0.0.1, DEBUG=true);
+      GET /api/geo/platforms/?in_bbox=… through gunicorn (2 workers, 127.0.0.1, DEBUG=false);
       p50/p95 (goal: p95 <= 100 ms over the district boxes);
   (4) nearest instruments among the 1,000,000, limit 10, for 20 points in the two cities (and
       2 far points, shown apart, --far-repeat times): instruments_nearest() in-process and
@@ -588,7 +588,7 @@ def main() -> None:
             far = measure_nearest(FAR_POINTS, args.far_repeat, plans)
 
         port = common.free_port()
-        server = common.start_gunicorn(port, log_name="bench_geo-gunicorn.log")
+        server = common.start_gunicorn(port, log_name="bench_geo-gunicorn.log", debug=False)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
                 wait_ready(client, time.monotonic() + 60)
