@@ -535,6 +535,11 @@ def main() -> None:
     common.django_setup()
     common.ensure_regions()
     disconnect_map_signals()
+    from django.core.management import call_command
+
+    # gunicorn runs with DEBUG off, which serves static files from the manifest collectstatic
+    # writes (and so does a map built here with DEBUG off).
+    call_command("collectstatic", interactive=False, verbosity=0)
 
     import logging
 
