@@ -139,9 +139,21 @@ WEIGHTS = {
 }
 
 
-@lru_cache(maxsize=131_072)
+# Names, makers, classes and queries repeat across rows and requests and are kept whole; a long
+# text (functions, services, specifications) seldom repeats, and keeping 131,072 of them was
+# over 100 MB of an import's memory for few hits: its Chinese runs are still cached (_cut_han).
+_KEPT_WHOLE = 64
+
+
 def segmented(text: str) -> str:
     """Search tokens joined by spaces: PostgreSQL's `simple` parser then keeps each one whole."""
+    if len(text) <= _KEPT_WHOLE:
+        return _segmented_kept(text)
+    return " ".join(segment(text))
+
+
+@lru_cache(maxsize=131_072)
+def _segmented_kept(text: str) -> str:
     return " ".join(segment(text))
 
 
