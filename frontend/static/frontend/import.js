@@ -14,8 +14,11 @@
   function show(job) {
     status.hidden = false;
     bar.value = job.progress;
+    // Every byte read but still running: the closing steps (indexes, statistics) are under way.
+    const finishing = job.status === "running" && job.progress >= 1;
     state.textContent = (texts[job.status] || job.status) + " · " +
-      Math.round(job.progress * 100) + "%" + (job.error ? " · " + job.error : "");
+      Math.round(job.progress * 100) + "%" + (finishing ? " · " + texts.finishing : "") +
+      (job.error ? " · " + job.error : "");
     document.querySelectorAll("[data-count]").forEach(function (cell) {
       cell.textContent = job[cell.dataset.count];
     });
