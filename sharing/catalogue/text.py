@@ -62,7 +62,6 @@ CATALOGUE_WORDS = [
 ]
 
 _KEEP = re.compile(r"\w", re.UNICODE)
-WEIGHTS = ("A", "B", "C", "D")
 
 
 # The web worker warms the dictionary up in a thread (portal.startup.web_boot) while requests

@@ -14,31 +14,24 @@ import multiprocessing.pool
 import os
 
 from sharing.catalogue import text
+from sharing.catalogue.feed_import import upsert
 from sharing.catalogue.feed_import.rules import Clean, Context, clean_row
 
 # A worker's caches (jieba's runs, segmented texts, e-mail checks) grow with the distinct texts
 # it meets; a worker that has done this many batches makes way for a fresh one, so memory stays
 # flat whatever the file's size (the caches refill within a batch or two).
 BATCHES_PER_WORKER = 40
-SEARCH_COLUMNS = {"A": "search_a", "B": "search_b", "C": "search_c", "D": "search_d"}
+# Weight → the column its tokens go to, as upsert writes them.
+SEARCH_COLUMNS = dict(zip("ABCD", upsert.SEARCH_COLUMNS, strict=True))
 
 _ctx: Context | None = None
 
 
 def search_texts(values: dict, classes: dict[str, str]) -> dict[str, str]:
     """The four weighted token strings of a cleaned row, by upsert.SEARCH_COLUMNS."""
-    texts = text.weighted_texts(
-        name=values["name"],
-        name_en=values["name_en"],
-        internal_code=values["internal_code"],
-        category_code=values["category_code"],
-        model=values["model"],
-        manufacturer=values["manufacturer"],
-        category=classes.get(values["category_id"], ""),
-        functions=values["functions"],
-        services=values["services"],
-        specifications=values["specifications"],
-    )
+    # Every field text.WEIGHTS weighs is a column of the row, except the class's name.
+    fields = {name: values[name] for name in text.WEIGHTS if name != "category"}
+    texts = text.weighted_texts(category=classes.get(values["category_id"], ""), **fields)
     return {column: texts[weight] for weight, column in SEARCH_COLUMNS.items()}
 
 
